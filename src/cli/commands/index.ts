@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+
+/** A `backtestctl` sub-command: adds itself to the program and sets `state.exitCode`. */
+export type RegisterCommand = (program: Command, io: CliIo, state: { exitCode: ExitCode }) => void;
+
+// One line per command module; keep in the order `--help` should list them.
+const commands: RegisterCommand[] = [];
+
+export function registerCommands(program: Command, io: CliIo, state: { exitCode: ExitCode }): void {
+  for (const register of commands) register(program, io, state);
+}

@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { VERSION } from '../shared/version.js';
+import { registerCommands } from './commands/index.js';
+import { ExitCode } from './exit-codes.js';
+import { handleCliError } from './handle-error.js';
+import type { CliIo } from './io.js';
+
+/**
+ * Builds the `backtestctl` program. Each command's action stores its exit code in
+ * `state.exitCode`; errors thrown by actions are mapped by handleCliError.
+ */
+export function buildProgram(io: CliIo, state: { exitCode: ExitCode }): Command {
+  const program = new Command('backtestctl')
+    .description(
+      'GitOps for backtests on Apache Airflow / AWS MWAA: validate configs, render DAGs, plan and apply them.\n\n' +
+        'Exit codes: 0 ok, 1 invalid configs or refused plan, 2 usage or I/O error.',
+    )
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+  registerCommands(program, io, state);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI with the given argv (without `node` and the script path). */
+export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
+  const state: { exitCode: ExitCode } = { exitCode: ExitCode.ok };
+  const program = buildProgram(io, state);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return state.exitCode;
+  } catch (err) {
+    return handleCliError(err, io);
+  }
+}

@@ -1,0 +1,50 @@
+import type { Manifest } from '../plan/types.js';
+
+/**
+ * Where rendered DAG files live: a local folder or an S3 prefix. Narrow on purpose: the
+ * planner needs the manifest and, for drift, cheap version tags of owned keys; apply
+ * needs put/delete and a conditional manifest write.
+ */
+export interface DagStore {
+  /** Human-readable location (`./out/dags`, `s3://bucket/dags`), used in messages. */
+  readonly location: string;
+
+  /** Reads the manifest; `null` when none exists yet. `version` is the token for the conditional write. */
+  readManifest(): Promise<{ manifest: Manifest; version: string } | null>;
+
+  /**
+   * Writes the manifest only if it is still at `expectedVersion` (`null` = must not exist).
+   * Throws ManifestConflictError otherwise. Returns the new version token.
+   */
+  writeManifest(manifest: Manifest, expectedVersion: string | null): Promise<string>;
+
+  /**
+   * Writes one file and returns its version tag (ETag or content hash). The condition makes
+   * ownership checks atomic with the write, at no extra request:
+   * - `create`: fail with a TargetError code `unowned-conflict` if the key exists (S3 `If-None-Match: *`);
+   * - `replace`: the key should be at `etag` (S3 `If-Match`); on mismatch fail with code `drift`;
+   *   `etag: null` = overwrite an owned file whose version we do not know;
+   * - `adopt`: overwrite whatever is there (explicit `--adopt`, or repairing owned drift).
+   */
+  put(key: string, content: string, meta: PutMeta, condition: PutCondition): Promise<string | null>;
+
+  /** Deletes one file; deleting a missing file is not an error. */
+  delete(key: string): Promise<void>;
+
+  /** Reads a file's content, or null if missing (used for diffs and drift checks). */
+  get(key: string): Promise<string | null>;
+
+  /**
+   * Returns the version tag (ETag / sha256) of each requested key that exists; missing keys
+   * are absent from the map. Only called for drift checks, never on the cheap path.
+   */
+  stat(keys: string[]): Promise<Map<string, string>>;
+}
+
+export interface PutMeta {
+  sha256: string;
+  source: string | null;
+  commit: string;
+}
+
+export type PutCondition = { mode: 'create' } | { mode: 'replace'; etag: string | null } | { mode: 'adopt' };

@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (pure code, beside the sources, fast) and `integration`
+// (real parts: git, moto S3, Airflow, the local GitHub and MWAA servers, under test/).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          globalSetup: ['test/support/global-setup.ts'],
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+});

@@ -42,6 +42,18 @@ export interface Manifest {
   commit: string;
   /** Owned entries sorted by key. */
   entries: ManifestEntry[];
+  /**
+   * Keys an apply announced before creating them (written before the first create, cleared by
+   * the final manifest write). After a crash they tell the next apply which objects it may have
+   * written; an object there is ours only if its sha256 matches (see apply-plan.ts).
+   */
+  pending?: PendingEntry[];
+}
+
+/** A key an interrupted apply may have written, with the content hash it meant to write. */
+export interface PendingEntry {
+  key: string;
+  sha256: string;
 }
 
 export type FileAction = 'create' | 'update' | 'delete' | 'unchanged' | 'repair' | 'conflict' | 'keep';
@@ -56,13 +68,35 @@ export interface PlannedFile {
   reason?: string;
   /** Unified diff for updates (old owned content vs new), when the old content is known. */
   diff?: string;
+  /** sha256 of the content to write (create/update/repair); absent for delete/keep/unchanged. */
+  sha256?: string;
+  /** Version tag the manifest recorded for this key, for the conditional write (`If-Match`). */
+  expectedVersion?: string | null;
+  /** The key is only known from the manifest's pending list: act on it only if the object's sha256 is one of these. */
+  pendingSha256?: string[];
 }
 
 export interface SyncPlan {
   commit: string;
   files: PlannedFile[];
-  /** Summary by dag_id, the shape of `plan --format json`. */
-  summary: { create: string[]; update: string[]; delete: string[]; unchanged: string[] };
+  /** Summary by dag_id, the shape of `plan --format json` (keep = invalid config, last DAG kept; repair = drift). */
+  summary: {
+    create: string[];
+    update: string[];
+    delete: string[];
+    unchanged: string[];
+    keep: string[];
+    repair: string[];
+  };
   /** True when the plan asks to delete more owned DAGs than the safety share allows. */
   massDelete: boolean;
+  /** Owned DAGs the plan deletes and owns, for the mass-delete message. */
+  deleteCounts: { deleted: number; owned: number; maxShare: number };
+  /**
+   * The manifest the plan was computed from and its version token, so apply writes the next
+   * manifest conditionally without reading it again. `version` undefined = unknown (apply re-reads).
+   */
+  base: { manifest: Manifest | null; version: string | null | undefined };
+  /** Planner inputs apply needs to re-plan after a concurrent writer changed the manifest. */
+  replan: { invalidSources: string[]; maxDeleteShare: number; adopt: boolean };
 }

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import type { Manifest, ManifestEntry, PendingEntry } from './types.js';
+
+/** Where the manifest lives, relative to the target root. */
+export const MANIFEST_KEY = '.backtest-gitops/manifest.json';
+
+export const ManifestSchema = z.object({
+  version: z.literal(1),
+  generator: z.string(),
+  commit: z.string(),
+  entries: z.array(
+    z.object({
+      key: z.string().min(1),
+      sha256: z.string(),
+      size: z.number().int().nonnegative(),
+      source: z.string().nullable(),
+      dag_id: z.string().nullable(),
+      runs: z.number().int().nonnegative(),
+      commit: z.string(),
+      etag: z.string().nullable(),
+    }),
+  ),
+  pending: z.array(z.object({ key: z.string().min(1), sha256: z.string() })).optional(),
+});
+
+/** Parses manifest JSON text; returns the problem as a string when it is not a manifest we wrote. */
+export function parseManifest(text: string): { manifest: Manifest } | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { problem: `not JSON (${(err as Error).message})` };
+  }
+  const parsed = ManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    return {
+      problem: `not a backtest-gitops manifest (${first?.path.join('.') ?? ''}: ${first?.message ?? ''})`,
+    };
+  }
+  return { manifest: parsed.data as Manifest };
+}
+
+/** Stable JSON (sorted entries, fixed key order, trailing newline) so equal manifests have equal bytes. */
+export function serializeManifest(m: Manifest): string {
+  const out: Manifest = {
+    version: 1,
+    generator: m.generator,
+    commit: m.commit,
+    entries: [...m.entries].sort(byKey).map((e) => ({
+      key: e.key,
+      sha256: e.sha256,
+      size: e.size,
+      source: e.source,
+      dag_id: e.dag_id,
+      runs: e.runs,
+      commit: e.commit,
+      etag: e.etag,
+    })),
+  };
+  if (m.pending && m.pending.length > 0) out.pending = normalisePending(m.pending);
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
+export interface ManifestChange {
+  generator: string;
+  commit: string;
+  /** Entries written (or confirmed) by this apply; replace any entry with the same key. */
+  upsert: ManifestEntry[];
+  /** Keys no longer owned (deleted). */
+  remove: string[];
+  /** Keys announced before creating them. */
+  addPending: PendingEntry[];
+  /** Pending keys resolved (written and now owned, deleted, or found not to be ours). */
+  resolvePending: string[];
+}
+
+/** The next manifest: `base` with the change applied. Pending keys that became entries drop out. */
+export function nextManifest(base: Manifest | null, change: ManifestChange): Manifest {
+  const entries = new Map((base?.entries ?? []).map((e) => [e.key, e]));
+  for (const key of change.remove) entries.delete(key);
+  for (const e of change.upsert) entries.set(e.key, e);
+  const resolved = new Set(change.resolvePending);
+  const pending = [...(base?.pending ?? []), ...change.addPending].filter(
+    (p) => !resolved.has(p.key) && !entries.has(p.key),
+  );
+  const m: Manifest = {
+    version: 1,
+    generator: change.generator,
+    commit: change.commit,
+    entries: [...entries.values()].sort(byKey),
+  };
+  if (pending.length > 0) m.pending = normalisePending(pending);
+  return m;
+}
+
+function normalisePending(pending: PendingEntry[]): PendingEntry[] {
+  const seen = new Map(pending.map((p) => [`${p.key}\n${p.sha256}`, { key: p.key, sha256: p.sha256 }]));
+  return [...seen.values()].sort((a, b) => (byKey(a, b) !== 0 ? byKey(a, b) : a.sha256 < b.sha256 ? -1 : 1));
+}
+
+function byKey(a: { key: string }, b: { key: string }): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}

@@ -1,0 +1,168 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { GitError } from '../shared/errors.js';
+import { assertNoCredentialsInUrl, type GitAuth, gitAuthEnv } from './git-auth.js';
+import { GitRunner } from './git-runner.js';
+import { type ConfigRepoReader, GitTreeReader } from './tree-reader.js';
+
+export interface GitRepoCacheOptions {
+  /** Remote URL without credentials (https://host/owner/repo.git, ssh://..., or a local path). */
+  url: string;
+  /** Folder for the bare cache; created on first sync, re-created when corrupted. */
+  cacheDir: string;
+  auth?: GitAuth;
+  /** Default branch; detected from the remote's HEAD when absent. */
+  branch?: string;
+}
+
+/**
+ * A bare, fetch-only copy of the config repository. The first sync initialises it, later
+ * syncs fetch the default branch and every `refs/pull/N/head` with forced refspecs (so
+ * force-pushes just move refs). A cache that fails `git fsck` or a fetch is thrown away
+ * and fetched again: it is only a cache.
+ */
+export class GitRepoCache implements ConfigRepoReader {
+  private readonly git: GitRunner;
+  private readonly reader: GitTreeReader;
+  private branchName: string | null;
+  private verified = false;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: GitRepoCacheOptions) {
+    assertNoCredentialsInUrl(opts.url);
+    const secrets = opts.auth?.token ? [opts.auth.token] : [];
+    this.git = new GitRunner(opts.cacheDir, gitAuthEnv(opts.url, opts.auth), secrets);
+    this.branchName = opts.branch ?? null;
+    this.reader = new GitTreeReader(this.git, (ref) => [
+      ref,
+      `refs/remotes/origin/${ref}`,
+      ...(/^\d+$/.test(ref) ? [`refs/remotes/pull/${ref}/head`] : []),
+    ]);
+  }
+
+  /** The default branch (known after the first sync). */
+  get branch(): string {
+    if (!this.branchName) throw new GitError('the default branch is not known yet', 'call sync() first');
+    return this.branchName;
+  }
+
+  /** Brings the cache up to date with the remote; serialised so concurrent callers share one fetch. */
+  sync(): Promise<void> {
+    const next = this.queue.then(() => this.syncOnce());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** SHA of the default branch as last fetched. */
+  defaultBranchSha(): Promise<string> {
+    return this.reader.resolve(`refs/remotes/origin/${this.branch}`);
+  }
+
+  resolve(ref: string): Promise<string> {
+    return this.reader.resolve(ref);
+  }
+
+  async readConfigFiles(sha: string): Promise<Map<string, string>> {
+    // A webhook can name a commit before our next fetch: fetch once, then read.
+    if (!(await this.reader.hasCommit(sha))) await this.sync();
+    try {
+      return await this.reader.readConfigFiles(sha);
+    } catch (err) {
+      this.verified = false; // a failed read may mean corruption: fsck on next sync
+      throw err;
+    }
+  }
+
+  async changedFiles(base: string, head: string): Promise<string[]> {
+    return this.reader.changedFiles(base, head);
+  }
+
+  private async syncOnce(): Promise<void> {
+    if (!(await this.isUsable())) await this.recreate();
+    try {
+      await this.fetch();
+    } catch (err) {
+      if (!this.looksCorrupt(err)) throw err;
+      await this.recreate();
+      await this.fetch();
+    }
+    if (!this.verified) {
+      if (!(await this.fsckOk())) {
+        await this.recreate();
+        await this.fetch();
+      }
+      this.verified = true;
+    }
+  }
+
+  private async fetch(): Promise<void> {
+    if (!this.branchName) this.branchName = await this.detectDefaultBranch();
+    const b = this.branchName;
+    await this.git.run([
+      'fetch',
+      '--prune',
+      '--no-tags',
+      '--quiet',
+      'origin',
+      `+refs/heads/${b}:refs/remotes/origin/${b}`,
+      '+refs/pull/*/head:refs/remotes/pull/*/head',
+    ]);
+  }
+
+  private async detectDefaultBranch(): Promise<string> {
+    const out = await this.git.run(['ls-remote', '--symref', 'origin', 'HEAD']);
+    const match = /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(out);
+    if (!match?.[1]) {
+      throw new GitError(
+        'could not detect the default branch of the config repository',
+        'set the branch explicitly in the controller config (git.branch)',
+      );
+    }
+    return match[1];
+  }
+
+  private async isUsable(): Promise<boolean> {
+    if (!(await exists(this.opts.cacheDir))) return false;
+    try {
+      const bare = (await this.git.run(['rev-parse', '--is-bare-repository'])).trim();
+      const url = (await this.git.run(['config', '--get', 'remote.origin.url'])).trim();
+      return bare === 'true' && url === this.opts.url;
+    } catch {
+      return false;
+    }
+  }
+
+  private async fsckOk(): Promise<boolean> {
+    try {
+      await this.git.run(['fsck', '--no-dangling', '--no-progress']);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private looksCorrupt(err: unknown): boolean {
+    const text = err instanceof Error ? err.message : String(err);
+    return /corrupt|bad object|did not send all necessary objects|unable to read|not a git repository|invalid index-pack|packfile|loose object|missing blob|missing tree|broken/i.test(
+      text,
+    );
+  }
+
+  private async recreate(): Promise<void> {
+    await rm(this.opts.cacheDir, { recursive: true, force: true });
+    await mkdir(this.opts.cacheDir, { recursive: true });
+    await this.git.run(['init', '--bare', '--quiet']);
+    await this.git.run(['remote', 'add', 'origin', this.opts.url]);
+    // gc would repack behind our back; the cache is small and rebuilt on corruption anyway.
+    await this.git.run(['config', 'gc.auto', '0']);
+    this.verified = true; // freshly fetched objects were verified by index-pack
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { type SimpleGit, simpleGit } from 'simple-git';
+import { GitError } from '../shared/errors.js';
+import { redact } from '../shared/redact.js';
+
+/**
+ * Runs git in one repository directory with a fixed environment (credentials included),
+ * turning failures into GitErrors whose messages never contain the secrets.
+ */
+export class GitRunner {
+  private client: SimpleGit | null = null;
+
+  constructor(
+    readonly dir: string,
+    private readonly env: Record<string, string> = {},
+    private readonly secrets: readonly string[] = [],
+  ) {}
+
+  /** Runs `git <args>` and returns stdout. */
+  async run(args: string[]): Promise<string> {
+    try {
+      return await this.git().raw(args);
+    } catch (err) {
+      throw this.error(`git ${args[0]} failed`, err);
+    }
+  }
+
+  /** Runs git with `input` on stdin and returns stdout as bytes (for `cat-file --batch`). */
+  runWithInput(args: string[], input: string): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', args, { cwd: this.dir, env: { ...baseEnv(), ...this.env }, stdio: 'pipe' });
+      const out: Buffer[] = [];
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-4000);
+      });
+      child.on('error', (err) => reject(this.error(`git ${args[0]} failed`, err)));
+      child.on('close', (code) => {
+        if (code === 0) resolve(Buffer.concat(out));
+        else reject(this.error(`git ${args[0]} failed`, new Error(stderr.trim() || `exit code ${code}`)));
+      });
+      child.stdin.end(input);
+    });
+  }
+
+  // Created on first use: simple-git refuses a directory that does not exist yet.
+  private git(): SimpleGit {
+    this.client ??= simpleGit({
+      baseDir: this.dir,
+      // simple-git strips GIT_* variables unless named; these are the ones we set on purpose.
+      allowEnvironment: Object.keys(this.env),
+      // We set GIT_CONFIG_* (the token header) and GIT_SSH_COMMAND ourselves, from trusted config.
+      unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true },
+    } as Parameters<typeof simpleGit>[0]).env({ ...baseEnv(), ...this.env });
+    return this.client;
+  }
+
+  /** A GitError with the cause's text redacted (tokens, Authorization headers, URL userinfo). */
+  error(what: string, cause: unknown, hint?: string): GitError {
+    const detail = redact(cause instanceof Error ? cause.message : String(cause), this.secrets).trim();
+    return new GitError(`${what}: ${detail}`, hint);
+  }
+}
+
+/**
+ * The parts of the ambient environment git needs (PATH, HOME, proxies, ssh-agent). Only
+ * these are passed: editors, pagers and GIT_* variables could redirect or hijack git.
+ */
+const AMBIENT_KEYS = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'SSH_AUTH_SOCK',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'https_proxy',
+  'http_proxy',
+  'no_proxy',
+];
+
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of AMBIENT_KEYS) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}

@@ -1,0 +1,147 @@
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitRepoCache, openLocalRepo } from '../../src/git/index.js';
+import { createGitRemote, type GitRemoteFixture } from '../support/github-server/git-fixture.js';
+import { startGitHttpServer } from '../support/github-server/git-http-server.js';
+
+let remote: GitRemoteFixture;
+
+beforeAll(() => {
+  remote = createGitRemote();
+});
+afterAll(() => remote.cleanup());
+
+describe('GitRepoCache over a real bare remote', () => {
+  it('clones once, reads configs at a SHA without a working tree, fetches PR heads incrementally', async () => {
+    const first = remote.commit({
+      'backtests/momentum.yaml': 'strategy_class: Momentum\n',
+      'backtests/nested/grid.yml': 'strategy_class: Grid\n',
+      'backtest-gitops.yaml': 'max_runs_per_dag: 10\n',
+      'README.md': '# not a config\n',
+    });
+    remote.push('main');
+    const cache = new GitRepoCache({ url: remote.bareDir, cacheDir: join(remote.root, 'cache') });
+    await cache.sync();
+    expect(cache.branch).toBe('main');
+    expect(await cache.defaultBranchSha()).toBe(first);
+    expect(readdirSync(join(remote.root, 'cache'))).not.toContain('backtests'); // bare: no checkout
+    const files = await cache.readConfigFiles(first);
+    expect([...files.keys()]).toEqual([
+      'backtest-gitops.yaml',
+      'backtests/momentum.yaml',
+      'backtests/nested/grid.yml',
+    ]);
+    expect(files.get('backtests/momentum.yaml')).toBe('strategy_class: Momentum\n');
+
+    const prHead = remote.commit({ 'backtests/new.yaml': 'strategy_class: New\n' }, { branch: 'feature' });
+    remote.setPullHead(7, prHead);
+    await cache.sync();
+    expect(await cache.resolve('refs/remotes/pull/7/head')).toBe(prHead);
+    expect(await cache.resolve('7')).toBe(prHead);
+    expect(await cache.changedFiles(first, prHead)).toEqual(['backtests/new.yaml']);
+    expect((await cache.readConfigFiles(prHead)).get('backtests/new.yaml')).toBe('strategy_class: New\n');
+  });
+
+  it('survives a force-push that rewrites the PR head and the default branch', async () => {
+    const cache = new GitRepoCache({ url: remote.bareDir, cacheDir: join(remote.root, 'cache-force') });
+    await cache.sync();
+    remote.git(['checkout', '--quiet', 'feature']);
+    remote.git(['reset', '--quiet', '--hard', 'main']);
+    const rewritten = remote.commit(
+      { 'backtests/new.yaml': 'strategy_class: Rewritten\n' },
+      { branch: 'feature' },
+    );
+    remote.setPullHead(7, rewritten);
+    remote.git(['checkout', '--quiet', 'main']);
+    const mainRewritten = remote.commit({ 'backtests/momentum.yaml': 'strategy_class: Amended\n' });
+    remote.push('main');
+    await cache.sync();
+    expect(await cache.resolve('7')).toBe(rewritten);
+    expect(await cache.defaultBranchSha()).toBe(mainRewritten);
+    expect((await cache.readConfigFiles(rewritten)).get('backtests/new.yaml')).toBe(
+      'strategy_class: Rewritten\n',
+    );
+  });
+
+  it('detects a corrupted cache and re-clones it', async () => {
+    const cacheDir = join(remote.root, 'cache-corrupt');
+    const head = await (async () => {
+      const c = new GitRepoCache({ url: remote.bareDir, cacheDir });
+      await c.sync();
+      return c.defaultBranchSha();
+    })();
+    // Corrupt every object in the cache (loose objects and packs).
+    corruptObjects(join(cacheDir, 'objects'));
+    const restarted = new GitRepoCache({ url: remote.bareDir, cacheDir });
+    await restarted.sync();
+    expect(await restarted.defaultBranchSha()).toBe(head);
+    expect((await restarted.readConfigFiles(head)).get('backtests/momentum.yaml')).toBe(
+      'strategy_class: Amended\n',
+    );
+
+    // A cache folder that is not a repository at all is also replaced.
+    rmSync(join(cacheDir, 'HEAD'));
+    await new GitRepoCache({ url: remote.bareDir, cacheDir }).sync();
+  });
+
+  it('reads a local clone for `pr check` and rejects unknown refs with a clear error', async () => {
+    const local = openLocalRepo(remote.workDir);
+    const sha = await local.resolve('main');
+    expect((await local.readConfigFiles(sha)).has('backtests/momentum.yaml')).toBe(true);
+    await expect(local.resolve('no-such-branch')).rejects.toThrow(/cannot resolve "no-such-branch"/);
+  });
+});
+
+describe('HTTPS token auth', () => {
+  it('sends the token as a header, never stores it on disk, and redacts it from errors', async () => {
+    const token = 'ghs_0123456789abcdefghijABCDEFGHIJ0123';
+    const server = await startGitHttpServer(remote.bareDir, token);
+    try {
+      const cacheDir = join(remote.root, 'cache-https');
+      const cache = new GitRepoCache({ url: server.url, cacheDir, auth: { token } });
+      await cache.sync();
+      expect(await cache.defaultBranchSha()).toMatch(/^[0-9a-f]{40}$/);
+      expect(server.authHeaders.length).toBeGreaterThan(0);
+      expect(readFileSync(join(cacheDir, 'config'), 'utf8')).not.toContain(token);
+      expect(readFileSync(join(cacheDir, 'config'), 'utf8')).not.toContain('extraHeader');
+
+      const wrongToken = 'ghs_WRONGWRONGWRONGWRONGWRONGWRONG99';
+      const bad = new GitRepoCache({
+        url: server.url,
+        cacheDir: join(remote.root, 'cache-bad'),
+        auth: { token: wrongToken },
+      });
+      const err = await bad.sync().then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(err?.name).toBe('GitError');
+      expect(String(err?.message)).not.toContain(wrongToken);
+      expect(String(err?.message)).not.toContain(
+        Buffer.from(`x-access-token:${wrongToken}`).toString('base64'),
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses a remote URL with embedded credentials', () => {
+    expect(
+      () =>
+        new GitRepoCache({
+          url: 'https://x-access-token:secret@github.com/o/r.git',
+          cacheDir: '/nonexistent',
+        }),
+    ).toThrow(/contains credentials/);
+  });
+});
+
+function corruptObjects(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) corruptObjects(path);
+    else if (!entry.name.endsWith('.idx') && !['info', 'packs'].includes(entry.name))
+      writeFileSync(path, 'garbage');
+  }
+}

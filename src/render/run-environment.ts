@@ -1,0 +1,78 @@
+import type { BacktestRun, BacktestSpec, JsonValue } from '../config/types.js';
+import { STRATEGY_PARAMETER_KEYS } from '../config/types.js';
+import { RenderError } from '../shared/errors.js';
+
+/** One container environment variable, as AWS Batch's containerOverrides takes it. */
+export interface EnvVar {
+  name: string;
+  value: string;
+}
+
+const SEED_KEYS: ReadonlySet<string> = new Set([
+  'strategy_class',
+  'start_date',
+  'end_date',
+  ...STRATEGY_PARAMETER_KEYS,
+]);
+
+/**
+ * Environment variable name of a run parameter: the seed's parameters keep their own
+ * upper-case names (STRATEGY_CLASS, TAKE_PROFIT_PCT, ...); free-form `params` get a
+ * `PARAM_` prefix so a strategy parameter called `path` or `home` cannot clobber PATH/HOME.
+ */
+export function envName(key: string): string {
+  const upper = key.toUpperCase();
+  return SEED_KEYS.has(key) ? upper : `PARAM_${upper}`;
+}
+
+/** Environment value of a parameter: strings as written, everything else as JSON text. */
+export function envValue(value: JsonValue): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * The exact environment a run's container gets, in this order:
+ * 1. one variable per run parameter, in `run.params` order (strategy_class, start_date,
+ *    end_date, then the strategy parameters as `expandRuns` orders them);
+ * 2. BACKTEST_PARAMS (JSON of `run.params`), BACKTEST_RUN_INDEX, BACKTEST_STRATEGY,
+ *    BACKTEST_DAG_ID, DB_CONN_ID (only when the strategy sets `db_conn_id`);
+ * 3. RESULTS_S3_URI, appended by the Batch task when it runs (it contains the Airflow
+ *    run id, so it is not part of this list; see `resultsS3Uri`).
+ */
+export function runEnvironment(run: BacktestRun, spec: BacktestSpec): EnvVar[] {
+  const strategy = spec.strategies.find((s) => s.name === run.strategy);
+  if (!strategy) {
+    throw new RenderError(
+      `run ${run.index} names strategy "${run.strategy}", which ${spec.dag_id} does not have`,
+    );
+  }
+  const env: EnvVar[] = Object.entries(run.params).map(([key, value]) => ({
+    name: envName(key),
+    value: envValue(value),
+  }));
+  env.push({ name: 'BACKTEST_PARAMS', value: JSON.stringify(run.params) });
+  env.push({ name: 'BACKTEST_RUN_INDEX', value: String(run.index) });
+  env.push(...strategyEnvironment(spec.dag_id, strategy.name, strategy.infra.db_conn_id));
+  return env;
+}
+
+/** The variables that are the same for every run of a strategy (after BACKTEST_RUN_INDEX). */
+export function strategyEnvironment(dagId: string, strategy: string, dbConnId: string | null): EnvVar[] {
+  const env: EnvVar[] = [
+    { name: 'BACKTEST_STRATEGY', value: strategy },
+    { name: 'BACKTEST_DAG_ID', value: dagId },
+  ];
+  if (dbConnId !== null) env.push({ name: 'DB_CONN_ID', value: dbConnId });
+  return env;
+}
+
+/** Where a run writes its results; the rendered Batch task computes the same string at run time. */
+export function resultsS3Uri(
+  bucket: string,
+  dagId: string,
+  airflowRunId: string,
+  strategy: string,
+  index: number,
+): string {
+  return `s3://${bucket}/backtests/${dagId}/${airflowRunId}/${strategy}/run-${String(index).padStart(5, '0')}/`;
+}

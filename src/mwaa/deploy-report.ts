@@ -13,6 +13,16 @@ export interface DagDeployStatus {
   import_error: string | null;
   unpaused: boolean | null;
   triggered: boolean | null;
+  /** What the import check saw beyond the fields above ("not listed after 300 s", "removed from Airflow"). */
+  note?: string;
+}
+
+/** How the post-deploy import check ended; absent when no check ran. */
+export interface ImportCheckSummary {
+  /** confirmed: all imported; failed: import errors; timeout: some never appeared; deferred: environment not AVAILABLE. */
+  state: 'confirmed' | 'failed' | 'timeout' | 'deferred';
+  message: string;
+  elapsed_ms: number;
 }
 
 export interface DeployReport {
@@ -29,4 +39,6 @@ export interface DeployReport {
   ok: boolean;
   /** One line for a commit status description (<= 140 chars). */
   summary: string;
+  /** Outcome of the MWAA import check, when one ran. */
+  import_check?: ImportCheckSummary;
 }

@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import type { AirflowCommands, ImportError, ListedDag } from './airflow-commands.js';
+import { verifyDeploy } from './verify-deploy.js';
+
+/** An in-memory Airflow whose DAG list changes with the (virtual) clock. */
+function fakeAirflow(script: (t: number) => { dags: ListedDag[]; errors?: ImportError[] }) {
+  let t = 0;
+  const calls: string[] = [];
+  const cli: Pick<AirflowCommands, 'listDags' | 'listImportErrors' | 'unpause' | 'trigger'> = {
+    listDags: async () => {
+      calls.push('list');
+      return script(t).dags;
+    },
+    listImportErrors: async () => {
+      calls.push('errors');
+      return script(t).errors ?? [];
+    },
+    unpause: async (ids) => {
+      calls.push(`unpause ${ids.join(',')}`);
+    },
+    trigger: async (id) => {
+      calls.push(`trigger ${id}`);
+    },
+  };
+  return {
+    cli,
+    calls,
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
+const dag = (dag_id: string, is_paused: boolean | null = true): ListedDag => ({
+  dag_id,
+  fileloc: `/dags/${dag_id}.py`,
+  is_paused,
+});
+
+describe('verifyDeploy', () => {
+  it('waits with backoff until new DAGs are listed, then unpauses and triggers them once', async () => {
+    const af = fakeAirflow((t) => ({ dags: t >= 20_000 ? [dag('a'), dag('b', false)] : [] }));
+    const check = await verifyDeploy({
+      ...af,
+      changed: [
+        { dag_id: 'a', source: 'backtests/a.yaml', action: 'create' },
+        { dag_id: 'b', source: 'backtests/b.yaml', action: 'create' },
+      ],
+      timeoutMs: 300_000,
+      pollIntervalMs: 5_000,
+      unpauseNew: true,
+      triggerNew: true,
+    });
+    expect(check.state).toBe('confirmed');
+    expect(check.polls).toBe(4); // t = 0, 5, 12.5, 23.75 s
+    expect(check.dags.map((d) => [d.dag_id, d.imported, d.unpaused, d.triggered])).toEqual([
+      ['a', true, true, true],
+      ['b', true, true, true],
+    ]);
+    // b was already unpaused: only a is sent.
+    expect(af.calls.filter((c) => !['list', 'errors'].includes(c))).toEqual([
+      'unpause a',
+      'trigger a',
+      'trigger b',
+    ]);
+  });
+
+  it('maps an import error to its DAG and config and does not unpause anything', async () => {
+    const af = fakeAirflow(() => ({
+      dags: [dag('good')],
+      errors: [{ filepath: '/usr/local/airflow/dags/bad.py', error: 'Traceback...\nNameError: x\n' }],
+    }));
+    const check = await verifyDeploy({
+      ...af,
+      changed: [
+        { dag_id: 'good', source: 'backtests/good.yaml', action: 'create' },
+        { dag_id: 'bad', source: 'backtests/bad.yaml', action: 'update' },
+      ],
+      timeoutMs: 60_000,
+      pollIntervalMs: 1_000,
+      unpauseNew: true,
+      triggerNew: false,
+    });
+    expect(check.state).toBe('failed');
+    expect(check.message).toContain('bad (backtests/bad.yaml)');
+    const bad = check.dags.find((d) => d.dag_id === 'bad');
+    expect(bad).toMatchObject({ imported: false, import_error: 'Traceback...\nNameError: x' });
+    expect(af.calls).not.toContain('unpause good');
+  });
+
+  it('reports a DAG that never appears as a timeout naming it', async () => {
+    const af = fakeAirflow(() => ({ dags: [dag('here')] }));
+    const check = await verifyDeploy({
+      ...af,
+      changed: [
+        { dag_id: 'here', source: 'h.yaml', action: 'update' },
+        { dag_id: 'ghost', source: 'g.yaml', action: 'create' },
+      ],
+      timeoutMs: 30_000,
+      pollIntervalMs: 5_000,
+      unpauseNew: true,
+      triggerNew: true,
+    });
+    expect(check.state).toBe('timeout');
+    expect(check.message).toMatch(/ghost.*nothing was deleted/);
+    expect(check.dags.find((d) => d.dag_id === 'ghost')).toMatchObject({
+      imported: false,
+      note: 'not listed by Airflow after 30 s',
+    });
+    expect(check.dags.find((d) => d.dag_id === 'here')?.imported).toBe(true);
+    expect(af.now()).toBe(30_000);
+    expect(af.calls.some((c) => c.startsWith('unpause') || c.startsWith('trigger'))).toBe(false);
+  });
+
+  it('confirms deleted DAGs are gone', async () => {
+    const af = fakeAirflow((t) => ({ dags: t < 2_000 ? [dag('old')] : [] }));
+    const check = await verifyDeploy({
+      ...af,
+      changed: [{ dag_id: 'old', source: 'old.yaml', action: 'delete' }],
+      timeoutMs: 30_000,
+      pollIntervalMs: 2_000,
+      unpauseNew: false,
+      triggerNew: false,
+    });
+    expect(check.state).toBe('confirmed');
+    expect(check.dags[0]).toMatchObject({ imported: null, note: 'removed from Airflow' });
+  });
+
+  it('defers without asking Airflow when the environment is UPDATING', async () => {
+    const af = fakeAirflow(() => ({ dags: [] }));
+    const check = await verifyDeploy({
+      ...af,
+      environment: { name: 'prod', status: 'UPDATING' },
+      changed: [{ dag_id: 'a', source: 'a.yaml', action: 'create' }],
+      timeoutMs: 30_000,
+      pollIntervalMs: 2_000,
+      unpauseNew: true,
+      triggerNew: true,
+    });
+    expect(check.state).toBe('deferred');
+    expect(check.message).toMatch(/'prod' is UPDATING/);
+    expect(check.dags[0]?.imported).toBeNull();
+    expect(af.calls).toEqual([]);
+  });
+});

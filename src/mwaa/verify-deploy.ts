@@ -1,0 +1,183 @@
+import type { AirflowCommands, ListedDag } from './airflow-commands.js';
+import type { DagDeployStatus, ImportCheckSummary } from './deploy-report.js';
+import { isAvailable } from './environment.js';
+import { type ChangedDag, mapImportErrors } from './import-errors.js';
+
+export interface VerifyDeployOptions {
+  cli: Pick<AirflowCommands, 'listDags' | 'listImportErrors' | 'unpause' | 'trigger'>;
+  changed: readonly ChangedDag[];
+  /** When given and not AVAILABLE, the check is deferred without a CLI call. */
+  environment?: { name: string; status: string } | null;
+  timeoutMs: number;
+  /** First wait between polls; it grows by half each time up to maxPollIntervalMs. */
+  pollIntervalMs: number;
+  maxPollIntervalMs?: number;
+  unpauseNew: boolean;
+  triggerNew: boolean;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface ImportCheck extends ImportCheckSummary {
+  dags: DagDeployStatus[];
+  polls: number;
+  /** Import errors in files we do not own (someone else's DAGs); reported, never ours to fix. */
+  otherImportErrors: number;
+}
+
+/**
+ * Asks Airflow, until every changed DAG is accounted for or the time is up: created and
+ * updated DAGs must be listed (imported) or show an import error, deleted ones must be gone.
+ * `dags list` parses the same folder as `list-import-errors`, so a listed DAG is the
+ * current file; import errors are only fetched while some DAG is still missing. Then new
+ * DAGs are unpaused (one call) and triggered once, as configured. Never deletes anything.
+ */
+export async function verifyDeploy(options: VerifyDeployOptions): Promise<ImportCheck> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const start = now();
+  const statuses = new Map<string, DagDeployStatus>(
+    options.changed.map((d) => [
+      d.dag_id,
+      {
+        dag_id: d.dag_id,
+        source: d.source,
+        action: d.action,
+        imported: null,
+        import_error: null,
+        unpaused: null,
+        triggered: null,
+      },
+    ]),
+  );
+  const result = (
+    state: ImportCheck['state'],
+    message: string,
+    polls: number,
+    otherImportErrors = 0,
+  ): ImportCheck => ({
+    state,
+    message,
+    elapsed_ms: now() - start,
+    dags: [...statuses.values()],
+    polls,
+    otherImportErrors,
+  });
+
+  const env = options.environment;
+  if (env && !isAvailable(env)) {
+    for (const s of statuses.values()) s.note = `import check deferred: environment ${env.status}`;
+    return result(
+      'deferred',
+      `MWAA environment '${env.name}' is ${env.status}, not AVAILABLE: the files are uploaded and MWAA picks them up once it is; the import check is deferred (run \`backtestctl mwaa status --environment ${env.name}\` later)`,
+      0,
+    );
+  }
+
+  const present = options.changed.filter((d) => d.action !== 'delete');
+  const deleted = options.changed.filter((d) => d.action === 'delete');
+  let interval = options.pollIntervalMs;
+  let polls = 0;
+  let listed = new Map<string, ListedDag>();
+  let otherErrors = 0;
+  for (;;) {
+    polls++;
+    listed = new Map((await options.cli.listDags()).map((d) => [d.dag_id, d]));
+    let missing = present.filter((d) => !listed.has(d.dag_id));
+    if (missing.length > 0) {
+      const { byDagId, unmatched } = mapImportErrors(await options.cli.listImportErrors(), missing);
+      otherErrors = unmatched.length;
+      for (const [dagId, error] of byDagId) {
+        const s = statuses.get(dagId) as DagDeployStatus;
+        s.imported = false;
+        s.import_error = error;
+      }
+      missing = missing.filter((d) => !byDagId.has(d.dag_id));
+    }
+    const lingering = deleted.filter((d) => listed.has(d.dag_id));
+    if (missing.length === 0 && lingering.length === 0) break;
+    const remaining = start + options.timeoutMs - now();
+    if (remaining <= 0) {
+      for (const d of missing) {
+        const s = statuses.get(d.dag_id) as DagDeployStatus;
+        s.imported = false;
+        s.note = `not listed by Airflow after ${seconds(now() - start)}`;
+      }
+      for (const d of lingering) (statuses.get(d.dag_id) as DagDeployStatus).note = 'still listed by Airflow';
+      markImported(present, listed, statuses);
+      const names = [...missing, ...lingering].map((d) => d.dag_id).join(', ');
+      return result(
+        'timeout',
+        `timed out after ${seconds(now() - start)} waiting for Airflow to ${missing.length ? 'list' : 'drop'}: ${names}; nothing was deleted and the uploaded files stay in place`,
+        polls,
+        otherErrors,
+      );
+    }
+    await sleep(Math.min(interval, remaining));
+    interval = Math.min(interval * 1.5, options.maxPollIntervalMs ?? 15_000);
+  }
+
+  markImported(present, listed, statuses);
+  for (const d of deleted) (statuses.get(d.dag_id) as DagDeployStatus).note = 'removed from Airflow';
+  const failed = [...statuses.values()].filter((s) => s.import_error !== null);
+  if (failed.length === 0) await readyNewDags(options, listed, statuses);
+  const message =
+    failed.length > 0
+      ? `import errors in ${failed.map((s) => `${s.dag_id} (${s.source ?? 'no config'})`).join(', ')}`
+      : `Airflow imported ${present.length} changed DAG(s)${deleted.length ? ` and dropped ${deleted.length}` : ''}`;
+  return result(failed.length > 0 ? 'failed' : 'confirmed', message, polls, otherErrors);
+}
+
+function markImported(
+  present: readonly ChangedDag[],
+  listed: Map<string, ListedDag>,
+  statuses: Map<string, DagDeployStatus>,
+) {
+  for (const d of present) {
+    if (listed.has(d.dag_id)) (statuses.get(d.dag_id) as DagDeployStatus).imported = true;
+  }
+}
+
+async function readyNewDags(
+  options: VerifyDeployOptions,
+  listed: Map<string, ListedDag>,
+  statuses: Map<string, DagDeployStatus>,
+): Promise<void> {
+  const fresh = options.changed.filter((d) => d.action === 'create' && listed.has(d.dag_id));
+  if (options.unpauseNew && fresh.length > 0) {
+    const paused = fresh.filter((d) => !isUnpaused(listed.get(d.dag_id)));
+    let ok = true;
+    try {
+      await options.cli.unpause(paused.map((d) => d.dag_id));
+    } catch (err) {
+      ok = false;
+      for (const d of paused)
+        (statuses.get(d.dag_id) as DagDeployStatus).note = `unpause failed: ${errorText(err)}`;
+    }
+    for (const d of fresh) (statuses.get(d.dag_id) as DagDeployStatus).unpaused = ok || !paused.includes(d);
+  }
+  if (options.triggerNew) {
+    for (const d of fresh) {
+      const s = statuses.get(d.dag_id) as DagDeployStatus;
+      try {
+        await options.cli.trigger(d.dag_id);
+        s.triggered = true;
+      } catch (err) {
+        s.triggered = false;
+        s.note = `trigger failed: ${errorText(err)}`;
+      }
+    }
+  }
+}
+
+function isUnpaused(dag: ListedDag | undefined): boolean {
+  return dag?.is_paused === false || dag?.is_paused === 'False';
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot, type VenvName, venvBin } from '../python.js';
+
+export interface AirflowRun {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** A throwaway AIRFLOW_HOME with a migrated SQLite metadata DB and an empty DAG folder. */
+export interface AirflowHome {
+  home: string;
+  dagsFolder: string;
+  run(args: readonly string[]): Promise<AirflowRun>;
+  remove(): void;
+}
+
+/**
+ * `airflow db migrate` takes tens of seconds, so the migrated DB is built once per venv
+ * under .cache/ and copied into each new home.
+ */
+export async function createAirflowHome(venv: VenvName = 'airflow2'): Promise<AirflowHome> {
+  const template = await migratedDbTemplate(venv);
+  const home = mkdtempSync(join(tmpdir(), 'mwaa-fake-'));
+  const dagsFolder = join(home, 'dags');
+  mkdirSync(dagsFolder);
+  copyFileSync(template, join(home, 'airflow.db'));
+  const env = airflowEnv(home);
+  return {
+    home,
+    dagsFolder,
+    run: (args) => runAirflow(venv, args, env),
+    remove: () => rmSync(home, { recursive: true, force: true }),
+  };
+}
+
+function airflowEnv(home: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: 'C.UTF-8',
+    AIRFLOW_HOME: home,
+    AIRFLOW__CORE__DAGS_FOLDER: join(home, 'dags'),
+    AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
+    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${join(home, 'airflow.db')}`,
+    AIRFLOW__LOGGING__LOGGING_LEVEL: 'WARNING',
+  };
+}
+
+async function migratedDbTemplate(venv: VenvName): Promise<string> {
+  const dir = join(projectRoot, '.cache', 'mwaa-fake', venv);
+  const db = join(dir, 'airflow.db');
+  if (existsSync(db)) return db;
+  const work = mkdtempSync(join(tmpdir(), 'mwaa-fake-template-'));
+  const res = await runAirflow(venv, ['db', 'migrate'], airflowEnv(work));
+  if (res.code !== 0) throw new Error(`airflow db migrate failed: ${res.stderr.slice(-2000)}`);
+  mkdirSync(dir, { recursive: true });
+  // Rename is atomic, so two test files building the template at once both end up with a whole DB.
+  const staged = join(dir, `airflow.db.${process.pid}`);
+  copyFileSync(join(work, 'airflow.db'), staged);
+  renameSync(staged, db);
+  rmSync(work, { recursive: true, force: true });
+  return db;
+}
+
+function runAirflow(venv: VenvName, args: readonly string[], env: NodeJS.ProcessEnv): Promise<AirflowRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(venvBin(venv, 'airflow'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        code: code ?? 1,
+      }),
+    );
+  });
+}

@@ -67,7 +67,7 @@ describe('planSync', () => {
       ...base,
       desired: [],
       manifest: manifest([owned(a)]),
-      invalidSources: [a.source!],
+      invalidSources: ['backtests/a.yaml'],
     });
     expect(plan.files[0]).toMatchObject({ action: 'keep', dag_id: 'a' });
     expect(plan.files[0]?.reason).toContain('invalid');

@@ -35,6 +35,13 @@ export interface DagStore {
   get(key: string): Promise<string | null>;
 
   /**
+   * Reads a file's content with its version tag in one request, or null if missing. Apply uses
+   * it only after a conditional put failed, to tell our own earlier write (same sha256) from
+   * somebody else's file. Optional: without it apply falls back to `get` + `stat`.
+   */
+  read?(key: string): Promise<{ content: string; version: string } | null>;
+
+  /**
    * Returns the version tag (ETag / sha256) of each requested key that exists; missing keys
    * are absent from the map. Only called for drift checks, never on the cheap path.
    */

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { planSync } from '../plan/plan-sync.js';
+import type { DesiredFile } from '../plan/types.js';
+import { SafetyError } from '../shared/errors.js';
+import { applyPlan } from './apply-plan.js';
+import type { DagStore } from './dag-store.js';
+import { LocalDirDagStore } from './local-dir-dag-store.js';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const file = (dag: string, v = 1): DesiredFile => {
+  const content = `# ${dag} v${v}\n`;
+  return {
+    key: `${dag}.py`,
+    content,
+    sha256: sha(content),
+    source: `backtests/${dag}.yaml`,
+    dag_id: dag,
+    runs: v,
+  };
+};
+const noSleep = async () => undefined;
+
+async function sync(store: DagStore, desired: DesiredFile[], extra: Parameters<typeof applyPlan>[3] = {}) {
+  const current = await store.readManifest();
+  const plan = planSync({
+    desired,
+    manifest: current?.manifest ?? null,
+    manifestVersion: current?.version ?? null,
+    invalidSources: [],
+    commit: 'c',
+  });
+  return applyPlan(plan, desired, store, { sleep: noSleep, ...extra });
+}
+
+async function listFiles(dir: string, sub = dir): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(sub, { withFileTypes: true })) {
+    const p = join(sub, e.name);
+    if (e.isDirectory()) Object.assign(out, await listFiles(dir, p));
+    else out[relative(dir, p)] = await readFile(p, 'utf8');
+  }
+  return out;
+}
+
+/** Wraps a store so that the process "dies" at operation k: that call and every later one fails. */
+function crashAt(inner: DagStore, k: number, after: boolean): DagStore {
+  let n = 0;
+  const gate = async <T>(op: () => Promise<T>): Promise<T> => {
+    n++;
+    if (n > k || (n === k && !after)) throw new Error('crash');
+    const r = await op();
+    if (n === k) throw new Error('crash');
+    return r;
+  };
+  return {
+    location: inner.location,
+    readManifest: () => gate(() => inner.readManifest()),
+    writeManifest: (m, v) => gate(() => inner.writeManifest(m, v)),
+    put: (k2, c, m, cond) => gate(() => inner.put(k2, c, m, cond)),
+    delete: (k2) => gate(() => inner.delete(k2)),
+    get: (k2) => gate(() => inner.get(k2)),
+    stat: (ks) => gate(() => inner.stat(ks)),
+  };
+}
+
+describe('applyPlan on a local folder', () => {
+  let dir: string;
+  let store: LocalDirDagStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'btg-apply-'));
+    store = new LocalDirDagStore(dir);
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes only what changed', async () => {
+    const first = await sync(store, [file('a'), file('b'), file('c')]);
+    expect(first).toMatchObject({ ok: true, writes: 3, manifestWrites: 2 });
+    expect(await sync(store, [file('a'), file('b'), file('c')])).toMatchObject({
+      writes: 0,
+      manifestWrites: 0,
+    });
+    expect(await sync(store, [file('a'), file('b', 2), file('c')])).toMatchObject({
+      writes: 1,
+      manifestWrites: 1,
+    });
+    expect(await sync(store, [file('a'), file('b', 2)])).toMatchObject({
+      writes: 0,
+      deletes: 1,
+      manifestWrites: 1,
+    });
+    expect(Object.keys(await listFiles(dir)).sort()).toEqual([
+      '.backtest-gitops/manifest.json',
+      'a.py',
+      'b.py',
+    ]);
+  });
+
+  it('never overwrites or deletes an unowned file unless adopting', async () => {
+    await writeFile(join(dir, 'b.py'), 'hand written');
+    await writeFile(join(dir, 'notes.txt'), 'keep me');
+    const r = await sync(store, [file('a'), file('b')]);
+    expect(r.ok).toBe(false);
+    expect(r.conflicts.map((c) => c.key)).toEqual(['b.py']);
+    expect(await readFile(join(dir, 'b.py'), 'utf8')).toBe('hand written');
+    expect((await store.readManifest())?.manifest.entries.map((e) => e.key)).toEqual(['a.py']);
+    expect((await store.readManifest())?.manifest.pending).toBeUndefined();
+    const adopted = await sync(store, [file('a'), file('b')], { adopt: true });
+    expect(adopted.ok).toBe(true);
+    expect(await readFile(join(dir, 'b.py'), 'utf8')).toBe(file('b').content);
+    await sync(store, [], { allowMassDelete: true });
+    expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('refuses a mass delete without the flag', async () => {
+    await sync(store, [file('a'), file('b'), file('c')]);
+    await expect(sync(store, [file('a')])).rejects.toBeInstanceOf(SafetyError);
+    expect(Object.keys(await listFiles(dir))).toContain('c.py');
+  });
+
+  it('converges after a crash at any operation, before or after it took effect', async () => {
+    const before = [file('a'), file('b'), file('c'), file('d')];
+    const after = [file('a'), file('b', 2), file('c', 2), file('e'), file('f')];
+    for (let k = 1; k <= 12; k++) {
+      for (const afterOp of [false, true]) {
+        await rm(dir, { recursive: true, force: true });
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, 'unowned.py'), 'theirs');
+        await sync(store, before);
+        await sync(crashAt(store, k, afterOp), after).catch(() => undefined);
+        const r = await sync(store, after);
+        expect(r.ok, `crash at ${k}`).toBe(true);
+        const files = await listFiles(dir);
+        delete files['.backtest-gitops/manifest.json'];
+        const want = Object.fromEntries(after.map((f) => [f.key, f.content]));
+        expect(files, `crash at ${k} ${afterOp}`).toEqual({ ...want, 'unowned.py': 'theirs' });
+        const m = (await store.readManifest())?.manifest;
+        expect(m?.entries.map((e) => [e.key, e.sha256])).toEqual(after.map((f) => [f.key, f.sha256]));
+        expect(m?.pending).toBeUndefined();
+      }
+    }
+  });
+
+  it('loses no update when two applies with different desired sets run at once', async () => {
+    await sync(store, [file('a'), file('b')]);
+    const other = new LocalDirDagStore(dir);
+    const [r1, r2] = await Promise.all([
+      sync(store, [file('a', 2), file('b'), file('c')], { allowMassDelete: true }),
+      sync(other, [file('a', 3), file('d'), file('e')], { allowMassDelete: true }),
+    ]);
+    expect(r1.ok && r2.ok).toBe(true);
+    const files = await listFiles(dir);
+    const m = (await store.readManifest())?.manifest;
+    delete files['.backtest-gitops/manifest.json'];
+    // Whatever order won, the manifest describes exactly what is in the folder.
+    expect(Object.fromEntries((m?.entries ?? []).map((e) => [e.key, e.sha256]))).toEqual(
+      Object.fromEntries(Object.entries(files).map(([k, c]) => [k, sha(c)])),
+    );
+    expect(m?.pending).toBeUndefined();
+  });
+});

@@ -1,0 +1,107 @@
+import { planSync } from '../plan/plan-sync.js';
+import type { DesiredFile, Manifest, SyncPlan } from '../plan/types.js';
+import { ManifestConflictError, SafetyError } from '../shared/errors.js';
+import { VERSION } from '../shared/version.js';
+import type { ApplyOptions, ApplyResult, FileOutcome } from './apply-result.js';
+import { applyRound } from './apply-round.js';
+import type { DagStore } from './dag-store.js';
+
+export type { ApplyOptions, ApplyResult, FileOutcome } from './apply-result.js';
+
+/**
+ * Executes a plan against a store, then keeps going until the target converges: a concurrent
+ * writer (manifest conflict) or a write that failed after the SDK's own retries makes it
+ * re-read the manifest, re-plan from the same desired files and run another round, with
+ * exponential backoff and jitter between rounds. Safety rules are checked on every plan.
+ * See applyRound for the order of writes and why it survives a crash at any point.
+ */
+export async function applyPlan(
+  plan: SyncPlan,
+  desired: DesiredFile[],
+  store: DagStore,
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const maxAttempts = opts.maxAttempts ?? 6;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const desiredByKey = new Map(desired.map((d) => [d.key, d]));
+  const replan = (base: { manifest: Manifest; version: string } | null): SyncPlan =>
+    planSync({
+      desired,
+      manifest: base?.manifest ?? null,
+      manifestVersion: base?.version ?? null,
+      invalidSources: plan.replan.invalidSources,
+      commit: plan.commit,
+      maxDeleteShare: plan.replan.maxDeleteShare,
+      adopt: opts.adopt ?? plan.replan.adopt,
+    });
+
+  let current = plan.base.version === undefined ? replan(await store.readManifest()) : plan;
+  const totals = { writes: 0, deletes: 0, manifestWrites: 0 };
+  let last: FileOutcome[] = [];
+  for (let attempt = 1; ; attempt++) {
+    if (current.massDelete && !opts.allowMassDelete) {
+      const { deleted, owned, maxShare } = current.deleteCounts;
+      throw new SafetyError(
+        `refusing to delete ${deleted} of ${owned} owned DAGs in ${store.location} (more than ${Math.round(maxShare * 100)}%)`,
+        'mass-delete',
+        'check that --repo points at the right config repo; re-run with --allow-mass-delete if this is intended',
+      );
+    }
+    const base = { manifest: current.base.manifest, version: current.base.version ?? null };
+    let round: Awaited<ReturnType<typeof applyRound>>;
+    try {
+      round = await applyRound({
+        plan: current,
+        base,
+        desired: desiredByKey,
+        store,
+        generator: opts.generator ?? `backtest-gitops ${VERSION}`,
+        concurrency: opts.concurrency ?? 8,
+        adopt: opts.adopt ?? plan.replan.adopt,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof ManifestConflictError) || attempt >= maxAttempts) throw err;
+      await sleep(backoff(attempt));
+      current = replan(await store.readManifest());
+      continue;
+    }
+    totals.writes += round.writes;
+    totals.deletes += round.deletes;
+    totals.manifestWrites += round.manifestWrites;
+    last = round.outcomes;
+    if (round.fatal) throw round.fatal;
+    const failed = last.filter((o) => o.status === 'failed');
+    if (failed.length === 0 || attempt >= maxAttempts) {
+      return result(current, last, attempt, round.manifest.version);
+    }
+    await sleep(backoff(attempt));
+    // We just wrote this manifest, so no read is needed to plan the next round from it.
+    const m = round.manifest;
+    current = replan(m.manifest && m.version !== null ? { manifest: m.manifest, version: m.version } : null);
+  }
+
+  function result(p: SyncPlan, files: FileOutcome[], attempts: number, version: string | null): ApplyResult {
+    const conflicts = files.filter((o) => o.status === 'conflict');
+    const failed = files.filter((o) => o.status === 'failed' || o.status === 'skipped');
+    return {
+      commit: p.commit,
+      target: store.location,
+      plan: p,
+      files,
+      conflicts,
+      failed,
+      kept: p.files.filter((f) => f.action === 'keep'),
+      attempts,
+      ...totals,
+      manifestVersion: version,
+      ok: conflicts.length === 0 && failed.length === 0,
+    };
+  }
+}
+
+/** Full-jitter exponential backoff: up to 200 ms, 400 ms, 800 ms, ... capped at 5 s. */
+function backoff(attempt: number): number {
+  return Math.random() * Math.min(5000, 200 * 2 ** (attempt - 1));
+}

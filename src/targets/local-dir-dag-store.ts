@@ -1,0 +1,159 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { MANIFEST_KEY, parseManifest, serializeManifest } from '../plan/manifest.js';
+import type { Manifest } from '../plan/types.js';
+import { ManifestConflictError, TargetError } from '../shared/errors.js';
+import type { DagStore, PutCondition, PutMeta } from './dag-store.js';
+import { withLockFile } from './local-lock.js';
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * A local folder (e.g. a local Airflow's DAG folder). Version tags are the sha256 of the
+ * content. Every write goes to a temp file in the same folder and is renamed (or hard-linked,
+ * for create-only) into place, so Airflow never parses a half-written file.
+ */
+export class LocalDirDagStore implements DagStore {
+  readonly location: string;
+  private readonly root: string;
+
+  constructor(dir: string, location?: string) {
+    this.root = resolve(dir);
+    this.location = location ?? dir;
+  }
+
+  async readManifest(): Promise<{ manifest: Manifest; version: string } | null> {
+    const bytes = await readOrNull(this.path(MANIFEST_KEY));
+    if (bytes === null) return null;
+    const parsed = parseManifest(bytes.toString('utf8'));
+    if ('problem' in parsed) {
+      throw new TargetError(
+        `the manifest at ${this.describe(MANIFEST_KEY)} is ${parsed.problem}`,
+        this.location,
+        {
+          code: 'manifest-corrupt',
+          hint: 'restore it from a backup or delete it and re-apply with --adopt',
+        },
+      );
+    }
+    return { manifest: parsed.manifest, version: sha256(bytes) };
+  }
+
+  async writeManifest(manifest: Manifest, expectedVersion: string | null): Promise<string> {
+    const path = this.path(MANIFEST_KEY);
+    await mkdir(dirname(path), { recursive: true });
+    return withLockFile(`${path}.lock`, async () => {
+      const current = await readOrNull(path);
+      const currentVersion = current === null ? null : sha256(current);
+      if (currentVersion !== expectedVersion) throw new ManifestConflictError(this.describe(MANIFEST_KEY));
+      const text = serializeManifest(manifest);
+      await this.atomicWrite(path, text);
+      return sha256(text);
+    });
+  }
+
+  async put(key: string, content: string, _meta: PutMeta, condition: PutCondition): Promise<string> {
+    const path = this.path(key);
+    await mkdir(dirname(path), { recursive: true });
+    if (condition.mode === 'create') {
+      const tmp = await this.writeTemp(path, content);
+      try {
+        await link(tmp, path); // atomic, and unlike rename it refuses to replace an existing file
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new TargetError(`${this.describe(key)} exists and is not owned by backtest-gitops`, key, {
+            code: 'unowned-conflict',
+            hint: 'move or delete that file, or re-run apply with --adopt to take it over',
+          });
+        }
+        throw this.ioError('write', key, err);
+      } finally {
+        await unlink(tmp).catch(() => undefined);
+      }
+      return sha256(content);
+    }
+    if (condition.mode === 'replace' && condition.etag !== null) {
+      const current = await readOrNull(path);
+      if (current === null || sha256(current) !== condition.etag) {
+        throw new TargetError(`${this.describe(key)} was changed or removed behind our back`, key, {
+          code: 'drift',
+        });
+      }
+    }
+    await this.atomicWrite(path, content);
+    return sha256(content);
+  }
+
+  async delete(key: string): Promise<void> {
+    await unlink(this.path(key)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw this.ioError('delete', key, err);
+    });
+  }
+
+  async get(key: string): Promise<string | null> {
+    return (await this.read(key))?.content ?? null;
+  }
+
+  async read(key: string): Promise<{ content: string; version: string } | null> {
+    const bytes = await readOrNull(this.path(key));
+    return bytes === null ? null : { content: bytes.toString('utf8'), version: sha256(bytes) };
+  }
+
+  async stat(keys: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const key of keys) {
+      const bytes = await readOrNull(this.path(key));
+      if (bytes !== null) out.set(key, sha256(bytes));
+    }
+    return out;
+  }
+
+  private path(key: string): string {
+    const path = resolve(this.root, key);
+    if (key.startsWith('/') || key.includes('\\') || !path.startsWith(this.root + sep)) {
+      throw new TargetError(`refusing key ${JSON.stringify(key)}: it leaves ${this.location}`, key, {
+        code: 'bad-key',
+      });
+    }
+    return path;
+  }
+
+  private describe(key: string): string {
+    return join(this.location, key);
+  }
+
+  private async writeTemp(path: string, content: string): Promise<string> {
+    // Hidden and not ending in .py, so Airflow's DAG processor never picks up a temp file.
+    const tmp = join(
+      dirname(path),
+      `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+    );
+    await writeFile(tmp, content);
+    return tmp;
+  }
+
+  private async atomicWrite(path: string, content: string): Promise<void> {
+    const tmp = await this.writeTemp(path, content);
+    try {
+      await rename(tmp, path);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw this.ioError('write', path, err);
+    }
+  }
+
+  private ioError(op: string, key: string, err: unknown): TargetError {
+    const code = (err as NodeJS.ErrnoException).code ?? 'io';
+    return new TargetError(`cannot ${op} ${this.describe(key)}: ${code}`, key, { code: 'io', cause: err });
+  }
+}
+
+async function readOrNull(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}

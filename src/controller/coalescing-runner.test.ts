@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { CoalescingRunner } from './coalescing-runner.js';
+import { gate } from './testing.js';
+
+describe('CoalescingRunner', () => {
+  it('runs one job at a time and merges requests made during a run into one follow-up', async () => {
+    const runs: string[][] = [];
+    let active = 0;
+    let maxActive = 0;
+    const holds = [gate(), gate()];
+    const runner = new CoalescingRunner(async (reasons) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      runs.push(reasons);
+      await holds[runs.length - 1]?.promise;
+      active--;
+    });
+    runner.request('a');
+    runner.request('b');
+    runner.request('c');
+    runner.request('b');
+    holds[0]?.open();
+    await new Promise((r) => setImmediate(r));
+    runner.request('d'); // arrives during the follow-up: one more run
+    holds[1]?.open();
+    await runner.idle();
+    expect(runs).toEqual([['a'], ['b', 'c'], ['d']]);
+    expect(maxActive).toBe(1);
+  });
+
+  it('keeps running after a job throws, and refuses requests once closed', async () => {
+    let calls = 0;
+    const runner = new CoalescingRunner(async () => {
+      calls++;
+      throw new Error('boom');
+    });
+    runner.request('a');
+    await runner.idle();
+    runner.request('b');
+    await runner.idle();
+    expect(calls).toBe(2);
+    runner.close();
+    expect(runner.request('c')).toBe(false);
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * Runs one job at a time. A request while a run is in progress schedules exactly one
+ * follow-up run, however many requests arrive (they all want "a reconcile after now", and
+ * one covers them all). The reasons of coalesced requests are merged for the log.
+ */
+export class CoalescingRunner {
+  private running: Promise<void> | null = null;
+  private pending: Set<string> | null = null;
+  private closed = false;
+
+  constructor(private readonly job: (reasons: string[]) => Promise<void>) {}
+
+  /** Asks for a run; returns false when the runner is closed (shutting down). */
+  request(reason: string): boolean {
+    if (this.closed) return false;
+    if (this.running) {
+      this.pending ??= new Set();
+      this.pending.add(reason);
+      return true;
+    }
+    this.running = this.loop([reason]);
+    return true;
+  }
+
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Resolves when no run is in progress and none is pending. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Stops accepting requests and drops the pending follow-up; the current run continues. */
+  close(): void {
+    this.closed = true;
+    this.pending = null;
+  }
+
+  private async loop(first: string[]): Promise<void> {
+    let reasons: string[] | null = first;
+    try {
+      while (reasons) {
+        try {
+          await this.job(reasons);
+        } catch {
+          // The job reports its own failures; a throw here must not stop later runs.
+        }
+        reasons = this.pending && !this.closed ? [...this.pending] : null;
+        this.pending = null;
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { validateDetailed } from 'node-cron';
+import { z } from 'zod';
+
+/**
+ * The controller config file (`backtestctl serve --config controller.yaml`). snake_case
+ * like the backtest configs; every object is strict so a typo is an error, not a silently
+ * ignored setting. Secrets may be given here but are better set through the environment
+ * (see src/shared/env.ts), which overrides them.
+ */
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+const cronExpression = nonEmpty.superRefine((value, ctx) => {
+  const result = validateDetailed(value);
+  if (!result.valid) {
+    const why = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    ctx.addIssue({ code: 'custom', message: `not a valid cron expression (${why || value})` });
+  }
+});
+
+export const RepoSection = z.strictObject({
+  /** Clone URL of the config repository (https, ssh, or a local path for tests). */
+  url: nonEmpty,
+  /** Default branch: what gets deployed. */
+  branch: nonEmpty.default('main'),
+  /** Folder inside the repository that holds `backtest-gitops.yaml` and the configs. */
+  path: nonEmpty.default('.'),
+  /** Environment of `backtest-gitops.yaml` whose defaults apply (e.g. `production`). */
+  environment: nonEmpty.optional(),
+});
+
+export const MwaaSection = z.strictObject({
+  /** MWAA environment name; defaults to the name in a `mwaa://NAME` target. */
+  environment: nonEmpty.optional(),
+  region: nonEmpty.optional(),
+  /** Ask Airflow after each deploy whether the changed DAGs imported. */
+  verify: z.boolean().default(true),
+  /** How long to wait for MWAA to pick up new files before calling a DAG missing. */
+  wait_seconds: z.number().int().min(0).max(3600).default(300),
+  unpause_new: z.boolean().default(false),
+  trigger_new: z.boolean().default(false),
+});
+
+export const GitHubAppSection = z.strictObject({
+  app_id: z.union([z.number().int().positive(), nonEmpty]).optional(),
+  /** PEM file (a mounted Secret); or set GITHUB_APP_PRIVATE_KEY / GITHUB_APP_PRIVATE_KEY_PATH. */
+  private_key_path: nonEmpty.optional(),
+  installation_id: z.union([z.number().int().positive(), nonEmpty]).optional(),
+});
+
+export const GitHubSection = z.strictObject({
+  /** `owner/name` of the config repository on GitHub. */
+  repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name"'),
+  /** Prefer the GITHUB_TOKEN environment variable. */
+  token: nonEmpty.optional(),
+  app: GitHubAppSection.optional(),
+  base_url: z.url().default('https://api.github.com'),
+  /** Prefer BACKTEST_GITOPS_WEBHOOK_SECRET. Enables POST /webhook. */
+  webhook_secret: z.string().min(16, 'must be at least 16 characters').optional(),
+  validate_pull_requests: z.boolean().default(true),
+  report_deploys: z.boolean().default(true),
+});
+
+export const PruneSection = z.strictObject({
+  /** Share of owned DAGs one apply may delete before it needs allow_mass_delete. */
+  max_delete_share: z.number().min(0).max(1).default(0.5),
+  allow_mass_delete: z.boolean().default(false),
+});
+
+export const RetrySection = z.strictObject({
+  /** Attempts per reconcile step (1 = no retry). */
+  attempts: z.number().int().min(1).max(10).default(3),
+  initial_delay_seconds: z.number().min(0).max(300).default(1),
+  max_delay_seconds: z.number().min(0).max(3600).default(30),
+});
+
+export const HttpSection = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8080),
+  host: nonEmpty.default('0.0.0.0'),
+});
+
+export const LogSection = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const ControllerConfigFile = z.strictObject({
+  repo: RepoSection,
+  /** `s3://bucket/prefix`, `mwaa://environment` (bucket and DAG path resolved from MWAA) or a local folder. */
+  target: nonEmpty,
+  mwaa: MwaaSection.optional(),
+  github: GitHubSection.optional(),
+  /** node-cron expression (5 fields, or 6 with seconds). */
+  schedule: cronExpression.default('* * * * *'),
+  prune: PruneSection.default({ max_delete_share: 0.5, allow_mass_delete: false }),
+  /** What to do with files changed behind the controller's back: report them, repair them, or not look. */
+  drift: z.enum(['report', 'repair', 'off']).default('report'),
+  /** How often the (costlier) drift check runs even when the branch did not move. */
+  drift_check_interval_seconds: z.number().int().min(0).default(600),
+  /** Keep validating PRs and reporting, but apply nothing. */
+  suspend: z.boolean().default(false),
+  /** Git clone and work files; a writable volume in the container. */
+  cache_dir: nonEmpty.optional(),
+  http: HttpSection.default({ port: 8080, host: '0.0.0.0' }),
+  log: LogSection.default({ level: 'info' }),
+  retry: RetrySection.default({ attempts: 3, initial_delay_seconds: 1, max_delay_seconds: 30 }),
+  /** Time SIGTERM gives the current step before it is abandoned (keep below the pod's terminationGracePeriodSeconds). */
+  shutdown_grace_seconds: z.number().min(0).max(3600).default(25),
+});
+export type ControllerConfigFile = z.infer<typeof ControllerConfigFile>;

@@ -1,0 +1,77 @@
+"""Loads a DAG folder into a real Airflow DagBag and writes what the tests check as JSON.
+
+Usage: python dagbag_probe.py DAG_FOLDER OUTPUT_JSON
+(Airflow logs to stdout, so the report goes to a file.)
+"""
+
+import json
+import sys
+import time
+
+
+def describe_task(task):
+    info = {
+        "task_id": task.task_id,
+        "type": type(task).__name__,
+        "upstream": sorted(task.upstream_task_ids),
+        "downstream": sorted(task.downstream_task_ids),
+        "trigger_rule": str(getattr(task, "trigger_rule", "")).split(".")[-1].lower(),
+        "mapped": hasattr(task, "expand_input"),
+    }
+    if info["mapped"]:
+        partial = task.partial_kwargs
+        info["operator_class"] = task.operator_class.__name__ if hasattr(task, "operator_class") else None
+        info["template_fields"] = sorted(task.template_fields)
+        info["partial"] = {
+            key: partial.get(key)
+            for key in ("job_queue", "job_definition", "results_bucket", "backtest_dag_id", "retry_strategy", "retries")
+        }
+        info["retry_exponential_backoff"] = bool(partial.get("retry_exponential_backoff"))
+        value = task.expand_input.value
+        info["expand"] = [
+            {"job_name": item["job_name"], "environment": item["container_overrides"]["environment"]}
+            for item in value
+        ]
+    else:
+        info["retries"] = task.retries
+    return info
+
+
+def schedule_of(dag):
+    """The schedule as written: Airflow 3 keeps it as `schedule`, Airflow 2 as `schedule_interval`."""
+    if hasattr(dag, "schedule"):
+        return dag.schedule
+    return dag.schedule_interval
+
+
+def main():
+    folder, output = sys.argv[1], sys.argv[2]
+    from airflow.models.dagbag import DagBag
+
+    started = time.perf_counter()
+    bag = DagBag(folder, include_examples=False)
+    elapsed = time.perf_counter() - started
+    report = {
+        "airflow_version": __import__("airflow").__version__,
+        "seconds": elapsed,
+        "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
+        "dags": {},
+    }
+    for dag_id, dag in sorted(bag.dags.items()):
+        report["dags"][dag_id] = {
+            "fileloc": dag.fileloc,
+            "description": dag.description,
+            "doc_md": dag.doc_md,
+            "tags": sorted(dag.tags),
+            "schedule": schedule_of(dag),
+            "owner": dag.owner,
+            "catchup": dag.catchup,
+            "max_active_runs": dag.max_active_runs,
+            "tasks": {t.task_id: describe_task(t) for t in dag.tasks},
+        }
+    with open(output, "w") as fh:
+        json.dump(report, fh)
+
+
+if __name__ == "__main__":
+    main()

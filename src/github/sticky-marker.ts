@@ -1,0 +1,22 @@
+/** Hidden markers in our PR comments: who wrote it, and for which head SHA. */
+export const STICKY_MARKER = '<!-- backtest-gitops:sticky -->';
+
+const HEAD_MARKER = /<!-- backtest-gitops:head=([0-9a-f]{40,64}) -->/;
+
+/** The comment body as stored: the sticky marker first, so we can find it again. */
+export function withStickyMarker(body: string): string {
+  return body.startsWith(STICKY_MARKER) ? body : `${STICKY_MARKER}\n${body}`;
+}
+
+export function isStickyComment(body: string | null | undefined): boolean {
+  return typeof body === 'string' && body.includes(STICKY_MARKER);
+}
+
+/** The marker recording the head SHA a comment reports, so a restart does not repost. */
+export function headMarker(sha: string): string {
+  return `<!-- backtest-gitops:head=${sha} -->`;
+}
+
+export function reportedHead(body: string): string | null {
+  return HEAD_MARKER.exec(body)?.[1] ?? null;
+}

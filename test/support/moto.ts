@@ -31,13 +31,20 @@ export const MOTO_ENV = {
   AWS_DEFAULT_REGION: 'us-east-1',
 } as const;
 
-/** Starts a real moto_server (S3, Batch, ...) on 127.0.0.1 and waits until it answers. */
-export async function startMoto(): Promise<MotoServer> {
+/**
+ * Starts a real moto_server (S3, Batch, ...) on 127.0.0.1 and waits until it answers.
+ * `env` adds variables, e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to make moto check IAM credentials.
+ */
+export async function startMoto(opts: { env?: Record<string, string> } = {}): Promise<MotoServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(venvBin('tools', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...MOTO_ENV },
-  });
+  const child: ChildProcess = spawn(
+    venvBin('tools', 'moto_server'),
+    ['-H', '127.0.0.1', '-p', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...MOTO_ENV, ...opts.env },
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

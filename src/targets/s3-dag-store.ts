@@ -1,0 +1,184 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { MANIFEST_KEY, parseManifest, serializeManifest } from '../plan/manifest.js';
+import type { Manifest } from '../plan/types.js';
+import { ManifestConflictError, TargetError } from '../shared/errors.js';
+import type { DagStore, PutCondition, PutMeta } from './dag-store.js';
+import { isNotFound, isPreconditionFailed, translateS3Error } from './s3-errors.js';
+
+export interface S3DagStoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** Key prefix, with or without slashes (`dags`, `dags/`); empty = bucket root. */
+  prefix: string;
+  /** KMS key for SSE-KMS on every object we write; absent = the bucket's default encryption. */
+  sseKmsKeyId?: string;
+  /** Parallel HEADs for drift checks (default 16). */
+  concurrency?: number;
+  /** Endpoint shown in connection errors. */
+  endpoint?: string;
+}
+
+/**
+ * DAG files under an S3 prefix (MWAA's DAG folder). Every request touches one key we name:
+ * no LIST, so objects we do not own are never read. Ownership checks ride on the writes
+ * themselves (If-None-Match / If-Match), costing no extra request.
+ */
+export class S3DagStore implements DagStore {
+  readonly location: string;
+  private readonly prefix: string;
+
+  constructor(private readonly opts: S3DagStoreOptions) {
+    this.prefix = opts.prefix.replace(/^\/+|\/+$/g, '');
+    this.location = `s3://${opts.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
+  }
+
+  async readManifest(): Promise<{ manifest: Manifest; version: string } | null> {
+    const got = await this.read(MANIFEST_KEY);
+    if (got === null) return null;
+    const parsed = parseManifest(got.content);
+    if ('problem' in parsed) {
+      throw new TargetError(
+        `the manifest at ${this.location}/${MANIFEST_KEY} is ${parsed.problem}`,
+        this.location,
+        {
+          code: 'manifest-corrupt',
+          hint: 'restore an earlier version (bucket versioning) or delete it and re-apply with --adopt',
+        },
+      );
+    }
+    return { manifest: parsed.manifest, version: got.version };
+  }
+
+  async writeManifest(manifest: Manifest, expectedVersion: string | null): Promise<string> {
+    const key = this.objectKey(MANIFEST_KEY);
+    try {
+      const out = await this.opts.client.send(
+        new PutObjectCommand({
+          ...this.putBase(key, serializeManifest(manifest), 'application/json'),
+          ...(expectedVersion === null ? { IfNoneMatch: '*' } : { IfMatch: expectedVersion }),
+        }),
+      );
+      return out.ETag ?? '';
+    } catch (err) {
+      // 404 on If-Match: somebody deleted the manifest since we read it; also a conflict.
+      if (isPreconditionFailed(err) || (expectedVersion !== null && isNotFound(err))) {
+        throw new ManifestConflictError(`${this.location}/${MANIFEST_KEY}`, err);
+      }
+      throw this.fail(err, key, 's3:PutObject');
+    }
+  }
+
+  async put(key: string, content: string, meta: PutMeta, condition: PutCondition): Promise<string | null> {
+    const objectKey = this.objectKey(key);
+    const input: PutObjectCommandInput = {
+      ...this.putBase(objectKey, content, contentType(key)),
+      // S3 metadata must be ASCII; source paths may not be.
+      Metadata: { sha256: meta.sha256, commit: meta.commit, source: encodeURIComponent(meta.source ?? '') },
+    };
+    if (condition.mode === 'create') input.IfNoneMatch = '*';
+    if (condition.mode === 'replace' && condition.etag !== null) input.IfMatch = condition.etag;
+    try {
+      return (await this.opts.client.send(new PutObjectCommand(input))).ETag ?? null;
+    } catch (err) {
+      const where = `${this.location}/${key}`;
+      if (condition.mode === 'create' && isPreconditionFailed(err)) {
+        throw new TargetError(`${where} exists and is not owned by backtest-gitops`, where, {
+          code: 'unowned-conflict',
+          hint: 'move or delete that object, or re-run apply with --adopt to take it over',
+          cause: err,
+        });
+      }
+      if (input.IfMatch && (isPreconditionFailed(err) || isNotFound(err))) {
+        throw new TargetError(`${where} was changed or removed behind our back`, where, {
+          code: 'drift',
+          cause: err,
+        });
+      }
+      throw this.fail(err, objectKey, 's3:PutObject');
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const objectKey = this.objectKey(key);
+    try {
+      await this.opts.client.send(new DeleteObjectCommand({ Bucket: this.opts.bucket, Key: objectKey }));
+    } catch (err) {
+      if (!isNotFound(err)) throw this.fail(err, objectKey, 's3:DeleteObject');
+    }
+  }
+
+  async get(key: string): Promise<string | null> {
+    return (await this.read(key))?.content ?? null;
+  }
+
+  async read(key: string): Promise<{ content: string; version: string } | null> {
+    const objectKey = this.objectKey(key);
+    try {
+      const out = await this.opts.client.send(
+        new GetObjectCommand({ Bucket: this.opts.bucket, Key: objectKey }),
+      );
+      return { content: (await out.Body?.transformToString('utf-8')) ?? '', version: out.ETag ?? '' };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw this.fail(err, objectKey, 's3:GetObject');
+    }
+  }
+
+  async stat(keys: string[]): Promise<Map<string, string>> {
+    const limit = pLimit(this.opts.concurrency ?? 16);
+    const out = new Map<string, string>();
+    await Promise.all(
+      keys.map((key) =>
+        limit(async () => {
+          const objectKey = this.objectKey(key);
+          try {
+            const head = await this.opts.client.send(
+              new HeadObjectCommand({ Bucket: this.opts.bucket, Key: objectKey }),
+            );
+            if (head.ETag) out.set(key, head.ETag);
+          } catch (err) {
+            if (!isNotFound(err)) throw this.fail(err, objectKey, 's3:GetObject');
+          }
+        }),
+      ),
+    );
+    return out;
+  }
+
+  private objectKey(key: string): string {
+    if (key.startsWith('/') || key.split('/').includes('..')) {
+      throw new TargetError(`refusing key ${JSON.stringify(key)}: it leaves ${this.location}`, key, {
+        code: 'bad-key',
+      });
+    }
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  private putBase(key: string, body: string, type: string): PutObjectCommandInput {
+    const base: PutObjectCommandInput = { Bucket: this.opts.bucket, Key: key, Body: body, ContentType: type };
+    if (this.opts.sseKmsKeyId) {
+      base.ServerSideEncryption = 'aws:kms';
+      base.SSEKMSKeyId = this.opts.sseKmsKeyId;
+    }
+    return base;
+  }
+
+  private fail(err: unknown, key: string, action: string): TargetError {
+    const ctx = { bucket: this.opts.bucket, key, action };
+    return translateS3Error(err, this.opts.endpoint ? { ...ctx, endpoint: this.opts.endpoint } : ctx);
+  }
+}
+
+function contentType(key: string): string {
+  if (key.endsWith('.py')) return 'text/x-python';
+  if (key.endsWith('.json')) return 'application/json';
+  return 'application/octet-stream';
+}

@@ -1,0 +1,192 @@
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One request seen by the proxy, classified as an S3 call (path-style URLs). */
+export interface ProxiedRequest {
+  /** 1-based arrival number. */
+  n: number;
+  method: string;
+  bucket: string;
+  /** Object key (URL-decoded), '' for bucket-level calls. */
+  key: string;
+  query: string;
+  /** `manifest` = the backtest-gitops manifest, `object` = any other key, `bucket` = bucket-level (LIST, ...). */
+  kind: 'manifest' | 'object' | 'bucket' | 'other';
+  /** Injected fault, if any. */
+  fault?: '5xx' | 'drop-before' | 'drop-after';
+  status?: number;
+}
+
+export interface FaultSettings {
+  /** Share of requests answered with a 500/503 S3 error instead of being forwarded. */
+  errorRate?: number;
+  /** Share of requests whose connection is dropped: half before forwarding, half after (outcome unknown to the client). */
+  dropRate?: number;
+  /** Only requests this returns true for may get a fault (default: all but /moto-api). */
+  filter?: (r: ProxiedRequest) => boolean;
+}
+
+export interface FaultProxyOptions extends FaultSettings {
+  /** Upstream S3 endpoint (moto), e.g. http://127.0.0.1:5000. */
+  upstream: string;
+  /** PRNG seed: the same seed gives the same fault sequence for the same request order. */
+  seed?: number;
+  /**
+   * Called when a request arrives, before any fault. Return 'drop' to drop the connection
+   * without forwarding (e.g. after killing the client process in a crash test).
+   */
+  onRequest?: (r: ProxiedRequest) => 'drop' | undefined;
+  /** Called after the upstream answered and the answer was relayed (or dropped). */
+  onResponse?: (r: ProxiedRequest) => void;
+}
+
+export interface FaultProxy {
+  endpoint: string;
+  /** Every request in arrival order. */
+  readonly log: ProxiedRequest[];
+  /** Requests counted by `METHOD kind`, e.g. `{ 'GET manifest': 1, 'PUT object': 3 }`; optionally since a log index. */
+  counts(since?: number): Record<string, number>;
+  setFaults(f: FaultSettings): void;
+  /** Clears the log (and counts). */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+const MANIFEST_SUFFIX = '.backtest-gitops/manifest.json';
+
+/**
+ * A small, seeded, deterministic HTTP proxy in front of an S3 server. It counts requests by
+ * method and kind, and can inject 5xx answers and dropped connections (before the request
+ * reaches S3, or after S3 executed it, so the client cannot know whether a write happened).
+ */
+export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
+  const upstream = new URL(opts.upstream);
+  let settings: FaultSettings = { errorRate: opts.errorRate ?? 0, dropRate: opts.dropRate ?? 0 };
+  if (opts.filter) settings.filter = opts.filter;
+  const random = mulberry32(opts.seed ?? 1);
+  const log: ProxiedRequest[] = [];
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const r = classify(log.length + 1, req);
+    log.push(r);
+    if (opts.onRequest?.(r) === 'drop') {
+      r.fault = 'drop-before';
+      req.socket.destroy();
+      return;
+    }
+    const faultable =
+      !r.key.startsWith('moto-api') && r.bucket !== 'moto-api' && (settings.filter?.(r) ?? true);
+    const roll = random();
+    const errorRate = settings.errorRate ?? 0;
+    const dropRate = settings.dropRate ?? 0;
+    if (faultable && roll < errorRate) {
+      r.fault = '5xx';
+      r.status = roll < errorRate / 2 ? 500 : 503;
+      const code = r.status === 500 ? 'InternalError' : 'SlowDown';
+      res.writeHead(r.status, { 'content-type': 'application/xml' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected</Message></Error>`,
+      );
+      opts.onResponse?.(r);
+      return;
+    }
+    if (faultable && roll < errorRate + dropRate / 2) {
+      r.fault = 'drop-before';
+      req.socket.destroy();
+      return;
+    }
+    const dropAfter = faultable && roll < errorRate + dropRate;
+    forward(req, body, res, r, dropAfter);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  function forward(
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+    r: ProxiedRequest,
+    dropAfter: boolean,
+  ) {
+    const up = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, 'content-length': String(body.length) },
+      },
+      (upRes) => {
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () => {
+          r.status = upRes.statusCode ?? 0;
+          if (dropAfter) {
+            r.fault = 'drop-after';
+            req.socket.destroy();
+          } else {
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            res.end(Buffer.concat(chunks));
+          }
+          opts.onResponse?.(r);
+        });
+      },
+    );
+    up.on('error', () => req.socket.destroy());
+    up.end(body);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    log,
+    counts(since = 0) {
+      const out: Record<string, number> = {};
+      for (const r of log.slice(since))
+        out[`${r.method} ${r.kind}`] = (out[`${r.method} ${r.kind}`] ?? 0) + 1;
+      return out;
+    },
+    setFaults(f) {
+      settings = { ...f };
+    },
+    reset() {
+      log.length = 0;
+    },
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function classify(n: number, req: IncomingMessage): ProxiedRequest {
+  const url = new URL(req.url ?? '/', 'http://proxy');
+  const [bucket = '', ...rest] = url.pathname.replace(/^\//, '').split('/');
+  const key = decodeURIComponent(rest.join('/'));
+  const kind =
+    bucket === '' ? 'other' : key === '' ? 'bucket' : key.endsWith(MANIFEST_SUFFIX) ? 'manifest' : 'object';
+  return { n, method: req.method ?? 'GET', bucket, key, query: url.search, kind };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Tiny seeded PRNG (mulberry32): deterministic fault sequences without a dependency. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

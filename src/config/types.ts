@@ -124,6 +124,8 @@ export interface RepoSettings {
   environments: Record<string, { defaults: Record<string, JsonValue>; variables: Record<string, string> }>;
   /** Airflow Variables the rendered DAGs read (batch_job_queue, ...), for `mwaa variables sync`. */
   variables: Record<string, string>;
+  /** The environment whose defaults were applied (`loadConfigRepo(..., { environment })`), if any. */
+  environment?: string;
 }
 
 /** Everything `loadConfigRepo` returns: valid specs and every issue of every file. */

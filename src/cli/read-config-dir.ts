@@ -1,0 +1,53 @@
+import { open, readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { MAX_CONFIG_FILE_BYTES, SETTINGS_FILE } from '../config/index.js';
+
+const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+const YAML_FILE = /\.ya?ml$/;
+
+/**
+ * Reads the candidate files of a config repository: every `*.yaml` / `*.yml` under `dir`
+ * (skipping .git and node_modules) plus backtest-gitops.yaml, keyed by forward-slash path
+ * relative to `dir`, ready for loadConfigRepo (which picks configs by its include globs).
+ *
+ * A file is never read past MAX_CONFIG_FILE_BYTES + 1 bytes: an oversized file arrives
+ * truncated but still over the limit, so loadConfigRepo reports `file-too-large` for it
+ * without us holding a huge file in memory. Bytes that are not UTF-8 arrive as U+FFFD,
+ * which loadConfigRepo reports as `invalid-encoding`.
+ */
+export async function readConfigDir(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const paths = await listYamlFiles(dir);
+  for (const path of paths.sort()) {
+    files.set(relative(dir, path).split(sep).join('/'), await readBounded(path));
+  }
+  return files;
+}
+
+async function listYamlFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name)) found.push(...(await listYamlFiles(path)));
+    else if (entry.isFile() && (YAML_FILE.test(entry.name) || entry.name === SETTINGS_FILE)) found.push(path);
+  }
+  return found;
+}
+
+async function readBounded(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    // ignoreBOM keeps a byte-order mark in the text, so hashing the text gives the file's bytes.
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(buffer.subarray(0, filled));
+  } finally {
+    await handle.close();
+  }
+}

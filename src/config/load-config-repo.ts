@@ -1,0 +1,53 @@
+import picomatch from 'picomatch';
+import { type ClaimedDagId, findDagIdCollisions } from './dag-id-collisions.js';
+import { sortAndDedupeIssues } from './issues.js';
+import { SETTINGS_FILE } from './limits.js';
+import { loadSettings } from './settings.js';
+import type { BacktestSpec, ConfigIssue, ConfigRepoResult } from './types.js';
+import { validateConfigFile } from './validate-config-file.js';
+
+export interface LoadConfigRepoOptions {
+  /** Name of an environment in backtest-gitops.yaml whose defaults apply. */
+  environment?: string;
+  /** Overrides `max_runs_per_dag` from backtest-gitops.yaml. */
+  maxRunsPerDag?: number;
+}
+
+/**
+ * Validates a whole config repository. `files` maps repo-relative paths (forward slashes)
+ * to file text and may hold any candidate files: config files are the ones matching the
+ * settings' `include` globs. Pure: no I/O, the same input always gives the same result.
+ */
+export function loadConfigRepo(
+  files: ReadonlyMap<string, string>,
+  options: LoadConfigRepoOptions = {},
+): ConfigRepoResult {
+  const loaded = loadSettings(files.get(SETTINGS_FILE), options.environment);
+  const { settings } = loaded;
+  const maxRuns = options.maxRunsPerDag ?? settings.max_runs_per_dag;
+  const isConfigFile = picomatch(settings.include);
+  const configFiles = [...files.keys()].filter((path) => path !== SETTINGS_FILE && isConfigFile(path)).sort();
+
+  const issues: ConfigIssue[] = [...loaded.issues];
+  const claims: ClaimedDagId[] = [];
+  const specs = new Map<string, BacktestSpec>();
+  const invalid = new Set<string>(loaded.ok ? [] : [SETTINGS_FILE]);
+  for (const file of configFiles) {
+    const result = validateConfigFile(file, files.get(file) as string, loaded.defaultLayers, maxRuns);
+    issues.push(...result.issues);
+    if (result.dagId) claims.push({ file, dagId: result.dagId.value, at: result.dagId.at });
+    if (result.spec && loaded.ok) specs.set(file, result.spec);
+    else invalid.add(file);
+  }
+  for (const collision of findDagIdCollisions(claims)) {
+    issues.push(collision);
+    specs.delete(collision.file);
+    invalid.add(collision.file);
+  }
+  return {
+    settings,
+    specs: [...specs.values()],
+    invalidFiles: [...invalid].sort(),
+    issues: sortAndDedupeIssues(issues),
+  };
+}

@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+import type { ConfigPath } from './locate.js';
+
+/**
+ * Removes the parts of a config value that failed schema validation, so the remaining
+ * checks (which need the merged view of a file) can still run and report their problems in
+ * the same pass. Returns the pruned copy and the removed fields as dotted paths
+ * (`start_date`, `strategies.1.param_grid`).
+ */
+export function pruneInvalid(
+  value: Record<string, unknown>,
+  issues: readonly z.core.$ZodIssue[],
+): { value: Record<string, unknown>; pruned: Set<string> } {
+  const copy = structuredClone(value);
+  const pruned = new Set<string>();
+  for (const issue of issues) {
+    const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) remove(copy, [...path, key], pruned);
+    } else {
+      remove(copy, fieldPath(path), pruned);
+    }
+  }
+  return { value: copy, pruned };
+}
+
+/** The field that owns an issue: a top-level key, or a key of one strategy entry. */
+function fieldPath(path: ConfigPath): ConfigPath {
+  if (path[0] === 'strategies') return path.length >= 3 ? path.slice(0, 3) : path.slice(0, 1);
+  return path.slice(0, 1);
+}
+
+function remove(root: Record<string, unknown>, path: ConfigPath, pruned: Set<string>): void {
+  if (path.length === 0) return;
+  let parent: unknown = root;
+  for (const segment of path.slice(0, -1)) {
+    if (parent === null || typeof parent !== 'object') return;
+    parent = (parent as Record<string | number, unknown>)[segment];
+  }
+  if (parent === null || typeof parent !== 'object') return;
+  const last = path[path.length - 1] as string | number;
+  if (Array.isArray(parent)) parent.splice(Number(last), 1, {});
+  else delete (parent as Record<string, unknown>)[String(last)];
+  pruned.add(path.join('.'));
+}

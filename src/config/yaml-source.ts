@@ -1,0 +1,187 @@
+import {
+  type Document,
+  type DocumentOptions,
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  LineCounter,
+  type Node,
+  type ParseOptions,
+  parseDocument,
+  type SchemaOptions,
+  visit,
+} from 'yaml';
+import { configError, fileStart } from './issues.js';
+import { MAX_ALIAS_COUNT, MAX_CONFIG_FILE_BYTES, MAX_NESTING_DEPTH } from './limits.js';
+import type { ConfigIssue, SourceLocation } from './types.js';
+
+/** A parsed YAML file with what is needed to turn node offsets into line and column. */
+export interface YamlSource {
+  file: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+}
+
+export type ParsedYaml =
+  | { ok: true; source: YamlSource; value: unknown }
+  | { ok: false; issues: ConfigIssue[] };
+
+/** Tags of the YAML 1.2 core schema; any other explicit tag (`!!python/object`, `!!binary`) is refused. */
+const CORE_TAGS = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
+);
+
+const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  schema: 'core',
+  customTags: [],
+  uniqueKeys: true,
+  prettyErrors: false,
+};
+
+/**
+ * Parses one YAML file safely: bounded size, YAML 1.2 core schema only (`no`, `on`, dates
+ * stay strings), no custom tags, bounded alias expansion and nesting, unique keys. Returns
+ * the plain value, or every problem found with its location.
+ */
+export function parseYamlSource(file: string, text: string): ParsedYaml {
+  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_FILE_BYTES) {
+    return failed(
+      configError(
+        fileStart(file),
+        'file-too-large',
+        `the file is larger than ${MAX_CONFIG_FILE_BYTES / 1024} KiB`,
+        'a backtest config is a few dozen lines; split very large grids into several configs',
+      ),
+    );
+  }
+  if (text.includes('\u0000') || text.includes('\uFFFD')) {
+    return failed(
+      configError(
+        fileStart(file),
+        'invalid-encoding',
+        'the file is not UTF-8 text',
+        'save the file as UTF-8',
+      ),
+    );
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
+  const source: YamlSource = { file, doc, lineCounter };
+  const issues = [...doc.errors, ...doc.warnings].map((e) =>
+    yamlProblem(source, e.code, e.message, e.pos[0]),
+  );
+  if (issues.length > 0) return { ok: false, issues };
+  const unsafe = unsafeNodeIssues(source);
+  if (unsafe.length > 0) return { ok: false, issues: unsafe };
+  try {
+    return { ok: true, source, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (err) {
+    return failed(
+      configError(
+        fileStart(file),
+        'yaml-alias-limit',
+        `the file expands too many aliases (${err instanceof Error ? err.message : String(err)})`,
+        `use at most ${MAX_ALIAS_COUNT} alias expansions; write the values out instead`,
+      ),
+    );
+  }
+}
+
+/** 1-based line and column of a character offset in the file. */
+export function locationAt(source: YamlSource, offset: number): SourceLocation {
+  const { line, col } = source.lineCounter.linePos(offset);
+  return { file: source.file, line, column: col };
+}
+
+export function nodeLocation(source: YamlSource, node: Node | null | undefined): SourceLocation {
+  const offset = node?.range?.[0];
+  return offset === undefined ? fileStart(source.file) : locationAt(source, offset);
+}
+
+function yamlProblem(source: YamlSource, code: string, message: string, offset: number): ConfigIssue {
+  const at = locationAt(source, offset);
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return configError(
+        at,
+        'duplicate-key',
+        'this key appears twice in the same mapping',
+        'remove one of them',
+      );
+    case 'TAG_RESOLVE_FAILED':
+      return customTagIssue(at, message.replace(/^Unresolved tag: /, ''));
+    case 'MULTIPLE_DOCS':
+      return configError(
+        at,
+        'yaml-syntax',
+        'the file holds more than one YAML document',
+        'a config file is one document; remove the extra `---` line',
+      );
+    default:
+      return configError(at, 'yaml-syntax', `YAML syntax error: ${message}`);
+  }
+}
+
+function customTagIssue(at: SourceLocation, tag: string): ConfigIssue {
+  return configError(
+    at,
+    'yaml-custom-tag',
+    `the YAML tag ${tag} is not allowed`,
+    'configs are plain data: remove the tag (only strings, numbers, booleans, null, lists and maps)',
+  );
+}
+
+/** Node-level checks the parser does not make: tags, collection keys, alias cycles, depth. */
+function unsafeNodeIssues(source: YamlSource): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  let tooDeepReported = false;
+  visit(source.doc, {
+    Node(_key, node, path) {
+      const tag = (node as { tag?: string }).tag;
+      if (tag !== undefined && !CORE_TAGS.has(tag)) {
+        issues.push(customTagIssue(nodeLocation(source, node), tag));
+      }
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (pair.key !== null && !isScalar(pair.key)) {
+            issues.push(
+              configError(
+                nodeLocation(source, pair.key as Node),
+                'invalid-key',
+                'map keys must be plain names, not lists or maps',
+              ),
+            );
+          }
+        }
+      }
+      if (isAlias(node)) {
+        const target = node.resolve(source.doc);
+        if (target && path.includes(target as never)) {
+          issues.push(
+            configError(
+              nodeLocation(source, node),
+              'yaml-alias-cycle',
+              'this alias refers to a value that contains it',
+            ),
+          );
+        }
+      }
+      if (!tooDeepReported && isCollection(node) && path.filter(isCollection).length >= MAX_NESTING_DEPTH) {
+        tooDeepReported = true;
+        issues.push(
+          configError(
+            nodeLocation(source, node),
+            'yaml-too-deep',
+            `maps and lists are nested more than ${MAX_NESTING_DEPTH} levels deep`,
+          ),
+        );
+      }
+    },
+  });
+  return issues;
+}
+
+function failed(issue: ConfigIssue): ParsedYaml {
+  return { ok: false, issues: [issue] };
+}

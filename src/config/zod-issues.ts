@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { didYouMeanHint } from './did-you-mean.js';
+import { FIELD_RULES, type FieldRule, JSON_VALUE_RULE } from './field-rules.js';
+import { configError } from './issues.js';
+import { type ConfigPath, formatPath, locatePath, valueAtPath } from './locate.js';
+import { looksLikeSecretKey } from './patterns.js';
+import { scheduleProblem } from './schedule.js';
+import { DAG_KEYS } from './schema.js';
+import type { ConfigIssue } from './types.js';
+import type { YamlSource } from './yaml-source.js';
+
+/**
+ * Turns zod's issues into located, researcher-readable ConfigIssues with stable codes.
+ * `schema` is the schema that was parsed: the allowed keys for did-you-mean hints are read
+ * from it, so hints never drift from the schema.
+ */
+export function zodIssuesToConfigIssues(
+  source: YamlSource,
+  value: unknown,
+  schema: z.ZodType,
+  issues: readonly z.core.$ZodIssue[],
+  basePath: ConfigPath = [],
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of issues) {
+    const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+    const at = (target: 'key' | 'value', p: ConfigPath = path) =>
+      locatePath(source, [...basePath, ...p], target);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(unknownKeyIssue(at('key', [...path, key]), path, key, schema));
+      continue;
+    }
+    if (issue.code === 'invalid_key') {
+      const inner = issue.issues[0] as { params?: { code?: string } } | undefined;
+      const code = inner?.params?.code ?? (path.includes('params') ? 'invalid-params-key' : 'invalid-key');
+      out.push(invalidKeyIssue(at('key'), path, code));
+      continue;
+    }
+    const field = lastName(path);
+    const rule: FieldRule = (field !== undefined ? FIELD_RULES[field] : undefined) ?? JSON_VALUE_RULE;
+    const inGrid = path.length >= 2 && path[path.length - 2] === 'param_grid';
+    const got = valueAtPath(value, path);
+    if (inGrid && issue.code === 'invalid_type' && issue.expected === 'array') {
+      out.push(
+        configError(
+          at('value'),
+          'grid-not-a-list',
+          `param_grid values are lists: \`${field}\` must be a list of values, got ${describeValue(got)}`,
+          `write \`${field}: [${got === null ? '...' : JSON.stringify(got)}]\` to test one value, or more values to sweep`,
+        ),
+      );
+    } else if (inGrid && issue.code === 'too_small') {
+      out.push(
+        configError(
+          at('value'),
+          'empty-grid',
+          `param_grid \`${field}\` is an empty list, so the DAG would have no runs`,
+          'give at least one value, or remove the key',
+        ),
+      );
+    } else if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
+      out.push(
+        configError(
+          at('value'),
+          'invalid-type',
+          `\`${formatPath(path)}\` must be ${rule.expected}, got ${describeValue(got)}`,
+          typeHint(got, issue) ?? rule.hint,
+        ),
+      );
+    } else {
+      const code = (issue as { params?: { code?: string } }).params?.code ?? rule.code;
+      const detail = field === 'schedule' && typeof got === 'string' ? `: ${scheduleProblem(got)}` : '';
+      out.push(
+        configError(
+          at('value'),
+          code,
+          `\`${formatPath(path)}\` must be ${rule.expected}, got ${describeValue(got)}${detail}`,
+          rule.hint,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+function unknownKeyIssue(
+  at: ReturnType<typeof locatePath>,
+  parentPath: ConfigPath,
+  key: string,
+  schema: z.ZodType,
+): ConfigIssue {
+  if (looksLikeSecretKey(key)) return secretKeyIssue(at, key);
+  const inStrategy = parentPath.length === 2 && parentPath[0] === 'strategies';
+  if (inStrategy && DAG_KEYS.includes(key)) {
+    return configError(
+      at,
+      'dag-key-in-strategy',
+      `\`${key}\` applies to the whole DAG and cannot be set per strategy`,
+      `move \`${key}\` to the top level of the file`,
+    );
+  }
+  const allowed = objectKeysAt(schema, parentPath);
+  const where = parentPath.length === 0 ? '' : ` in \`${formatPath(parentPath)}\``;
+  let hint = didYouMeanHint(key, allowed);
+  if (hint === undefined && parentPath.length === 0 && allowed.includes('params')) {
+    hint = `free-form strategy parameters go under \`params:\` (e.g. params: {${key}: ...})`;
+  }
+  return configError(at, 'unknown-key', `unknown key \`${key}\`${where}`, hint);
+}
+
+export function secretKeyIssue(at: ReturnType<typeof locatePath>, key: string): ConfigIssue {
+  return configError(
+    at,
+    'secret-in-config',
+    `\`${key}\` looks like a credential; secrets never go in a backtest config`,
+    'store the database in an Airflow connection and refer to it with `db_conn_id: <connection id>`',
+  );
+}
+
+function invalidKeyIssue(at: ReturnType<typeof locatePath>, path: ConfigPath, code: string): ConfigIssue {
+  const key = String(path[path.length - 1]);
+  if (code === 'secret-in-config') return secretKeyIssue(at, key);
+  if (code === 'params-shadows-field') {
+    return configError(
+      at,
+      code,
+      `\`params.${key}\` has the name of a config key`,
+      `set \`${key}:\` directly instead of inside params`,
+    );
+  }
+  if (path[0] === 'environments') {
+    return configError(
+      at,
+      'invalid-environment-name',
+      `environment name \`${key}\` must be lowercase letters, digits, _ and -, starting with a letter`,
+    );
+  }
+  return configError(
+    at,
+    code,
+    `\`${key}\` is not a valid parameter name`,
+    'params names are snake_case: lowercase letters, digits and _, starting with a letter',
+  );
+}
+
+/** Keys allowed at a path of an object schema (for did-you-mean), read from the schema itself. */
+export function objectKeysAt(schema: z.ZodType, path: ConfigPath): string[] {
+  let current: z.ZodType | undefined = unwrap(schema);
+  for (const segment of path) {
+    if (current instanceof z.ZodObject)
+      current = (current.shape as Record<string, z.ZodType>)[String(segment)];
+    else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
+    else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
+    else return [];
+    current = current && unwrap(current);
+  }
+  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  while (
+    current instanceof z.ZodOptional ||
+    current instanceof z.ZodNullable ||
+    current instanceof z.ZodDefault
+  ) {
+    current = current.unwrap() as z.ZodType;
+  }
+  return current;
+}
+
+function lastName(path: ConfigPath): string | undefined {
+  for (let i = path.length - 1; i >= 0; i -= 1) {
+    const segment = path[i];
+    if (typeof segment === 'string') return segment;
+  }
+  return undefined;
+}
+
+function typeHint(got: unknown, issue: z.core.$ZodIssue): string | undefined {
+  const expected = (issue as { expected?: string }).expected;
+  if (typeof got === 'string' && (expected === 'number' || expected === 'int') && got.trim() !== '') {
+    if (!Number.isNaN(Number(got))) return 'remove the quotes to write a number';
+  }
+  if (typeof got === 'number' && expected === 'int') return 'use a whole number';
+  if (typeof got === 'number' && !Number.isFinite(got)) return 'use a finite number';
+  if (expected === 'array' && got !== null && typeof got !== 'object') {
+    return `write a list, e.g. [${JSON.stringify(got)}]`;
+  }
+  return undefined;
+}
+
+/** How a wrong value is shown in a message: short, and says its type. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') {
+    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    return `the text ${JSON.stringify(shown)}`;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return `${typeof value === 'boolean' ? '' : 'the number '}${String(value)}`;
+}

@@ -1,0 +1,242 @@
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planSync } from '../../src/plan/plan-sync.js';
+import { ManifestConflictError, SafetyError } from '../../src/shared/errors.js';
+import { S3DagStore } from '../../src/targets/s3-dag-store.js';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
+import { createBucket, dagFile, dagSet, expectConverged, listBucket, readObject, sync } from './helpers.js';
+
+const BUCKET = 'mwaa-dags';
+let moto: MotoServer;
+let proxy: FaultProxy;
+let direct: S3Client;
+
+/** A client that goes through the proxy, with the SDK's standard retries. */
+function proxied(maxAttempts = 3): S3Client {
+  return new S3Client({
+    endpoint: proxy.endpoint,
+    region: MOTO_ENV.AWS_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: MOTO_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: MOTO_ENV.AWS_SECRET_ACCESS_KEY },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    retryMode: 'standard',
+    maxAttempts,
+  });
+}
+
+const store = (prefix: string, client = proxied()) => new S3DagStore({ client, bucket: BUCKET, prefix });
+const names = (n: number, p = 'dag') =>
+  Array.from({ length: n }, (_, i) => `${p}_${String(i).padStart(3, '0')}`);
+
+beforeAll(async () => {
+  moto = await startMoto();
+  proxy = await startFaultProxy({ upstream: moto.endpoint, seed: 42 });
+  direct = motoS3Client(moto.endpoint);
+  await createBucket(direct, BUCKET);
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await moto?.stop();
+});
+
+describe('S3DagStore against moto', () => {
+  it('enforces If-None-Match / If-Match on the manifest and on objects (moto 5.1 honours both on PutObject)', async () => {
+    const s = store('cond');
+    const m = { version: 1 as const, generator: 't', commit: 'a', entries: [] };
+    const v1 = await s.writeManifest(m, null);
+    await expect(s.writeManifest(m, null)).rejects.toBeInstanceOf(ManifestConflictError);
+    const v2 = await s.writeManifest({ ...m, commit: 'b' }, v1);
+    await expect(s.writeManifest(m, v1)).rejects.toBeInstanceOf(ManifestConflictError);
+    expect((await s.readManifest())?.version).toBe(v2);
+
+    const meta = { sha256: 'abc', source: 'backtests/é.yaml', commit: 'c1' };
+    const e1 = await s.put('a.py', 'one', meta, { mode: 'create' });
+    await expect(s.put('a.py', 'two', meta, { mode: 'create' })).rejects.toMatchObject({
+      code: 'unowned-conflict',
+    });
+    await expect(s.put('a.py', 'two', meta, { mode: 'replace', etag: '"0000"' })).rejects.toMatchObject({
+      code: 'drift',
+    });
+    await s.put('a.py', 'two', meta, { mode: 'replace', etag: e1 });
+    expect(await readObject(direct, BUCKET, 'cond/a.py')).toBe('two');
+    const head = await direct.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'cond/a.py' }));
+    expect(head.ContentType).toBe('text/x-python');
+    expect(head.Metadata).toEqual({
+      sha256: 'abc',
+      commit: 'c1',
+      source: encodeURIComponent('backtests/é.yaml'),
+    });
+  });
+
+  it('sets SSE-KMS when a key is configured', async () => {
+    const s = new S3DagStore({ client: proxied(), bucket: BUCKET, prefix: 'kms', sseKmsKeyId: 'alias/dags' });
+    await s.put('a.py', 'x', { sha256: 'x', source: null, commit: 'c' }, { mode: 'adopt' });
+    const head = await direct.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'kms/a.py' }));
+    expect(head.ServerSideEncryption).toBe('aws:kms');
+  });
+});
+
+describe('apply to S3: costs', () => {
+  it('unchanged = 1 manifest GET; one change = 1 PUT + 1 manifest PUT; one delete = 1 DELETE + 1 manifest PUT', async () => {
+    const s = store('costs');
+    const v1 = dagSet(names(20));
+    let mark = proxy.log.length;
+    await sync(s, v1);
+    // first deploy: read (404), announce, 20 creates, final manifest
+    expect(proxy.counts(mark)).toEqual({ 'GET manifest': 1, 'PUT manifest': 2, 'PUT object': 20 });
+
+    mark = proxy.log.length;
+    const unchanged = await sync(s, v1, { commit: 'c2' });
+    expect(unchanged.writes).toBe(0);
+    expect(proxy.counts(mark)).toEqual({ 'GET manifest': 1 });
+
+    const v2 = [...v1];
+    v2[3] = dagFile('dag_003', 2);
+    mark = proxy.log.length;
+    await sync(s, v2);
+    expect(proxy.counts(mark)).toEqual({ 'GET manifest': 1, 'PUT object': 1, 'PUT manifest': 1 });
+
+    mark = proxy.log.length;
+    await sync(s, v2.slice(1));
+    expect(proxy.counts(mark)).toEqual({ 'GET manifest': 1, 'DELETE object': 1, 'PUT manifest': 1 });
+    await expectConverged(direct, BUCKET, 'costs', s, v2.slice(1));
+  });
+});
+
+describe('apply to S3: safety', () => {
+  it('never reads, changes or deletes 500 unowned objects next to ours', async () => {
+    const unowned = new Map<string, string>();
+    for (let i = 0; i < 500; i++) {
+      const key = `shared/${i % 2 ? 'team_b/' : ''}other_${i}.py`;
+      const out = await direct.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: `# theirs ${i}\n` }),
+      );
+      unowned.set(key, out.ETag ?? '');
+    }
+    const s = store('shared');
+    const mark = proxy.log.length;
+    await sync(s, dagSet(names(30)));
+    await sync(s, dagSet(names(30), 2));
+    await sync(s, dagSet(names(12), 2), { allowMassDelete: true });
+    const s2 = store('shared');
+    const current = await s2.readManifest();
+    const owned = current?.manifest.entries.map((e) => e.key) ?? [];
+    const plan = planSync({
+      desired: dagSet(names(12), 2),
+      manifest: current?.manifest ?? null,
+      invalidSources: [],
+      commit: 'c',
+    });
+    await s2.stat(owned); // a drift check HEADs owned keys only
+    expect(plan.files.every((f) => f.action === 'unchanged')).toBe(true);
+
+    const touched = proxy.log.slice(mark).filter((r) => r.bucket === BUCKET && unowned.has(r.key));
+    expect(touched).toEqual([]);
+    expect(proxy.log.slice(mark).filter((r) => r.kind === 'bucket')).toEqual([]); // no LIST
+    const after = await listBucket(direct, BUCKET, 'shared/');
+    for (const [key, etag] of unowned) expect(after.get(key)).toBe(etag);
+    await expectConverged(direct, BUCKET, 'shared', s, dagSet(names(12), 2), new Set(unowned.keys()));
+  });
+
+  it('reports an unowned object at a wanted key by name and leaves it; --adopt takes it over', async () => {
+    await direct.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'conflict/dag_001.py', Body: 'hand-made\n' }),
+    );
+    const s = store('conflict');
+    const r = await sync(s, dagSet(names(3)));
+    expect(r.ok).toBe(false);
+    expect(r.conflicts.map((c) => [c.key, c.dag_id])).toEqual([['dag_001.py', 'dag_001']]);
+    expect(r.conflicts[0]?.error).toContain('s3://mwaa-dags/conflict/dag_001.py');
+    expect(await readObject(direct, BUCKET, 'conflict/dag_001.py')).toBe('hand-made\n');
+    expect((await s.readManifest())?.manifest.entries.map((e) => e.key)).toEqual([
+      'dag_000.py',
+      'dag_002.py',
+    ]);
+
+    const adopted = await sync(s, dagSet(names(3)), { adopt: true });
+    expect(adopted.ok).toBe(true);
+    await expectConverged(direct, BUCKET, 'conflict', s, dagSet(names(3)));
+  });
+
+  it('refuses a mass delete without the flag and keeps the DAG of an invalid config', async () => {
+    const s = store('massdel');
+    await sync(s, dagSet(names(6)));
+    const mark = proxy.log.length;
+    await expect(sync(s, dagSet(names(2)))).rejects.toBeInstanceOf(SafetyError);
+    expect(proxy.counts(mark)).toEqual({ 'GET manifest': 1 });
+    // dag_005's config is invalid: its DAG stays, and only dag_004 is deleted.
+    const r = await sync(s, dagSet(names(4)), { invalidSources: ['backtests/dag_005.yaml'] });
+    expect(r.kept.map((k) => k.dag_id)).toEqual(['dag_005']);
+    expect(r.plan.summary.delete).toEqual(['dag_004']);
+    await expectConverged(direct, BUCKET, 'massdel', s, [...dagSet(names(4)), dagFile('dag_005')]);
+  });
+
+  it('reports drift only when asked (HEAD of owned keys) and repairs it', async () => {
+    const s = store('drift');
+    const want = dagSet(names(4));
+    await sync(s, want);
+    await direct.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'drift/dag_001.py', Body: 'edited in console\n' }),
+    );
+    const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+    await direct.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'drift/dag_002.py' }));
+    const current = await s.readManifest();
+    const keys = current?.manifest.entries.map((e) => e.key) ?? [];
+    const plan = planSync({
+      desired: want,
+      manifest: current?.manifest ?? null,
+      manifestVersion: current?.version ?? null,
+      invalidSources: [],
+      commit: 'c',
+      observed: await s.stat(keys),
+    });
+    expect(plan.summary.repair).toEqual(['dag_001', 'dag_002']);
+    const { applyPlan } = await import('../../src/targets/apply-plan.js');
+    const r = await applyPlan(plan, want, s);
+    expect(r.ok).toBe(true);
+    await expectConverged(direct, BUCKET, 'drift', s, want);
+  });
+});
+
+describe('apply to S3: faults and concurrency', () => {
+  it('converges with 10% 5xx and 10% dropped connections, losing nothing', async () => {
+    const s = store('faults', proxied(4));
+    proxy.setFaults({ errorRate: 0.1, dropRate: 0.1 });
+    const mark = proxy.log.length;
+    try {
+      const steps = [
+        dagSet(names(40)),
+        [...dagSet(names(30)), ...dagSet(names(10, 'new'))],
+        dagSet(names(35), 2),
+      ];
+      for (const want of steps) {
+        const r = await sync(s, want, { allowMassDelete: true, concurrency: 6 });
+        expect(r.ok, JSON.stringify(r.failed)).toBe(true);
+      }
+      const faults = proxy.log.slice(mark).filter((r) => r.fault).length;
+      expect(faults).toBeGreaterThan(10);
+    } finally {
+      proxy.setFaults({});
+    }
+    await expectConverged(direct, BUCKET, 'faults', s, dagSet(names(35), 2));
+  });
+
+  it('loses no update when two applies with different desired sets run at once', async () => {
+    await sync(store('race'), dagSet(names(10)));
+    for (let round = 0; round < 3; round++) {
+      const a = dagSet(names(10 + round), round + 2);
+      const b = [...dagSet(names(8), round + 5), ...dagSet(names(4, `b${round}`))];
+      const [ra, rb] = await Promise.all([
+        sync(store('race'), a, { allowMassDelete: true }),
+        sync(store('race'), b, { allowMassDelete: true }),
+      ]);
+      expect(ra.ok && rb.ok).toBe(true);
+      // Whoever wrote the manifest last wins, and the manifest matches the bucket exactly.
+      const m = (await store('race').readManifest())?.manifest;
+      const winner = m?.entries.some((e) => e.key.startsWith(`b${round}`)) ? b : a;
+      await expectConverged(direct, BUCKET, 'race', store('race'), winner);
+    }
+  });
+});

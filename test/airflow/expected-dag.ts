@@ -75,7 +75,8 @@ export function dagProblems(spec: BacktestSpec, dag: ProbedDag | undefined): str
     if (task.template_fields?.includes('container_overrides')) say('container_overrides is templated');
   }
   if (dag.description !== spec.description) say(`description ${JSON.stringify(dag.description)}`);
-  if (JSON.stringify(dag.tags) !== JSON.stringify([...spec.tags].sort())) say(`tags ${dag.tags}`);
+  // Python sorts by code point, JS by UTF-16 unit: compare as sets.
+  if (JSON.stringify([...dag.tags].sort()) !== JSON.stringify([...spec.tags].sort())) say(`tags ${dag.tags}`);
   if (dag.schedule !== spec.schedule) say(`schedule ${dag.schedule} != ${spec.schedule}`);
   if (dag.owner !== spec.owner) say(`owner ${dag.owner}`);
   if (dag.doc_md !== buildDagPayload(spec).doc_md) say('doc_md differs from the rendered one');

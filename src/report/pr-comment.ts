@@ -1,0 +1,184 @@
+import type { ConfigIssue } from '../config/types.js';
+import type { PlannedFile } from '../plan/types.js';
+import { blobLink, code, escapeText, fenced, plural, short } from './markdown.js';
+import { dagCount, totalRuns } from './status-description.js';
+import type { ValidationReport } from './types.js';
+
+/** GitHub rejects comment bodies longer than this. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+/** Room left for the sticky marker the GitHub adapter prepends, and for safety. */
+const RESERVED = 512;
+
+interface Budget {
+  /** Keys whose diff/content is shown. */
+  diffs: Set<string>;
+  maxIssues: number;
+  maxRows: number;
+}
+
+/**
+ * The sticky PR comment: verdict, issues as `file:line:column` with hints and links to the
+ * lines at the head SHA, the plan with runs per DAG, and rendered diffs in `<details>`.
+ * Always under GitHub's limit: diffs go first (largest first), then issue and plan rows,
+ * each cut announced with how many were omitted.
+ */
+export function renderPrComment(report: ValidationReport, opts: { maxChars?: number } = {}): string {
+  const limit = (opts.maxChars ?? GITHUB_COMMENT_LIMIT) - RESERVED;
+  const files = report.plan?.files ?? [];
+  const withBody = files.filter((f) => bodyOf(report, f) !== null);
+  const budget: Budget = {
+    diffs: new Set(withBody.map((f) => f.key)),
+    maxIssues: report.issues.length,
+    maxRows: files.length,
+  };
+  let body = compose(report, budget);
+  if (body.length <= limit) return body;
+  // Drop rendered files, largest first, measuring their blocks instead of re-rendering.
+  const bySize = withBody
+    .map((f) => ({ key: f.key, size: diffBlock(report, f).length + 1 }))
+    .sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : 1));
+  let excess = body.length - limit + OMISSION_NOTE_ROOM;
+  for (const { key, size } of bySize) {
+    if (excess <= 0) break;
+    budget.diffs.delete(key);
+    excess -= size;
+  }
+  body = compose(report, budget);
+  budget.maxIssues = largestFitting(
+    report.issues.length,
+    (n) => compose(report, { ...budget, maxIssues: n }).length <= limit,
+  );
+  budget.maxRows = largestFitting(
+    files.length,
+    (n) => compose(report, { ...budget, maxRows: n }).length <= limit,
+  );
+  body = compose(report, budget);
+  return body.length <= limit ? body : `${body.slice(0, limit - 40)}\n\n… (comment truncated)\n`;
+}
+
+const OMISSION_NOTE_ROOM = 200;
+
+/** The largest n in [0, max] with fits(n), assuming fits is monotone (binary search). */
+function largestFitting(max: number, fits: (n: number) => boolean): number {
+  if (fits(max)) return max;
+  let lo = 0;
+  let hi = max;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function compose(r: ValidationReport, budget: Budget): string {
+  const out: string[] = [`<!-- backtest-gitops:head=${r.headSha} -->`];
+  out.push(verdict(r), '');
+  const against = r.baseSha
+    ? ` against the deployed ${code(short(r.baseSha))}`
+    : ' against the deployed DAGs';
+  out.push(`Checked ${code(short(r.headSha))}${against}.`);
+  if (r.fromFork)
+    out.push('This pull request comes from a fork: it was validated only; nothing from it is executed.');
+  if (r.failure) out.push('', `**The check could not finish:** ${escapeText(r.failure)}`);
+  out.push(...issueSection(r, 'error', budget), ...issueSection(r, 'warning', budget));
+  out.push(...planSection(r, budget), ...diffSection(r, budget));
+  return `${out.join('\n')}\n`;
+}
+
+function verdict(r: ValidationReport): string {
+  const errors = r.issues.filter((i) => i.severity === 'error');
+  if (r.failure) return '### ❌ backtest-gitops: check failed';
+  if (errors.length === 0) return '### ✅ backtest-gitops: configs are valid';
+  const files = new Set(errors.map((e) => e.file)).size;
+  return `### ❌ backtest-gitops: ${plural(errors.length, 'error')} in ${plural(files, 'config')}`;
+}
+
+function issueSection(r: ValidationReport, severity: ConfigIssue['severity'], budget: Budget): string[] {
+  const all = r.issues.filter((i) => i.severity === severity);
+  if (all.length === 0) return [];
+  const errorsShown = r.issues.filter((i) => i.severity === 'error').length;
+  const room = severity === 'error' ? budget.maxIssues : Math.max(0, budget.maxIssues - errorsShown);
+  const shown = all.slice(0, room);
+  const lines = ['', `#### ${severity === 'error' ? 'Errors' : 'Warnings'}`, ''];
+  for (const i of shown) {
+    const where = `${i.file}:${i.line}:${i.column}`;
+    const loc = r.links ? `[${code(where)}](${blobLink(r.links, r.headSha, i.file, i.line)})` : code(where);
+    const hint = i.hint ? ` — ${escapeText(i.hint)}` : '';
+    lines.push(`- ${loc} ${code(i.code)}: ${escapeText(i.message)}${hint}`);
+  }
+  if (shown.length < all.length) {
+    lines.push(
+      `- … ${plural(all.length - shown.length, severity)} omitted to fit GitHub's comment limit; run \`backtestctl validate\` to see all.`,
+    );
+  }
+  return lines;
+}
+
+function planSection(r: ValidationReport, budget: Budget): string[] {
+  const plan = r.plan;
+  if (!plan) return [];
+  const rows = plan.files.filter((f) => f.dag_id !== null);
+  const changed = rows.filter((f) => f.action !== 'unchanged');
+  const lines = ['', '#### Plan', ''];
+  const s = plan.summary;
+  lines.push(
+    `**${s.create.length} to create, ${s.update.length} to update, ${s.delete.length} to delete, ${s.unchanged.length} unchanged` +
+      `${s.keep.length ? `, ${s.keep.length} kept` : ''}** — ` +
+      `${plural(totalRuns(r), 'run')} in ${plural(dagCount(r), 'DAG')} after merge.`,
+  );
+  if (plan.massDelete)
+    lines.push(
+      '',
+      '⚠️ This deletes more DAGs than the safety share allows; the deploy will refuse it without an explicit flag.',
+    );
+  if (changed.length === 0) {
+    lines.push('', 'No DAG changes.');
+    return lines;
+  }
+  lines.push('', '| DAG | change | runs | config |', '|---|---|---:|---|');
+  const shown = changed.slice(0, budget.maxRows);
+  for (const f of shown) {
+    const runs = f.action === 'delete' ? '—' : String(f.runs);
+    const reason = f.reason ? ` (${escapeText(f.reason)})` : '';
+    lines.push(
+      `| ${code(f.dag_id ?? f.key)} | ${f.action}${reason} | ${runs} | ${f.source ? code(f.source) : '—'} |`,
+    );
+  }
+  if (shown.length < changed.length)
+    lines.push('', `… ${plural(changed.length - shown.length, 'more DAG change')} omitted.`);
+  return lines;
+}
+
+function diffSection(r: ValidationReport, budget: Budget): string[] {
+  const files = (r.plan?.files ?? []).filter((f) => bodyOf(r, f) !== null);
+  if (files.length === 0) return [];
+  const lines = ['', '#### Rendered changes', ''];
+  let omitted = 0;
+  for (const f of files) {
+    if (!budget.diffs.has(f.key)) {
+      omitted += 1;
+      continue;
+    }
+    lines.push(diffBlock(r, f));
+  }
+  if (omitted > 0) {
+    lines.push(
+      '',
+      `${plural(omitted, 'rendered file')} omitted to fit GitHub's comment limit; run \`backtestctl pr check\` to see them.`,
+    );
+  }
+  return lines;
+}
+
+function diffBlock(r: ValidationReport, f: PlannedFile): string {
+  const lang = f.action === 'create' ? 'python' : 'diff';
+  const summary = `<details><summary>${escapeText(f.key)} (${f.action})</summary>`;
+  return [summary, '', fenced(lang, bodyOf(r, f) ?? ''), '', '</details>'].join('\n');
+}
+
+function bodyOf(r: ValidationReport, f: PlannedFile): string | null {
+  if (f.diff) return f.diff;
+  if (f.action === 'create') return r.created?.[f.key] ?? null;
+  return null;
+}

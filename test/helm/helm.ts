@@ -1,0 +1,35 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { parseAllDocuments } from 'yaml';
+import { projectRoot } from '../support/python.js';
+
+export const chartDir = `${projectRoot}helm/backtest-gitops`;
+const bin = `${projectRoot}.cache/bin`;
+
+/** Installs the pinned helm (a no-op when present) and returns its path. */
+export function ensureHelm(): string {
+  execFileSync('bash', [`${projectRoot}scripts/tools/helm.sh`, bin], { stdio: 'inherit' });
+  return `${bin}/helm`;
+}
+
+export function helm(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(`${bin}/helm`, args, {
+    encoding: 'utf8',
+    env: { ...process.env, HELM_CACHE_HOME: `${projectRoot}.cache/helm` },
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export type K8sDoc = Record<string, unknown> & {
+  kind: string;
+  apiVersion: string;
+  metadata: { name: string };
+};
+
+/** `helm template` → the rendered documents; throws with helm's message on failure. */
+export function template(args: string[] = []): K8sDoc[] {
+  const r = helm(['template', 'bt', chartDir, '--namespace', 'research', ...args]);
+  if (r.status !== 0) throw new Error(r.stderr);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as K8sDoc | null)
+    .filter((d): d is K8sDoc => d !== null);
+}

@@ -12,7 +12,7 @@ import {
 
 /** Compares with a golden file; `UPDATE_GOLDEN=1` rewrites it (review the diff before committing). */
 function golden(name: string, actual: string): void {
-  const file = new URL(`./__golden__/${name}`, import.meta.url);
+  const file = new URL(`./__golden__/${name}.golden`, import.meta.url);
   if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }

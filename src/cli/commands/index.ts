@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import type { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { registerExpand } from './expand.js';
+import { registerSchema } from './schema.js';
+import { registerValidate } from './validate.js';
 
 /** A `backtestctl` sub-command: adds itself to the program and sets `state.exitCode`. */
 export type RegisterCommand = (program: Command, io: CliIo, state: { exitCode: ExitCode }) => void;
 
 // One line per command module; keep in the order `--help` should list them.
-const commands: RegisterCommand[] = [];
+const commands: RegisterCommand[] = [registerValidate, registerExpand, registerSchema];
 
 export function registerCommands(program: Command, io: CliIo, state: { exitCode: ExitCode }): void {
   for (const register of commands) register(program, io, state);

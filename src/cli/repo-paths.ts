@@ -1,0 +1,44 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { UsageError } from '../shared/errors.js';
+import { readConfigDir } from './read-config-dir.js';
+
+/** Resolves `--repo` against the working directory and checks it is a directory. */
+export async function resolveRepoDir(cwd: string, repo: string): Promise<string> {
+  const dir = resolve(cwd, repo);
+  const info = await stat(dir).catch(() => null);
+  if (!info?.isDirectory()) {
+    throw new UsageError(
+      `config repository ${repo} is not a directory`,
+      'pass the repo root with --repo DIR',
+    );
+  }
+  return dir;
+}
+
+/** readConfigDir, with I/O failures turned into an error that says which directory. */
+export async function readRepoFiles(dir: string): Promise<Map<string, string>> {
+  try {
+    return await readConfigDir(dir);
+  } catch (err) {
+    throw new UsageError(`cannot read the config repository ${dir}: ${(err as Error).message}`, undefined, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * A FILE argument (relative to the working directory, or absolute) as a repo-relative,
+ * forward-slash path, the form config issues and specs use.
+ */
+export function toRepoPath(cwd: string, repoDir: string, file: string): string {
+  const absolute = isAbsolute(file) ? file : resolve(cwd, file);
+  const path = relative(repoDir, absolute);
+  if (path === '' || path.startsWith('..') || isAbsolute(path)) {
+    throw new UsageError(
+      `${file} is not inside the config repository ${repoDir}`,
+      'pass --repo DIR for its repo',
+    );
+  }
+  return path.split(sep).join('/');
+}

@@ -1,12 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseControllerConfig } from '../../src/controller/load-controller-config.js';
-import { chartDir, ensureHelm, helm, type K8sDoc, template } from './helm.js';
+import { chartDir, ensureHelm, helm, type K8sDoc, type Loose, template } from './helm.js';
 import { validateManifests } from './k8s-validate.js';
 
 const full = ['--values', `${chartDir}/../../test/helm/values-full.yaml`];
-const find = (docs: K8sDoc[], kind: string) =>
-  docs.find((d) => d.kind === kind) as K8sDoc & Record<string, any>;
+const find = (docs: K8sDoc[], kind: string) => docs.find((d) => d.kind === kind) as Loose;
 
 beforeAll(() => {
   ensureHelm();

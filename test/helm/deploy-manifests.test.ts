@@ -3,14 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseControllerConfig } from '../../src/controller/load-controller-config.js';
 import { projectRoot } from '../support/python.js';
+import type { Loose } from './helm.js';
 import { validateManifests } from './k8s-validate.js';
 
 const dir = `${projectRoot}deploy/kubernetes`;
 const docs = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
-  .flatMap((f) =>
-    parseAllDocuments(readFileSync(`${dir}/${f}`, 'utf8')).map((d) => d.toJS() as Record<string, any>),
-  );
+  .flatMap((f) => parseAllDocuments(readFileSync(`${dir}/${f}`, 'utf8')).map((d) => d.toJS() as Loose));
 
 describe('deploy/', () => {
   it('plain manifests are valid against the Kubernetes schemas', async () => {

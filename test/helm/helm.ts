@@ -19,10 +19,14 @@ export function helm(args: string[]): { status: number; stdout: string; stderr: 
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Rendered manifests are walked freely in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions over arbitrary Kubernetes objects
+export type Loose = any;
+
 export type K8sDoc = Record<string, unknown> & {
   kind: string;
   apiVersion: string;
-  metadata: { name: string };
+  metadata: { name: string; annotations?: Record<string, string> };
 };
 
 /** `helm template` → the rendered documents; throws with helm's message on failure. */

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { registerApply } from './apply.js';
 import { registerExpand } from './expand.js';
+import { registerPlan } from './plan.js';
 import { registerSchema } from './schema.js';
 import { registerValidate } from './validate.js';
 
@@ -9,7 +11,13 @@ import { registerValidate } from './validate.js';
 export type RegisterCommand = (program: Command, io: CliIo, state: { exitCode: ExitCode }) => void;
 
 // One line per command module; keep in the order `--help` should list them.
-const commands: RegisterCommand[] = [registerValidate, registerExpand, registerSchema];
+const commands: RegisterCommand[] = [
+  registerValidate,
+  registerExpand,
+  registerSchema,
+  registerPlan,
+  registerApply,
+];
 
 export function registerCommands(program: Command, io: CliIo, state: { exitCode: ExitCode }): void {
   for (const register of commands) register(program, io, state);

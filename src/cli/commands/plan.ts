@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfigRepo } from '../../config/index.js';
+import type { ConfigRepoResult } from '../../config/types.js';
+import { formatPlanText, planJson } from '../../plan/format-plan.js';
+import { planSync } from '../../plan/plan-sync.js';
+import type { DesiredFile, SyncPlan } from '../../plan/types.js';
+import { renderRepo } from '../../render/index.js';
+import { UsageError } from '../../shared/errors.js';
+import type { DagStore } from '../../targets/dag-store.js';
+import { extraTargetResolvers } from '../../targets/extra-resolvers.js';
+import { openTarget } from '../../targets/open-target.js';
+import { ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { readConfigDir } from '../read-config-dir.js';
+import type { RegisterCommand } from './index.js';
+
+/** Options shared by `plan` and `apply`. */
+export interface SyncCliOptions {
+  repo: string;
+  target: string;
+  format: 'text' | 'json';
+  environment?: string;
+  checkDrift?: boolean;
+  adopt?: boolean;
+  maxDeleteShare?: string;
+  s3Endpoint?: string;
+  sseKmsKeyId?: string;
+}
+
+export interface PreparedSync {
+  plan: SyncPlan;
+  desired: DesiredFile[];
+  store: DagStore;
+  config: ConfigRepoResult;
+}
+
+export function addSyncOptions(cmd: Command): Command {
+  return cmd
+    .option('--repo <dir>', 'config repository root', '.')
+    .requiredOption(
+      '--target <target>',
+      'where DAGs go: a folder, file://DIR, s3://BUCKET/PREFIX or mwaa://ENV',
+    )
+    .option('--format <format>', 'text or json', 'text')
+    .option('--environment <name>', 'environment in backtest-gitops.yaml whose defaults apply')
+    .option('--check-drift', 'also look at every owned file (one HEAD each) and plan repairs for drift')
+    .option('--adopt', 'take over unowned files at keys we want to write')
+    .option('--max-delete-share <share>', 'share of owned DAGs one apply may delete (0..1)', '0.5')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint (else AWS_ENDPOINT_URL_S3)')
+    .option('--sse-kms-key-id <key>', 'encrypt written objects with this KMS key (SSE-KMS)');
+}
+
+/** read → validate → render → read manifest → plan: the part `plan` prints and `apply` executes. */
+export async function prepareSync(
+  opts: SyncCliOptions,
+  io: CliIo,
+  withDiffs: boolean,
+): Promise<PreparedSync> {
+  if (opts.format !== 'text' && opts.format !== 'json')
+    throw new UsageError(`unknown --format ${opts.format}`, 'use text or json');
+  const share = Number(opts.maxDeleteShare ?? '0.5');
+  if (!(share >= 0 && share <= 1))
+    throw new UsageError(`--max-delete-share must be between 0 and 1, got ${opts.maxDeleteShare}`);
+  const repoDir = resolve(io.cwd, opts.repo);
+  const files = await readConfigDir(repoDir).catch((err: Error) => {
+    throw new UsageError(
+      `cannot read the config repository ${opts.repo}: ${err.message}`,
+      'pass the repo root with --repo DIR',
+    );
+  });
+  const config = loadConfigRepo(files, opts.environment ? { environment: opts.environment } : {});
+  const desired = renderRepo(config.specs);
+  const store = await openTarget(
+    opts.target,
+    {
+      env: io.env,
+      cwd: io.cwd,
+      ...(opts.s3Endpoint ? { s3Endpoint: opts.s3Endpoint } : {}),
+      ...(opts.sseKmsKeyId ? { sseKmsKeyId: opts.sseKmsKeyId } : {}),
+    },
+    extraTargetResolvers,
+  );
+  const current = await store.readManifest();
+  const input = {
+    desired,
+    manifest: current?.manifest ?? null,
+    manifestVersion: current?.version ?? null,
+    invalidSources: config.invalidFiles,
+    commit: await repoCommit(repoDir),
+    maxDeleteShare: share,
+    adopt: opts.adopt ?? false,
+    ...(opts.checkDrift
+      ? { observed: await store.stat(current?.manifest.entries.map((e) => e.key) ?? []) }
+      : {}),
+  };
+  let plan = planSync(input);
+  const updated = plan.files.filter((f) => f.action === 'update').map((f) => f.key);
+  if (withDiffs && updated.length > 0) {
+    // Old contents only for the diffs a human reads: one GET per updated file, never on apply.
+    const previous = await Promise.all(updated.map(async (k) => [k, await store.get(k)] as const));
+    const previousContent = new Map(previous.filter((p): p is [string, string] => p[1] !== null));
+    plan = planSync({ ...input, previousContent });
+  }
+  return { plan, desired, store, config };
+}
+
+/** Reports configs that failed validation (their DAGs are kept); returns true if there were any. */
+export function reportInvalid(config: ConfigRepoResult, io: CliIo): boolean {
+  const errors = config.issues.filter((i) => i.severity === 'error');
+  for (const i of errors) io.stderr(`${i.file}:${i.line}:${i.column}: error ${i.code}: ${i.message}\n`);
+  if (config.invalidFiles.length > 0) {
+    io.stderr(
+      `${config.invalidFiles.length} config file(s) invalid; their deployed DAGs are kept as they are.\n`,
+    );
+  }
+  return config.invalidFiles.length > 0;
+}
+
+/** The config repo's commit: `git rev-parse HEAD` when it is a git work tree, else "local". */
+export async function repoCommit(dir: string): Promise<string> {
+  return new Promise((done) => {
+    execFile('git', ['rev-parse', 'HEAD'], { cwd: dir }, (err, stdout) => {
+      done(err ? 'local' : stdout.trim() || 'local');
+    });
+  });
+}
+
+export const registerPlan: RegisterCommand = (program, io, state) => {
+  addSyncOptions(
+    program
+      .command('plan')
+      .description('show what apply would create, update and delete in the target (changes nothing)'),
+  ).action(async (opts: SyncCliOptions) => {
+    const { plan, store, config } = await prepareSync(opts, io, opts.format === 'text');
+    io.stdout(opts.format === 'json' ? planJson(plan) : formatPlanText(plan, store.location));
+    const invalid = reportInvalid(config, io);
+    state.exitCode = invalid || plan.massDelete ? ExitCode.invalid : ExitCode.ok;
+  });
+};

@@ -3,13 +3,26 @@ import { MwaaError } from '../shared/errors.js';
 import type { AirflowCliRunner } from './airflow-cli.js';
 import { assertDagId, exactDagIdRegex } from './cli-command.js';
 
-/** One DAG as `airflow dags list -o json` prints it; is_paused is null until the scheduler stores it. */
+/** Airflow prints DB booleans as "True"/"False" and DAGs the scheduler has not stored yet as null. */
+const AirflowBool = z
+  .union([z.boolean(), z.string(), z.null()])
+  .optional()
+  .transform((v) => (v === true || v === 'True' ? true : v === false || v === 'False' ? false : null));
+
+/**
+ * One DAG as `airflow dags list -o json` prints it. The list is parsed from the DAG folder;
+ * is_paused and has_import_errors come from the metadata DB, where the scheduler records
+ * problems the CLI's own parse does not see (a DAG that parses but fails to serialize).
+ */
 export const ListedDag = z.object({
   dag_id: z.string(),
   fileloc: z.string().nullish(),
-  is_paused: z.union([z.boolean(), z.string(), z.null()]).optional(),
+  is_paused: AirflowBool,
+  has_import_errors: AirflowBool,
 });
 export type ListedDag = z.infer<typeof ListedDag>;
+
+const LIST_COLUMNS = 'dag_id,fileloc,is_paused,has_import_errors';
 
 export const ImportError = z.object({ filepath: z.string(), error: z.string() });
 export type ImportError = z.infer<typeof ImportError>;
@@ -29,7 +42,7 @@ export interface AirflowCommands {
 export function airflowCommands(cli: AirflowCliRunner): AirflowCommands {
   return {
     async listDags() {
-      const out = await cli.run(['dags', 'list', '-o', 'json']);
+      const out = await cli.run(['dags', 'list', '-o', 'json', '--columns', LIST_COLUMNS]);
       return parseJsonList(out.stdout, ListedDag, 'dags list', out.stderr);
     },
     async listImportErrors() {
@@ -67,7 +80,7 @@ export function airflowCommands(cli: AirflowCliRunner): AirflowCommands {
 }
 
 /** `-o json` prints a JSON array, or `No data found` when empty; warnings go to stderr. */
-export function parseJsonList<T>(stdout: string, schema: z.ZodType<T>, command: string, stderr = ''): T[] {
+export function parseJsonList<T>(stdout: string, schema: z.ZodType<T, unknown>, command: string, stderr = ''): T[] {
   const text = stdout.trim();
   if (text === '' || /^No data found$/m.test(text)) {
     if (text === '' && /Traceback|Error:/.test(stderr) && !/Failed to load all files/.test(stderr)) {

@@ -36,6 +36,7 @@ const dag = (dag_id: string, is_paused: boolean | null = true): ListedDag => ({
   dag_id,
   fileloc: `/dags/${dag_id}.py`,
   is_paused,
+  has_import_errors: false,
 });
 
 describe('verifyDeploy', () => {
@@ -142,5 +143,22 @@ describe('verifyDeploy', () => {
     expect(check.message).toMatch(/'prod' is UPDATING/);
     expect(check.dags[0]?.imported).toBeNull();
     expect(af.calls).toEqual([]);
+  });
+});
+
+describe('verifyDeploy and the scheduler', () => {
+  it('treats a listed DAG the scheduler flags with an import error as not imported', async () => {
+    const af = fakeAirflow(() => ({ dags: [{ dag_id: 'a', fileloc: '/dags/a.py', is_paused: true, has_import_errors: true }] }));
+    const check = await verifyDeploy({
+      ...af,
+      changed: [{ dag_id: 'a', source: 'a.yaml', action: 'create' }],
+      timeoutMs: 10_000,
+      pollIntervalMs: 1_000,
+      unpauseNew: true,
+      triggerNew: true,
+    });
+    expect(check.state).toBe('failed');
+    expect(check.dags[0]).toMatchObject({ imported: false, unpaused: null, triggered: null });
+    expect(check.dags[0]?.import_error).toMatch(/scheduler recorded an import error/);
   });
 });

@@ -83,6 +83,12 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
   for (;;) {
     polls++;
     listed = new Map((await options.cli.listDags()).map((d) => [d.dag_id, d]));
+    for (const d of present) {
+      if (listed.get(d.dag_id)?.has_import_errors !== true) continue;
+      const s = statuses.get(d.dag_id) as DagDeployStatus;
+      s.imported = false;
+      s.import_error = SCHEDULER_IMPORT_ERROR;
+    }
     let missing = present.filter((d) => !listed.has(d.dag_id));
     if (missing.length > 0) {
       const { byDagId, unmatched } = mapImportErrors(await options.cli.listImportErrors(), missing);
@@ -128,13 +134,19 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
   return result(failed.length > 0 ? 'failed' : 'confirmed', message, polls, otherErrors);
 }
 
+/** Airflow 2's CLI parses files itself; the scheduler's own errors (serialization) only show as this flag. */
+export const SCHEDULER_IMPORT_ERROR =
+  "Airflow's scheduler recorded an import error for this DAG's file although it parses (typically the DAG " +
+  'cannot be serialized); the MWAA CLI does not return its text: see Browse > DAG import errors in the Airflow UI';
+
 function markImported(
   present: readonly ChangedDag[],
   listed: Map<string, ListedDag>,
   statuses: Map<string, DagDeployStatus>,
 ) {
   for (const d of present) {
-    if (listed.has(d.dag_id)) (statuses.get(d.dag_id) as DagDeployStatus).imported = true;
+    const s = statuses.get(d.dag_id) as DagDeployStatus;
+    if (listed.has(d.dag_id) && s.import_error === null) s.imported = true;
   }
 }
 
@@ -171,7 +183,7 @@ async function readyNewDags(
 }
 
 function isUnpaused(dag: ListedDag | undefined): boolean {
-  return dag?.is_paused === false || dag?.is_paused === 'False';
+  return dag?.is_paused === false;
 }
 
 function seconds(ms: number): string {

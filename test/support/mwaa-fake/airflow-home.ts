@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { projectRoot, type VenvName, venvBin } from '../python.js';
 
 export interface AirflowRun {
@@ -15,6 +16,8 @@ export interface AirflowHome {
   home: string;
   dagsFolder: string;
   run(args: readonly string[]): Promise<AirflowRun>;
+  /** One scheduler parsing pass over the DAG folder (serialize DAGs, record import errors). */
+  schedulerPass(): Promise<AirflowRun>;
   remove(): void;
 }
 
@@ -33,6 +36,10 @@ export async function createAirflowHome(venv: VenvName = 'airflow2'): Promise<Ai
     home,
     dagsFolder,
     run: (args) => runAirflow(venv, args, env),
+    schedulerPass: () =>
+      venv === 'airflow2'
+        ? runProcess(venvBin(venv, 'python'), [SCHEDULER_PASS, dagsFolder], env)
+        : runAirflow(venv, ['dags', 'reserialize'], env),
     remove: () => rmSync(home, { recursive: true, force: true }),
   };
 }
@@ -66,9 +73,15 @@ async function migratedDbTemplate(venv: VenvName): Promise<string> {
   return db;
 }
 
+const SCHEDULER_PASS = fileURLToPath(new URL('./scheduler_pass.py', import.meta.url));
+
 function runAirflow(venv: VenvName, args: readonly string[], env: NodeJS.ProcessEnv): Promise<AirflowRun> {
+  return runProcess(venvBin(venv, 'airflow'), args, env);
+}
+
+function runProcess(exe: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<AirflowRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(venvBin(venv, 'airflow'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(exe, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));

@@ -80,7 +80,12 @@ export function airflowCommands(cli: AirflowCliRunner): AirflowCommands {
 }
 
 /** `-o json` prints a JSON array, or `No data found` when empty; warnings go to stderr. */
-export function parseJsonList<T>(stdout: string, schema: z.ZodType<T, unknown>, command: string, stderr = ''): T[] {
+export function parseJsonList<T>(
+  stdout: string,
+  schema: z.ZodType<T, unknown>,
+  command: string,
+  stderr = '',
+): T[] {
   const text = stdout.trim();
   if (text === '' || /^No data found$/m.test(text)) {
     if (text === '' && /Traceback|Error:/.test(stderr) && !/Failed to load all files/.test(stderr)) {

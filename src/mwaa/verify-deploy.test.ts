@@ -148,7 +148,9 @@ describe('verifyDeploy', () => {
 
 describe('verifyDeploy and the scheduler', () => {
   it('treats a listed DAG the scheduler flags with an import error as not imported', async () => {
-    const af = fakeAirflow(() => ({ dags: [{ dag_id: 'a', fileloc: '/dags/a.py', is_paused: true, has_import_errors: true }] }));
+    const af = fakeAirflow(() => ({
+      dags: [{ dag_id: 'a', fileloc: '/dags/a.py', is_paused: true, has_import_errors: true }],
+    }));
     const check = await verifyDeploy({
       ...af,
       changed: [{ dag_id: 'a', source: 'a.yaml', action: 'create' }],

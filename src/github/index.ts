@@ -1,4 +1,5 @@
 export { type ConnectGitHubOptions, connectGitHub, webUrlFor } from './connect.js';
+export { InMemoryGitHub } from './in-memory-github.js';
 export {
   createGitHubClient,
   type GitHubAuth,

@@ -86,6 +86,17 @@ export class OctokitGitHub implements GitHubPort {
   }
 
   async findStickyComment(pr: number): Promise<StickyComment | null> {
+    return this.findComment(pr, isStickyComment);
+  }
+
+  async findCommentContaining(pr: number, marker: string): Promise<StickyComment | null> {
+    return this.findComment(pr, (body) => typeof body === 'string' && body.includes(marker));
+  }
+
+  private async findComment(
+    pr: number,
+    matches: (body: string | undefined) => boolean,
+  ): Promise<StickyComment | null> {
     return this.call(`list comments of #${pr}`, 'pull_requests:read', async () => {
       for (let page = 1; ; page += 1) {
         const batch = await this.cache.get<ApiComment[]>(
@@ -97,7 +108,7 @@ export class OctokitGitHub implements GitHubPort {
             page,
           },
         );
-        const found = batch.find((c) => isStickyComment(c.body));
+        const found = batch.find((c) => matches(c.body));
         if (found) return { id: found.id, body: found.body ?? '' };
         if (batch.length < PER_PAGE) return null;
       }

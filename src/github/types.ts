@@ -70,6 +70,8 @@ export interface GitHubPort {
   listOpenPulls(): Promise<PullRequestInfo[]>;
   getPull(pr: number): Promise<PullRequestInfo>;
   findStickyComment(pr: number): Promise<StickyComment | null>;
+  /** The first comment on the PR whose body contains `marker` (for idempotent one-off reports). */
+  findCommentContaining(pr: number, marker: string): Promise<StickyComment | null>;
   /** One comment per PR, found by a hidden marker; edited only when its body changes. */
   upsertStickyComment(pr: number, body: string): Promise<UpsertOutcome>;
   /** Skipped (returns false) when the same state/description is already set. */

@@ -1,3 +1,4 @@
+export { type CheckConfigsInput, checkConfigs, type DeployedState, keysToDiff } from './check-configs.js';
 export { renderDeployComment } from './deploy-comment.js';
 export { blobLink } from './markdown.js';
 export { GITHUB_COMMENT_LIMIT, renderPrComment } from './pr-comment.js';

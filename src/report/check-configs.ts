@@ -1,0 +1,74 @@
+import { loadConfigRepo } from '../config/index.js';
+import type { ConfigIssue } from '../config/types.js';
+import { planSync } from '../plan/plan-sync.js';
+import type { DesiredFile, Manifest } from '../plan/types.js';
+import { renderRepo } from '../render/index.js';
+import type { RepoLinks, ValidationReport } from './types.js';
+
+/** What is deployed now: the manifest and the content of owned files we may diff against. */
+export interface DeployedState {
+  manifest: Manifest | null;
+  /** Owned content by key, for update diffs (only keys being updated are needed). */
+  contents?: ReadonlyMap<string, string>;
+}
+
+export interface CheckConfigsInput {
+  /** Every YAML file at the head commit (path → content). */
+  files: ReadonlyMap<string, string>;
+  headSha: string;
+  deployed: DeployedState;
+  links: RepoLinks | null;
+  environment?: string;
+  fromFork?: boolean;
+}
+
+/**
+ * Validate → render → plan for one commit against what is deployed, as plain data for the
+ * PR comment, the statuses and `pr check`. Pure: the same inputs give the same report.
+ */
+export function checkConfigs(input: CheckConfigsInput): ValidationReport {
+  const loaded = loadConfigRepo(input.files, input.environment ? { environment: input.environment } : {});
+  const issues = sortIssues(loaded.issues);
+  const base = {
+    headSha: input.headSha,
+    baseSha: input.deployed.manifest?.commit ?? null,
+    issues,
+    valid: !issues.some((i) => i.severity === 'error'),
+    links: input.links,
+    ...(input.fromFork ? { fromFork: true } : {}),
+  };
+  let desired: DesiredFile[];
+  try {
+    desired = renderRepo(loaded.specs);
+  } catch (err) {
+    return { ...base, valid: false, plan: null, failure: err instanceof Error ? err.message : String(err) };
+  }
+  const plan = planSync({
+    desired,
+    manifest: input.deployed.manifest,
+    invalidSources: loaded.invalidFiles,
+    commit: input.headSha,
+    ...(input.deployed.contents ? { previousContent: new Map(input.deployed.contents) } : {}),
+  });
+  const created: Record<string, string> = {};
+  const byKey = new Map(desired.map((d) => [d.key, d.content]));
+  for (const f of plan.files) {
+    if (f.action === 'create' && f.dag_id !== null) created[f.key] = byKey.get(f.key) ?? '';
+  }
+  return { ...base, plan, created };
+}
+
+/** Keys whose deployed content the report would diff against (fetch these, then re-check). */
+export function keysToDiff(report: ValidationReport): string[] {
+  return (report.plan?.files ?? []).filter((f) => f.action === 'update' && !f.diff).map((f) => f.key);
+}
+
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort(
+    (a, b) =>
+      (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1) ||
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.line - b.line ||
+      a.column - b.column,
+  );
+}

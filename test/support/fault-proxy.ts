@@ -33,9 +33,10 @@ export interface FaultProxyOptions extends FaultSettings {
   seed?: number;
   /**
    * Called when a request arrives, before any fault. Return 'drop' to drop the connection
-   * without forwarding (e.g. after killing the client process in a crash test).
+   * without forwarding, or 'drop-after' to let S3 execute it and then drop the connection
+   * (e.g. to kill the client process before or after a write took effect in a crash test).
    */
-  onRequest?: (r: ProxiedRequest) => 'drop' | undefined;
+  onRequest?: (r: ProxiedRequest) => 'drop' | 'drop-after' | undefined;
   /** Called after the upstream answered and the answer was relayed (or dropped). */
   onResponse?: (r: ProxiedRequest) => void;
 }
@@ -71,9 +72,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const body = await readBody(req);
     const r = classify(log.length + 1, req);
     log.push(r);
-    if (opts.onRequest?.(r) === 'drop') {
+    const decision = opts.onRequest?.(r);
+    if (decision === 'drop') {
       r.fault = 'drop-before';
       req.socket.destroy();
+      return;
+    }
+    if (decision === 'drop-after') {
+      forward(req, body, res, r, true);
       return;
     }
     const faultable =

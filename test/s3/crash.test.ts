@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3DagStore } from '../../src/targets/s3-dag-store.js';
+import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../support/fault-proxy.js';
+import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
+import { projectRoot } from '../support/python.js';
+import { createBucket, dagSet, expectConverged, sync } from './helpers.js';
+
+const BUCKET = 'crash-dags';
+let moto: MotoServer;
+let proxy: FaultProxy;
+let direct: S3Client;
+let tmp: string;
+
+/** Kill plan for the current child: after `k` requests under `prefix`, before or after S3 executed the k-th. */
+let killAt: {
+  prefix: string;
+  k: number;
+  after: boolean;
+  seen: number;
+  child: ChildProcess | null;
+  /** Proxy number of the k-th request. */
+  n?: number;
+} | null = null;
+
+function onRequest(r: ProxiedRequest): 'drop' | 'drop-after' | undefined {
+  if (!killAt || !r.key.startsWith(`${killAt.prefix}/`)) return undefined;
+  killAt.seen++;
+  if (killAt.seen < killAt.k) return undefined;
+  if (killAt.seen > killAt.k) return 'drop'; // requests already in flight when the process died
+  killAt.n = r.n;
+  if (!killAt.after) killAt.child?.kill('SIGKILL');
+  return killAt.after ? 'drop-after' : 'drop';
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  proxy = await startFaultProxy({
+    upstream: moto.endpoint,
+    onRequest,
+    onResponse: (r) => {
+      if (killAt?.after && r.n === killAt.n) killAt.child?.kill('SIGKILL');
+    },
+  });
+  direct = motoS3Client(moto.endpoint);
+  await createBucket(direct, BUCKET);
+  tmp = await mkdtemp(join(tmpdir(), 'btg-crash-'));
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await moto?.stop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+function runChild(
+  desiredPath: string,
+  target: string,
+): Promise<{ code: number | null; signal: string | null; child: ChildProcess }> {
+  // `node --import tsx` (not the tsx binary, which forks): the pid we kill is the one applying.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot, 'test/s3/fixtures/apply-child.ts'), desiredPath, target],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, ...MOTO_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_MAX_ATTEMPTS: '1' },
+      stdio: 'ignore',
+    },
+  );
+  if (killAt) killAt.child = child;
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, child })));
+}
+
+describe('apply killed with SIGKILL mid-way', () => {
+  it('converges on the next apply from 20 different kill points', async () => {
+    const names = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}_${i}`);
+    const before = dagSet(names(12, 'd'));
+    // 4 unchanged, 4 updated, 4 deleted, 10 created: 1 GET + 1 announce + 14 PUT + 4 DELETE + 1 manifest = 21 requests
+    const after = [...before.slice(0, 4), ...dagSet(names(8, 'd'), 2).slice(4), ...dagSet(names(10, 'n'))];
+    const desiredPath = join(tmp, 'after.json');
+    await writeFile(desiredPath, JSON.stringify(after));
+    const client = motoS3Client(proxy.endpoint);
+    const unowned = `k-unowned.py`;
+
+    for (let k = 1; k <= 20; k++) {
+      const prefix = `kill-${k}`;
+      const store = new S3DagStore({ client, bucket: BUCKET, prefix });
+      await direct.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${unowned}`, Body: 'theirs' }),
+      );
+      await sync(store, before);
+      killAt = { prefix, k, after: k % 2 === 0, seen: 0, child: null };
+      const exit = await runChild(desiredPath, `s3://${BUCKET}/${prefix}`);
+      killAt = null;
+      expect(exit.signal, `kill point ${k}`).toBe('SIGKILL');
+      const r = await sync(store, after);
+      expect(r.ok, `kill point ${k}`).toBe(true);
+      await expectConverged(direct, BUCKET, prefix, store, after, new Set([`${prefix}/${unowned}`]));
+    }
+  });
+});

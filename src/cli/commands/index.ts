@@ -5,6 +5,7 @@ import { registerApply } from './apply.js';
 import { registerExpand } from './expand.js';
 import { registerPlan } from './plan.js';
 import { registerSchema } from './schema.js';
+import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
 
 /** A `backtestctl` sub-command: adds itself to the program and sets `state.exitCode`. */
@@ -17,6 +18,7 @@ const commands: RegisterCommand[] = [
   registerSchema,
   registerPlan,
   registerApply,
+  registerServe,
 ];
 
 export function registerCommands(program: Command, io: CliIo, state: { exitCode: ExitCode }): void {

@@ -1,0 +1,58 @@
+import { composePorts } from '../../controller/compose.js';
+import { loadControllerConfig } from '../../controller/load-controller-config.js';
+import { runController } from '../../controller/run-controller.js';
+import { parseEnv } from '../../shared/env.js';
+import { UsageError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/logger.js';
+import { ExitCode } from '../exit-codes.js';
+import type { RegisterCommand } from './index.js';
+
+/**
+ * `backtestctl serve`: the long-running controller. Reads the controller config and the
+ * environment once, then reconciles on a schedule and on webhooks until SIGTERM/SIGINT.
+ */
+export const registerServe: RegisterCommand = (program, io, state) => {
+  program
+    .command('serve')
+    .description(
+      'run the controller: reconcile the config repo into the target on a schedule and on GitHub webhooks; ' +
+        'serves /healthz, /readyz, /metrics and POST /webhook',
+    )
+    .option('--config <file>', 'controller config file (else $BACKTEST_GITOPS_CONFIG)')
+    .option('--once', 'run one reconcile, then exit (exit code 1 if it failed)')
+    .action(async (opts: { config?: string; once?: boolean }) => {
+      const env = parseEnv(io.env);
+      const path = opts.config ?? env.controllerConfigPath;
+      if (!path)
+        throw new UsageError(
+          'no controller config given',
+          'pass --config controller.yaml (see deploy/controller.example.yaml)',
+        );
+      const config = loadControllerConfig(path, env, io.cwd);
+      const log = createLogger({
+        level: config.log.level,
+        secrets: config.secrets,
+        base: { app: 'backtest-gitops' },
+      });
+      const ports = composePorts({ config, env, processEnv: io.env, cwd: io.cwd, log });
+      const running = await runController({ config, ports, log });
+      if (opts.once) {
+        await running.controller.idle();
+        await running.stop();
+        const values = (await running.metrics.reconciles.get()).values;
+        const ok = values.find((v) => v.labels.result === 'success')?.value === 1;
+        state.exitCode = ok ? ExitCode.ok : ExitCode.invalid;
+        return;
+      }
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
+      log.info({ signal }, 'shutdown requested');
+      const outcome = await running.stop();
+      state.exitCode = outcome === 'timed-out' ? ExitCode.error : ExitCode.ok;
+      // Everything is closed; if a stray handle (a git child) would keep the process up,
+      // exit anyway rather than outlive the pod's grace period. unref: never delays a clean exit.
+      setTimeout(() => process.exit(state.exitCode), 2000).unref();
+    });
+};

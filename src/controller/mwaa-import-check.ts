@@ -1,0 +1,79 @@
+import { MwaaCli } from '../mwaa/airflow-cli.js';
+import { airflowCommands } from '../mwaa/airflow-commands.js';
+import type { DeployReport } from '../mwaa/deploy-report.js';
+import { createMwaaControlPlane } from '../mwaa/mwaa-client.js';
+import { verifyDeploy } from '../mwaa/verify-deploy.js';
+import type { ImportCheckPort, StepContext } from './ports.js';
+
+export interface MwaaImportCheckOptions {
+  environment: string;
+  region: string;
+  /** Local fake control plane (tests); its web server speaks http. */
+  endpoint?: string;
+  waitSeconds: number;
+  unpauseNew: boolean;
+  triggerNew: boolean;
+}
+
+/**
+ * The import-check step on MWAA: after a deploy, poll the Airflow CLI until every changed
+ * DAG is listed or shows an import error (or the wait is over), then unpause/trigger new
+ * DAGs as configured. On shutdown the wait is abandoned: it writes nothing to the target.
+ */
+export function mwaaImportCheck(opts: MwaaImportCheckOptions): ImportCheckPort {
+  const controlPlane = createMwaaControlPlane({
+    region: opts.region,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+  });
+  const cli = airflowCommands(
+    new MwaaCli({ controlPlane, environment: opts.environment, scheme: opts.endpoint ? 'http' : 'https' }),
+  );
+  return {
+    async verify(report: DeployReport, ctx: StepContext): Promise<DeployReport> {
+      if (report.dags.length === 0) return report;
+      const environment = await controlPlane.resolveEnvironment(opts.environment);
+      const check = await abandonOnAbort(
+        verifyDeploy({
+          cli,
+          changed: report.dags.map((d) => ({ dag_id: d.dag_id, source: d.source, action: d.action })),
+          environment,
+          timeoutMs: opts.waitSeconds * 1000,
+          pollIntervalMs: 5_000,
+          maxPollIntervalMs: 30_000,
+          unpauseNew: opts.unpauseNew,
+          triggerNew: opts.triggerNew,
+        }),
+        ctx.signal,
+      );
+      const ok = report.ok && (check.state === 'confirmed' || check.state === 'deferred');
+      return {
+        ...report,
+        environment: environment.name,
+        airflow_version: environment.airflowVersion,
+        dags: check.dags,
+        ok,
+        import_check: { state: check.state, message: check.message, elapsed_ms: check.elapsed_ms },
+        summary: `${report.summary}; import check ${check.state}`.slice(0, 140),
+      };
+    },
+  };
+}
+
+/** Stops waiting for `work` when the signal fires (the work itself only reads). */
+function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,174 @@
+import { loadConfigRepo } from '../config/index.js';
+import type { ConfigRepoReader } from '../git/index.js';
+import type { DagDeployStatus, DeployReport } from '../mwaa/deploy-report.js';
+import { planSync } from '../plan/plan-sync.js';
+import type { SyncPlan } from '../plan/types.js';
+import { renderRepo } from '../render/index.js';
+import { type ApplyResult, applyPlan } from '../targets/apply-plan.js';
+import type { DagStore } from '../targets/dag-store.js';
+import type { DeployPort, DeployRequest, DeployResult, StepContext } from './ports.js';
+
+export interface PipelineDeployerOptions {
+  reader: Pick<ConfigRepoReader, 'readConfigFiles'>;
+  /** Opened once, on first use (an mwaa:// target resolves its bucket through MWAA). */
+  openStore: () => Promise<DagStore>;
+  /** Folder inside the repository holding the configs ('.' = root). */
+  configPath: string;
+  environment?: string;
+  maxDeleteShare: number;
+  allowMassDelete: boolean;
+  concurrency?: number;
+}
+
+type Op = 'create' | 'update' | 'delete' | 'repair';
+const OPS: readonly Op[] = ['create', 'update', 'delete', 'repair'];
+
+/**
+ * The deploy step on the real parts: read the configs at the commit from the git cache,
+ * validate, render, plan against the target's manifest, apply. Invalid configs keep their
+ * last good DAG (the planner's `keep`); drift is planned only when a check is due, and
+ * repaired only in `repair` mode.
+ */
+export class PipelineDeployer implements DeployPort {
+  private store: Promise<DagStore> | null = null;
+
+  constructor(private readonly opts: PipelineDeployerOptions) {}
+
+  async deploy(request: DeployRequest, ctx: StepContext): Promise<DeployResult> {
+    const { opts } = this;
+    this.store ??= opts.openStore().catch((err: unknown) => {
+      this.store = null;
+      throw err;
+    });
+    const store = await this.store;
+    const files = scopeToFolder(await opts.reader.readConfigFiles(request.commit), opts.configPath);
+    const config = loadConfigRepo(files, opts.environment ? { environment: opts.environment } : {});
+    for (const issue of config.issues.filter((i) => i.severity === 'error').slice(0, 50)) {
+      ctx.log.warn(
+        { file: issue.file, line: issue.line, column: issue.column, code: issue.code },
+        issue.message,
+      );
+    }
+    const desired = renderRepo(config.specs);
+    ctx.signal.throwIfAborted();
+    const current = await store.readManifest();
+    const input = {
+      desired,
+      manifest: current?.manifest ?? null,
+      manifestVersion: current?.version ?? null,
+      invalidSources: config.invalidFiles,
+      commit: request.commit,
+      maxDeleteShare: opts.maxDeleteShare,
+    };
+    let plan = planSync(input);
+    let driftDetected = 0;
+    if (request.checkDrift && request.drift !== 'off' && current) {
+      const observed = await store.stat(current.manifest.entries.map((e) => e.key));
+      const driftPlan = planSync({ ...input, observed });
+      driftDetected = driftPlan.files.filter((f) => f.action === 'repair').length;
+      if (request.drift === 'repair') plan = driftPlan;
+    }
+    const planned = countOps(plan);
+    const changes = OPS.reduce((n, op) => n + planned[op], 0);
+    const dagsBefore = current?.manifest.entries.filter((e) => e.dag_id !== null).length ?? 0;
+    const base = { commit: request.commit, driftDetected, dagsManaged: dagsBefore };
+    if (request.dryRun || changes === 0) {
+      const report = this.report(request.commit, store.location, [], config.invalidFiles, plan);
+      return { ...base, applied: false, operations: planned, report };
+    }
+    ctx.log.info({ commit: request.commit, ...planned, target: store.location }, 'applying');
+    const result = await applyPlan(plan, desired, store, {
+      signal: ctx.signal,
+      allowMassDelete: opts.allowMassDelete,
+      concurrency: opts.concurrency ?? 8,
+    });
+    const done = result.files.filter((f) => f.status === 'done');
+    const operations = { create: 0, update: 0, delete: 0, repair: 0 };
+    for (const f of done) if (isOp(f.action)) operations[f.action]++;
+    const dags: DagDeployStatus[] = done.flatMap((f) =>
+      f.dag_id !== null && isOp(f.action)
+        ? [
+            {
+              dag_id: f.dag_id,
+              source: f.source,
+              action: f.action,
+              imported: null,
+              import_error: null,
+              unpaused: null,
+              triggered: null,
+            },
+          ]
+        : [],
+    );
+    const report = this.report(
+      request.commit,
+      store.location,
+      dags,
+      config.invalidFiles,
+      result.plan,
+      result,
+    );
+    const dagsManaged = dagsAfter(result, dagsBefore, operations);
+    return { ...base, applied: true, operations, dagsManaged, report };
+  }
+
+  private report(
+    commit: string,
+    target: string,
+    dags: DagDeployStatus[],
+    invalid: string[],
+    plan: SyncPlan,
+    result?: ApplyResult,
+  ): DeployReport {
+    const problems = result ? result.conflicts.length + result.failed.length : 0;
+    const count = (a: Op) => dags.filter((d) => d.action === a).length;
+    const summary = result
+      ? `${commit.slice(0, 7)}: ${count('create')} created, ${count('update')} updated, ${count('delete')} deleted` +
+        (invalid.length ? `, ${invalid.length} invalid kept` : '') +
+        (problems ? `, ${problems} not applied` : '')
+      : `${commit.slice(0, 7)}: up to date (${plan.summary.unchanged.length} DAGs)`;
+    return {
+      commit,
+      target,
+      environment: null,
+      airflow_version: null,
+      dags,
+      kept_invalid: invalid,
+      ok: problems === 0,
+      summary: summary.slice(0, 140),
+    };
+  }
+}
+
+function isOp(action: string): action is Op {
+  return (OPS as readonly string[]).includes(action);
+}
+
+function countOps(plan: SyncPlan): Record<Op, number> {
+  const counts = { create: 0, update: 0, delete: 0, repair: 0 };
+  for (const f of plan.files) if (isOp(f.action)) counts[f.action]++;
+  return counts;
+}
+
+function dagsAfter(result: ApplyResult, before: number, ops: Record<Op, number>): number {
+  const owned = result.plan.base.manifest?.entries.filter((e) => e.dag_id !== null).length;
+  // The last round's base manifest plus what that round created/deleted; support files excluded.
+  const created = result.files.filter(
+    (f) => f.status === 'done' && f.action === 'create' && f.dag_id !== null,
+  ).length;
+  const deleted = result.files.filter(
+    (f) => f.status === 'done' && f.action === 'delete' && f.dag_id !== null,
+  ).length;
+  return owned === undefined ? before + ops.create - ops.delete : owned + created - deleted;
+}
+
+/** Keeps the files under `folder` and makes their paths relative to it. */
+export function scopeToFolder(files: Map<string, string>, folder: string): Map<string, string> {
+  const prefix = folder.replace(/^\.\/?/, '').replace(/\/+$/, '');
+  if (prefix === '') return files;
+  const scoped = new Map<string, string>();
+  for (const [path, text] of files) {
+    if (path.startsWith(`${prefix}/`)) scoped.set(path.slice(prefix.length + 1), text);
+  }
+  return scoped;
+}

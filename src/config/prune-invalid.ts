@@ -24,10 +24,15 @@ export function pruneInvalid(
   return { value: copy, pruned };
 }
 
-/** The field that owns an issue: a top-level key, or a key of one strategy entry. */
+/** Maps whose entries are pruned one by one, so one bad grid list keeps the others checked. */
+const MAP_FIELDS = new Set(['param_grid', 'params', 'callbacks']);
+
+/** The field that owns an issue: a top-level key or a strategy entry's key, or one entry of a map field. */
 function fieldPath(path: ConfigPath): ConfigPath {
-  if (path[0] === 'strategies') return path.length >= 3 ? path.slice(0, 3) : path.slice(0, 1);
-  return path.slice(0, 1);
+  const start = path[0] === 'strategies' ? 2 : 0;
+  if (path.length <= start) return path.slice(0, 1);
+  const depth = MAP_FIELDS.has(String(path[start])) && path.length > start + 1 ? start + 2 : start + 1;
+  return path.slice(0, depth);
 }
 
 function remove(root: Record<string, unknown>, path: ConfigPath, pruned: Set<string>): void {

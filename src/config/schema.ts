@@ -216,7 +216,12 @@ const KNOWN_PARAMETER_FIELDS: ReadonlySet<string> = new Set([...CONFIG_KEYS, 'na
 function nullableOptional<T extends Record<string, z.ZodType>>(
   shape: T,
 ): { [K in keyof T]: z.ZodOptional<z.ZodNullable<T[K]>> } {
-  return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.nullable().optional()])) as {
+  // The description moves to the wrapper so editors show it on hover (zod keeps it on the inner type).
+  const wrap = (v: z.ZodType) => {
+    const wrapped = v.nullable().optional();
+    return v.description ? wrapped.describe(v.description) : wrapped;
+  };
+  return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, wrap(v)])) as {
     [K in keyof T]: z.ZodOptional<z.ZodNullable<T[K]>>;
   };
 }

@@ -19,6 +19,7 @@ import type { ConfigIssue, SourceLocation } from './types.js';
 /** A parsed YAML file with what is needed to turn node offsets into line and column. */
 export interface YamlSource {
   file: string;
+  text: string;
   doc: Document.Parsed;
   lineCounter: LineCounter;
 }
@@ -67,7 +68,7 @@ export function parseYamlSource(file: string, text: string): ParsedYaml {
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
-  const source: YamlSource = { file, doc, lineCounter };
+  const source: YamlSource = { file, text, doc, lineCounter };
   const issues = [...doc.errors, ...doc.warnings].map((e) =>
     yamlProblem(source, e.code, e.message, e.pos[0]),
   );
@@ -100,7 +101,10 @@ export function nodeLocation(source: YamlSource, node: Node | null | undefined):
 }
 
 function yamlProblem(source: YamlSource, code: string, message: string, offset: number): ConfigIssue {
-  const at = locationAt(source, offset);
+  // The parser may point at the indentation before a token; the token is more useful.
+  let start = offset;
+  while (source.text[start] === ' ' || source.text[start] === '\t') start += 1;
+  const at = locationAt(source, start);
   switch (code) {
     case 'DUPLICATE_KEY':
       return configError(
@@ -140,7 +144,7 @@ function unsafeNodeIssues(source: YamlSource): ConfigIssue[] {
     Node(_key, node, path) {
       const tag = (node as { tag?: string }).tag;
       if (tag !== undefined && !CORE_TAGS.has(tag)) {
-        issues.push(customTagIssue(nodeLocation(source, node), tag));
+        issues.push(customTagIssue(tagLocation(source, node), tag));
       }
       if (isMap(node)) {
         for (const pair of node.items) {
@@ -180,6 +184,15 @@ function unsafeNodeIssues(source: YamlSource): ConfigIssue[] {
     },
   });
   return issues;
+}
+
+/** Where the tag of a tagged node was written (the node's range starts after the tag). */
+function tagLocation(source: YamlSource, node: Node): SourceLocation {
+  const start = node.range?.[0] ?? 0;
+  let bang = source.text.lastIndexOf('!', start);
+  while (bang > 0 && source.text[bang - 1] === '!') bang -= 1;
+  const sameLine = bang >= 0 && !source.text.slice(bang, start).includes('\n');
+  return locationAt(source, sameLine ? bang : start);
 }
 
 function failed(issue: ConfigIssue): ParsedYaml {

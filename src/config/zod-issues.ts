@@ -58,6 +58,15 @@ export function zodIssuesToConfigIssues(
           'give at least one value, or remove the key',
         ),
       );
+    } else if (issue.code === 'invalid_type' && got === undefined) {
+      out.push(
+        configError(
+          at('value', path.slice(0, -1)),
+          'missing-key',
+          `\`${formatPath(path)}\` is required`,
+          field === 'name' ? 'give every strategy a unique `name:`' : undefined,
+        ),
+      );
     } else if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
       out.push(
         configError(

@@ -1,3 +1,4 @@
+import { resolveMwaaTarget } from '../mwaa/mwaa-target.js';
 import type { TargetResolver } from './open-target.js';
 
 /**
@@ -6,4 +7,4 @@ import type { TargetResolver } from './open-target.js';
  * `mwaa: resolveMwaaTarget` (it looks up the environment's bucket and DAG folder and returns
  * an S3DagStore). Kept apart from open-target.ts so targets never import those components.
  */
-export const extraTargetResolvers: Record<string, TargetResolver> = {};
+export const extraTargetResolvers: Record<string, TargetResolver> = { mwaa: resolveMwaaTarget };

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { checkApplyImport, formatImportCheck } from '../../mwaa/apply-check.js';
 import { formatPlanText } from '../../plan/format-plan.js';
 import type { ApplyResult } from '../../targets/apply-plan.js';
 import { applyPlan } from '../../targets/apply-plan.js';
@@ -11,6 +12,10 @@ interface ApplyCliOptions extends SyncCliOptions {
   allowMassDelete?: boolean;
   concurrency: string;
   yes?: boolean;
+  verify?: boolean;
+  waitSeconds: string;
+  unpauseNew?: boolean;
+  triggerNew?: boolean;
 }
 
 export const registerApply: RegisterCommand = (program, io, state) => {
@@ -24,6 +29,10 @@ export const registerApply: RegisterCommand = (program, io, state) => {
     .option('--allow-mass-delete', 'allow deleting more than --max-delete-share of the owned DAGs')
     .option('--concurrency <n>', 'parallel uploads', '8')
     .option('--yes', 'do not ask for confirmation on an interactive terminal')
+    .option('--no-verify', 'mwaa:// targets: do not ask Airflow whether the changed DAGs imported')
+    .option('--wait-seconds <n>', 'mwaa:// targets: how long to wait for MWAA to import changed DAGs', '300')
+    .option('--unpause-new', 'mwaa:// targets: unpause newly created DAGs once they imported')
+    .option('--trigger-new', 'mwaa:// targets: trigger newly created DAGs once after they imported')
     .action(async (opts: ApplyCliOptions) => {
       const concurrency = Number(opts.concurrency);
       const { plan, desired, store, config } = await prepareSync(
@@ -45,13 +54,26 @@ export const registerApply: RegisterCommand = (program, io, state) => {
         adopt: opts.adopt ?? false,
         onProgress: progressPrinter(io),
       });
+      const waitSeconds = Number(opts.waitSeconds);
+      const check =
+        opts.verify === false
+          ? null
+          : await checkApplyImport(store, result, {
+              waitSeconds: Number.isFinite(waitSeconds) && waitSeconds >= 0 ? waitSeconds : 300,
+              unpauseNew: opts.unpauseNew ?? false,
+              triggerNew: opts.triggerNew ?? false,
+              log: (line) => io.stderr(`${line}\n`),
+            });
       io.stdout(
-        opts.format === 'json' ? `${JSON.stringify(applyJson(result), null, 2)}\n` : applySummary(result),
+        opts.format === 'json'
+          ? `${JSON.stringify({ ...applyJson(result), ...(check ? { import_check: check } : {}) }, null, 2)}\n`
+          : applySummary(result) + (check ? formatImportCheck(check) : ''),
       );
+      const importFailed = check !== null && check.state !== 'confirmed' && check.state !== 'deferred';
       state.exitCode =
         !result.ok && result.failed.length > 0
           ? ExitCode.error
-          : invalid || !result.ok
+          : invalid || !result.ok || importFailed
             ? ExitCode.invalid
             : ExitCode.ok;
     });

@@ -172,7 +172,7 @@ export class S3DagStore implements DagStore {
   }
 
   private fail(err: unknown, key: string, action: string): TargetError {
-    const ctx = { bucket: this.opts.bucket, key, action };
+    const ctx = { bucket: this.opts.bucket, key, action, prefix: this.prefix };
     return translateS3Error(err, this.opts.endpoint ? { ...ctx, endpoint: this.opts.endpoint } : ctx);
   }
 }

@@ -49,7 +49,7 @@ const CREDENTIAL_ERRORS = new Set([
  */
 export function translateS3Error(
   err: unknown,
-  ctx: { bucket: string; key: string; action: string; endpoint?: string },
+  ctx: { bucket: string; key: string; action: string; endpoint?: string; prefix?: string },
 ): TargetError {
   if (err instanceof TargetError) return err;
   const name = awsErrorName(err);
@@ -80,11 +80,12 @@ export function translateS3Error(
     );
   }
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
-    const arn =
-      ctx.action === 's3:ListBucket' ? `arn:aws:s3:::${ctx.bucket}` : `arn:aws:s3:::${ctx.bucket}/${ctx.key}`;
+    const arn = `arn:aws:s3:::${ctx.bucket}/${ctx.prefix ? `${ctx.prefix}/` : ''}*`;
+    const kms =
+      ctx.action === 's3:PutObject' ? ' (plus kms:GenerateDataKey on the key when SSE-KMS is used)' : '';
     return new TargetError(`access denied: ${ctx.action} on ${where}`, where, {
       code: 'access-denied',
-      hint: `grant ${ctx.action} on ${arn} (for the whole prefix: ${prefixArn(ctx.bucket, ctx.key)}) to the role the controller runs as${ctx.action === 's3:PutObject' ? ', and kms:GenerateDataKey on the KMS key if SSE-KMS is used' : ''}`,
+      hint: `grant ${ctx.action} on ${arn} to the IAM role or user the controller runs as${kms}; deploy/iam-policy.json has the full policy`,
       cause: err,
     });
   }
@@ -110,9 +111,4 @@ export function translateS3Error(
       cause: err,
     },
   );
-}
-
-function prefixArn(bucket: string, key: string): string {
-  const slash = key.lastIndexOf('/');
-  return `arn:aws:s3:::${bucket}/${slash >= 0 ? `${key.slice(0, slash)}/*` : '*'}`;
 }

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { ConfigRepoResult } from '../config/index.js';
 import { UsageError } from '../shared/errors.js';
 import { readConfigDir } from './read-config-dir.js';
 
@@ -41,4 +42,10 @@ export function toRepoPath(cwd: string, repoDir: string, file: string): string {
     );
   }
   return path.split(sep).join('/');
+}
+
+/** `--environment NAME` that backtest-gitops.yaml does not define is a usage error (exit 2), not a config error. */
+export function assertKnownEnvironment(result: ConfigRepoResult): void {
+  const unknown = result.issues.find((issue) => issue.code === 'unknown-environment');
+  if (unknown) throw new UsageError(unknown.message, unknown.hint);
 }

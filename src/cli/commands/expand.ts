@@ -10,7 +10,7 @@ import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatIssueLine } from '../format-issues.js';
 import type { CliIo } from '../io.js';
-import { readRepoFiles, resolveRepoDir, toRepoPath } from '../repo-paths.js';
+import { assertKnownEnvironment, readRepoFiles, resolveRepoDir, toRepoPath } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 import { formatRunsTable } from './runs-table.js';
 
@@ -49,6 +49,7 @@ async function runExpand(io: CliIo, fileArg: string, options: ExpandOptions): Pr
   const files = await readRepoFiles(repoDir);
   if (!files.has(path)) throw new UsageError(`${path}: no such YAML file in the config repository`);
   const result = loadConfigRepo(files, options.environment ? { environment: options.environment } : {});
+  assertKnownEnvironment(result);
   const spec = result.specs.find((s) => s.source === path);
   if (!spec) {
     if (!result.invalidFiles.includes(path)) {

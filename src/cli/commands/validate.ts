@@ -5,7 +5,7 @@ import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatIssueLine, issueToJson } from '../format-issues.js';
 import type { CliIo } from '../io.js';
-import { readRepoFiles, resolveRepoDir, toRepoPath } from '../repo-paths.js';
+import { assertKnownEnvironment, readRepoFiles, resolveRepoDir, toRepoPath } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 
 interface ValidateOptions {
@@ -41,6 +41,7 @@ async function runValidate(io: CliIo, fileArgs: string[], options: ValidateOptio
   const repoDir = await resolveRepoDir(io.cwd, options.repo);
   const files = await readRepoFiles(repoDir);
   const result = loadConfigRepo(files, options.environment ? { environment: options.environment } : {});
+  assertKnownEnvironment(result);
   const selected = selectFiles(
     result,
     files,

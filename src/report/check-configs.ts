@@ -58,6 +58,40 @@ export function checkConfigs(input: CheckConfigsInput): ValidationReport {
   return { ...base, plan, created };
 }
 
+/**
+ * What would be deployed had `files` (the base commit) been applied: the "deployed" side
+ * for `pr check`, where there is no target to read. Invalid configs simply yield nothing.
+ */
+export function deployedFromCommit(
+  files: ReadonlyMap<string, string>,
+  commit: string,
+  opts: { environment?: string; generator?: string } = {},
+): DeployedState {
+  const loaded = loadConfigRepo(files, opts.environment ? { environment: opts.environment } : {});
+  let desired: DesiredFile[];
+  try {
+    desired = renderRepo(loaded.specs);
+  } catch {
+    desired = [];
+  }
+  const entries = desired
+    .map((d) => ({
+      key: d.key,
+      sha256: d.sha256,
+      size: Buffer.byteLength(d.content, 'utf8'),
+      source: d.source,
+      dag_id: d.dag_id,
+      runs: d.runs,
+      commit,
+      etag: null,
+    }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return {
+    manifest: { version: 1, generator: opts.generator ?? 'backtest-gitops', commit, entries },
+    contents: new Map(desired.map((d) => [d.key, d.content])),
+  };
+}
+
 /** Keys whose deployed content the report would diff against (fetch these, then re-check). */
 export function keysToDiff(report: ValidationReport): string[] {
   return (report.plan?.files ?? []).filter((f) => f.action === 'update' && !f.diff).map((f) => f.key);

@@ -1,4 +1,10 @@
-export { type CheckConfigsInput, checkConfigs, type DeployedState, keysToDiff } from './check-configs.js';
+export {
+  type CheckConfigsInput,
+  checkConfigs,
+  type DeployedState,
+  deployedFromCommit,
+  keysToDiff,
+} from './check-configs.js';
 export { renderDeployComment } from './deploy-comment.js';
 export { blobLink } from './markdown.js';
 export { GITHUB_COMMENT_LIMIT, renderPrComment } from './pr-comment.js';
@@ -8,4 +14,5 @@ export {
   statusDescription,
   totalRuns,
 } from './status-description.js';
+export { renderTextReport, reportJson } from './text-report.js';
 export type { RepoLinks, ValidationReport } from './types.js';

@@ -3,7 +3,9 @@ import type { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { registerApply } from './apply.js';
 import { registerExpand } from './expand.js';
+import { registerMwaa } from './mwaa.js';
 import { registerPlan } from './plan.js';
+import { registerPr } from './pr.js';
 import { registerSchema } from './schema.js';
 import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
@@ -18,6 +20,8 @@ const commands: RegisterCommand[] = [
   registerSchema,
   registerPlan,
   registerApply,
+  registerMwaa,
+  registerPr,
   registerServe,
 ];
 

@@ -1,0 +1,95 @@
+import { appendFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { openLocalRepo } from '../../git/local-repo.js';
+import { checkConfigs, deployedFromCommit } from '../../report/check-configs.js';
+import { renderPrComment } from '../../report/pr-comment.js';
+import { renderTextReport, reportJson } from '../../report/text-report.js';
+import type { RepoLinks } from '../../report/types.js';
+import { UsageError } from '../../shared/errors.js';
+import { ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import type { RegisterCommand } from './index.js';
+
+interface PrCheckOptions {
+  repo: string;
+  base: string;
+  head: string;
+  format: string;
+  githubOutput?: boolean;
+  environment?: string;
+  linkBase?: string;
+}
+
+/**
+ * `backtestctl pr check`: the PR comment, computed locally from two refs of a clone, for any
+ * CI. The base commit's rendering stands in for "what is deployed".
+ */
+export const registerPr: RegisterCommand = (program, io, state) => {
+  const pr = program.command('pr').description('pull-request checks');
+  pr.command('check')
+    .description('validate the configs at --head and plan them against --base, as the PR comment shows it')
+    .requiredOption('--base <ref>', 'base ref (branch, tag or SHA), e.g. origin/main')
+    .requiredOption('--head <ref>', 'head ref, e.g. HEAD')
+    .option('--repo <dir>', 'local clone of the config repository', '.')
+    .option('--format <format>', 'text | markdown | json', 'text')
+    .option(
+      '--github-output',
+      'also append the markdown report to $GITHUB_STEP_SUMMARY (GitHub Actions job summary)',
+    )
+    .option('--environment <name>', 'environment from backtest-gitops.yaml whose defaults apply')
+    .option(
+      '--link-base <url>',
+      'repository web URL for file:line links (default: from GITHUB_SERVER_URL/GITHUB_REPOSITORY)',
+    )
+    .action(async (opts: PrCheckOptions) => {
+      state.exitCode = await runPrCheck(opts, io);
+    });
+};
+
+async function runPrCheck(opts: PrCheckOptions, io: CliIo): Promise<ExitCode> {
+  if (!['text', 'markdown', 'json'].includes(opts.format)) {
+    throw new UsageError(`unknown --format ${JSON.stringify(opts.format)}`, 'use text, markdown or json');
+  }
+  const summaryFile = opts.githubOutput ? io.env.GITHUB_STEP_SUMMARY : undefined;
+  if (opts.githubOutput && !summaryFile) {
+    throw new UsageError(
+      '--github-output needs $GITHUB_STEP_SUMMARY',
+      'run inside GitHub Actions, or set it to a file path',
+    );
+  }
+  const repo = openLocalRepo(resolve(io.cwd, opts.repo));
+  const [baseSha, headSha] = [await repo.resolve(opts.base), await repo.resolve(opts.head)];
+  const env = opts.environment ? { environment: opts.environment } : {};
+  const deployed = deployedFromCommit(await repo.readConfigFiles(baseSha), baseSha, env);
+  const report = checkConfigs({
+    files: await repo.readConfigFiles(headSha),
+    headSha,
+    deployed,
+    links: linksFor(opts.linkBase, io.env),
+    ...env,
+  });
+  const markdown = renderPrComment(report);
+  io.stdout(
+    opts.format === 'json'
+      ? reportJson(report)
+      : opts.format === 'markdown'
+        ? markdown
+        : renderTextReport(report),
+  );
+  if (summaryFile) await appendFile(summaryFile, `${markdown}\n`);
+  return report.valid ? ExitCode.ok : ExitCode.invalid;
+}
+
+function linksFor(linkBase: string | undefined, env: NodeJS.ProcessEnv): RepoLinks | null {
+  const url =
+    linkBase ??
+    (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`
+      : null);
+  if (!url) return null;
+  const match = /^(https?:\/\/[^/]+)\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+  if (!match?.[1] || !match[2] || !match[3]) {
+    throw new UsageError(`--link-base must look like https://host/owner/repo, got ${JSON.stringify(url)}`);
+  }
+  return { webUrl: match[1], owner: match[2], repo: match[3] };
+}

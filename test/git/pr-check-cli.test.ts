@@ -1,0 +1,99 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
+import { createGitRemote, type GitRemoteFixture } from '../support/github-server/git-fixture.js';
+
+const grid = (values: string) =>
+  `strategy_class: LongShortEquityStrategy\nstart_date: 2022-01-01\nend_date: 2022-12-31\nparam_grid:\n  take_profit_pct: ${values}\n`;
+
+let remote: GitRemoteFixture;
+let tmp: string;
+
+beforeAll(() => {
+  remote = createGitRemote();
+  remote.commit({ 'backtests/kept.yaml': grid('[1.0]'), 'backtests/changed.yaml': grid('[1.0, 2.0]') });
+  remote.commit(
+    { 'backtests/changed.yaml': grid('[1.0, 2.0, 3.0]'), 'backtests/new.yaml': grid('[4.0]') },
+    { branch: 'feature' },
+  );
+  remote.commit(
+    {
+      'backtests/broken.yaml':
+        'strategy_class: X\nstart_date: 2022-01-01\nend_date: 2022-12-31\nstop_los_pct: 3\n',
+    },
+    { branch: 'broken', from: 'main' },
+  );
+  tmp = mkdtempSync(join(tmpdir(), 'btg-prcheck-'));
+});
+afterAll(() => {
+  remote.cleanup();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env,
+    cwd: remote.workDir,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('backtestctl pr check', () => {
+  it('plans head against the base rendering and prints the text report', async () => {
+    const { code, stdout } = await run(['pr', 'check', '--repo', '.', '--base', 'main', '--head', 'feature']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/✓ Valid: 1 to create, 1 to update; 5 runs in 3 DAGs/);
+    expect(stdout).toMatch(/\+ create new \(1 run\)/);
+    expect(stdout).toMatch(/~ update changed \(3 runs\)/);
+  });
+
+  it('prints the PR comment as markdown with links, and appends it to the job summary', async () => {
+    const summary = join(tmp, 'summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const env = {
+      GITHUB_STEP_SUMMARY: summary,
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_REPOSITORY: 'quant/backtests',
+    };
+    const { code, stdout } = await run(
+      ['pr', 'check', '--base', 'main', '--head', 'broken', '--format', 'markdown', '--github-output'],
+      env,
+    );
+    expect(code).toBe(1);
+    expect(stdout).toContain('backtests/broken.yaml:4:1');
+    expect(stdout).toMatch(
+      /https:\/\/github\.com\/quant\/backtests\/blob\/[0-9a-f]{40}\/backtests\/broken\.yaml#L4/,
+    );
+    expect(readFileSync(summary, 'utf8')).toBe(`# earlier step\n${stdout}\n`);
+  });
+
+  it('prints JSON and refuses bad usage with exit code 2', async () => {
+    const { code, stdout } = await run([
+      'pr',
+      'check',
+      '--base',
+      'main',
+      '--head',
+      'feature',
+      '--format',
+      'json',
+    ]);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as {
+      valid: boolean;
+      total_runs: number;
+      plan: { summary: { create: string[] } };
+    };
+    expect(doc).toMatchObject({ valid: true, total_runs: 5, plan: { summary: { create: ['new'] } } });
+    expect((await run(['pr', 'check', '--base', 'main', '--head', 'nope'])).code).toBe(2);
+    expect(
+      (await run(['pr', 'check', '--base', 'main', '--head', 'feature', '--github-output'])).stderr,
+    ).toMatch(/GITHUB_STEP_SUMMARY/);
+  });
+});

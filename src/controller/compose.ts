@@ -26,7 +26,8 @@ export interface ComposeOptions {
  */
 export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?: GitHubTraffic } {
   const { config, env, log } = opts;
-  const gitToken = config.github?.auth.token;
+  // Git over HTTPS authenticates with the GitHub token; ssh and local remotes need none.
+  const gitToken = /^https:\/\//i.test(config.repo.url) ? config.github?.auth.token : undefined;
   const cache = new GitRepoCache({
     url: config.repo.url,
     cacheDir: join(config.cache_dir, 'repo.git'),

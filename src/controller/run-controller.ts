@@ -68,7 +68,7 @@ export async function runController(opts: RunControllerOptions): Promise<Running
             { event: t.event, delivery: t.deliveryId, action: t.action, pr: t.pullNumber, ref: t.ref },
             'webhook received',
           );
-          controller.trigger(`webhook:${t.event}`);
+          controller.trigger(`webhook:${t.event}:${t.deliveryId}`);
         },
         onBadSignature: () => log.warn('webhook delivery with a bad signature rejected'),
       })

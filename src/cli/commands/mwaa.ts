@@ -1,0 +1,105 @@
+import { type Command, Option } from 'commander';
+import { effectiveVariables, loadConfigRepo, SETTINGS_FILE } from '../../config/index.js';
+import { collectEnvironmentStatus, formatEnvironmentStatus } from '../../mwaa/environment-status.js';
+import { MwaaDagStore, resolveMwaaTarget } from '../../mwaa/mwaa-target.js';
+import { formatVariableChanges, syncVariables } from '../../mwaa/variables-sync.js';
+import { UsageError } from '../../shared/errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatIssueLine } from '../format-issues.js';
+import type { CliIo } from '../io.js';
+import { assertKnownEnvironment, readRepoFiles, resolveRepoDir } from '../repo-paths.js';
+import type { RegisterCommand } from './index.js';
+
+interface MwaaOptions {
+  environment: string;
+  s3Endpoint?: string;
+  format: 'text' | 'json';
+}
+
+interface VariablesSyncOptions {
+  environment: string;
+  repo: string;
+  configEnvironment?: string;
+  dryRun?: boolean;
+}
+
+/** `backtestctl mwaa status` and `backtestctl mwaa variables sync`. */
+export const registerMwaa: RegisterCommand = (program: Command, io: CliIo, state) => {
+  const mwaa = program
+    .command('mwaa')
+    .description('look at and prepare an AWS MWAA environment (region from AWS_REGION)');
+
+  mwaa
+    .command('status')
+    .description('the environment, its Airflow version, and whether Airflow imported each DAG we deployed')
+    .requiredOption('--environment <name>', 'MWAA environment name')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint (else AWS_ENDPOINT_URL_S3)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 all our DAGs imported (or nothing to ask), 1 import errors or missing DAGs, 2 error.',
+    )
+    .action(async (opts: MwaaOptions) => {
+      const store = await openEnvironment(opts, io);
+      const manifest = (await store.readManifest())?.manifest ?? null;
+      const status = await collectEnvironmentStatus(store.environment, manifest, store.connection.airflow);
+      io.stdout(
+        opts.format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : formatEnvironmentStatus(status),
+      );
+      state.exitCode = status.dags?.some((d) => d.state !== 'imported') ? ExitCode.invalid : ExitCode.ok;
+    });
+
+  mwaa
+    .command('variables')
+    .description('Airflow Variables the rendered DAGs read at run time')
+    .command('sync')
+    .description(`set batch_job_queue, batch_job_definition, trading_strategies_bucket from ${SETTINGS_FILE}`)
+    .requiredOption('--environment <name>', 'MWAA environment name')
+    .option('--repo <dir>', 'config repository root', '.')
+    .option(
+      '--config-environment <name>',
+      `environment in ${SETTINGS_FILE} whose variables override the defaults`,
+    )
+    .option('--dry-run', 'show what would change, change nothing')
+    .action(async (opts: VariablesSyncOptions) => {
+      const repoDir = await resolveRepoDir(io.cwd, opts.repo);
+      const config = loadConfigRepo(
+        await readRepoFiles(repoDir),
+        opts.configEnvironment ? { environment: opts.configEnvironment } : {},
+      );
+      assertKnownEnvironment(config);
+      const settingsErrors = config.issues.filter((i) => i.file === SETTINGS_FILE && i.severity === 'error');
+      if (settingsErrors.length > 0) {
+        for (const issue of settingsErrors) io.stderr(`${formatIssueLine(issue)}\n`);
+        io.stderr(`${SETTINGS_FILE} is invalid; no variable was changed.\n`);
+        state.exitCode = ExitCode.invalid;
+        return;
+      }
+      const desired = effectiveVariables(config.settings, opts.configEnvironment);
+      const store = await openEnvironment({ environment: opts.environment }, io);
+      if (store.environment.status !== 'AVAILABLE') {
+        throw new UsageError(
+          `MWAA environment '${opts.environment}' is ${store.environment.status}; variables can only be set while it is AVAILABLE`,
+          'run the command again once the update has finished',
+        );
+      }
+      const changes = await syncVariables(store.connection.airflow, desired, {
+        dryRun: opts.dryRun ?? false,
+      });
+      io.stdout(formatVariableChanges(changes, opts.environment, opts.dryRun ?? false));
+      state.exitCode = ExitCode.ok;
+    });
+};
+
+async function openEnvironment(
+  opts: Pick<MwaaOptions, 'environment' | 's3Endpoint'>,
+  io: CliIo,
+): Promise<MwaaDagStore> {
+  const store = await resolveMwaaTarget(`mwaa://${opts.environment}`, {
+    env: io.env,
+    cwd: io.cwd,
+    ...(opts.s3Endpoint ? { s3Endpoint: opts.s3Endpoint } : {}),
+  });
+  if (!(store instanceof MwaaDagStore)) throw new Error('mwaa:// resolved to a store of another kind');
+  return store;
+}

@@ -16,6 +16,8 @@ import datetime
 import importlib
 import itertools
 import json
+import os
+import sys
 
 from airflow.providers.amazon.aws.operators.batch import BatchOperator
 
@@ -135,6 +137,11 @@ def run_callback(which, context):
     if not path:
         return None
     module_name, _, attr = path.rpartition(".")
+    # The support package is deployed next to this file. Airflow 2 puts the DAG folder on
+    # sys.path; Airflow 3 only does so for some ways of running a task, so make sure.
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.append(here)
     callback = getattr(importlib.import_module(module_name), attr)
     return callback(backtest=runtime_info(), **context)
 

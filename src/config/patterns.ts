@@ -5,7 +5,7 @@
  */
 
 /** Airflow's KEY_REGEX for dag ids (max length is checked separately). */
-export const DAG_ID = /^[A-Za-z0-9_.-]+$/;
+export const DAG_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /** Strategy names become part of task ids and result paths. */
 export const STRATEGY_NAME = /^[A-Za-z0-9_-]+$/;

@@ -161,7 +161,15 @@ function unsafeNodeIssues(source: YamlSource): ConfigIssue[] {
       }
       if (isAlias(node)) {
         const target = node.resolve(source.doc);
-        if (target && path.includes(target as never)) {
+        if (!target) {
+          issues.push(
+            configError(
+              nodeLocation(source, node),
+              'yaml-unknown-alias',
+              `the alias *${node.source} refers to no anchor &${node.source} before it`,
+            ),
+          );
+        } else if (path.includes(target as never)) {
           issues.push(
             configError(
               nodeLocation(source, node),

@@ -145,4 +145,18 @@ describe('validatePullRequests', () => {
     expect(result.failed).toEqual([{ pr: 1, error: 'object missing' }]);
     expect(result.validated).toBe(1);
   });
+
+  it('after a failed comment write, the next round reports again without a second status', async () => {
+    const { github, deps } = setup({ [A]: { 'backtests/grid.yaml': VALID } });
+    github.open({ number: 1, headSha: A });
+    const upsert = github.upsertStickyComment.bind(github);
+    github.upsertStickyComment = async () => {
+      throw new Error('GitHub is down');
+    };
+    expect((await validatePullRequests(deps)).failed).toHaveLength(1);
+    github.upsertStickyComment = upsert;
+    expect((await validatePullRequests(deps)).validated).toBe(1);
+    expect(github.comments.get(1)).toHaveLength(1);
+    expect(github.statuses).toHaveLength(1);
+  });
 });

@@ -81,7 +81,8 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
         );
         continue;
       }
-      await deps.github.upsertStickyComment(pr.number, body);
+      // Status first: the comment's head marker is what marks this head as reported, so a
+      // crash between the two writes re-reports (the status write is then skipped as a repeat).
       const state = report.valid ? 'success' : 'failure';
       await deps.github.setStatus(
         pr.headSha,
@@ -90,6 +91,7 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
         statusDescription(report),
         deps.targetUrl,
       );
+      await deps.github.upsertStickyComment(pr.number, body);
       if (deps.github.canCreateCheckRuns) {
         await deps.github.createCheckRun({
           name: VALIDATE_CONTEXT,

@@ -144,6 +144,22 @@ describe('applyPlan on a local folder', () => {
     }
   });
 
+  it('cleans up what an interrupted apply created when those configs are gone on the next run', async () => {
+    const before = [file('a')];
+    await sync(store, before);
+    // Dies after announcing b, c and writing b (ops: read, announce, put b, crash at put c).
+    await sync(crashAt(store, 4, false), [file('a'), file('b'), file('c')]).catch(() => undefined);
+    expect((await store.readManifest())?.manifest.pending?.map((p) => p.key)).toEqual(['b.py', 'c.py']);
+    // Meanwhile someone puts their own c.py there: not ours (different content), so it stays.
+    await writeFile(join(dir, 'c.py'), 'theirs');
+    const r = await sync(store, before);
+    expect(r.ok).toBe(true);
+    const files = await listFiles(dir);
+    delete files['.backtest-gitops/manifest.json'];
+    expect(files).toEqual({ 'a.py': file('a').content, 'c.py': 'theirs' });
+    expect((await store.readManifest())?.manifest.pending).toBeUndefined();
+  });
+
   it('loses no update when two applies with different desired sets run at once', async () => {
     await sync(store, [file('a'), file('b')]);
     const other = new LocalDirDagStore(dir);

@@ -1,0 +1,85 @@
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../program.js';
+
+const examples = fileURLToPath(new URL('../../../examples', import.meta.url));
+
+async function run(args: string[], cwd: string) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    env: {},
+    cwd,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('backtestctl plan/apply to a local DAG folder', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'btg-cli-local-'));
+    await cp(examples, join(dir, 'repo'), { recursive: true });
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('renders examples into ./out/dags, then plans no change, leaving unowned files alone', async () => {
+    await writeFile(join(dir, 'notes.txt'), 'x');
+    const plan = await run(['plan', '--repo', 'repo', '--target', './out/dags', '--format', 'json'], dir);
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout).create).toEqual([
+      'factor_comparison_2023',
+      'grid_search',
+      'mixed_grid',
+      'single_backtest',
+      'with_callbacks',
+    ]);
+    await writeFile(join(dir, 'out-unowned.py'), 'x');
+    const apply = await run(['apply', '--repo', 'repo', '--target', './out/dags'], dir);
+    expect(apply.code, apply.stderr).toBe(0);
+    await writeFile(join(dir, 'out/dags/my_own_dag.py'), '# mine\n');
+    const files = await readdir(join(dir, 'out/dags'));
+    expect(files).toContain('grid_search.py');
+    const again = await run(['plan', '--repo', 'repo', '--target', './out/dags', '--format', 'json'], dir);
+    expect(JSON.parse(again.stdout)).toMatchObject({ create: [], update: [], delete: [] });
+
+    await rm(join(dir, 'repo/backtests/grid_search.yaml'));
+    const del = await run(['apply', '--repo', 'repo', '--target', './out/dags'], dir);
+    expect(del.stdout).toContain('- delete grid_search');
+    expect(await readdir(join(dir, 'out/dags'))).not.toContain('grid_search.py');
+    expect(await readFile(join(dir, 'out/dags/my_own_dag.py'), 'utf8')).toBe('# mine\n');
+  });
+
+  it('finds drift only with --check-drift and repairs it on apply', async () => {
+    await run(['apply', '--repo', 'repo', '--target', 'out'], dir);
+    await writeFile(join(dir, 'out/mixed_grid.py'), '# edited by hand\n');
+    await rm(join(dir, 'out/single_backtest.py'));
+    expect(
+      JSON.parse((await run(['plan', '--repo', 'repo', '--target', 'out', '--format', 'json'], dir)).stdout)
+        .repair,
+    ).toEqual([]);
+    const plan = await run(
+      ['plan', '--repo', 'repo', '--target', 'out', '--format', 'json', '--check-drift'],
+      dir,
+    );
+    expect(JSON.parse(plan.stdout).repair).toEqual(['mixed_grid', 'single_backtest']);
+    const apply = await run(['apply', '--repo', 'repo', '--target', 'out', '--check-drift'], dir);
+    expect(apply.code).toBe(0);
+    expect(await readFile(join(dir, 'out/mixed_grid.py'), 'utf8')).toContain('mixed_grid');
+    expect(await readdir(join(dir, 'out'))).toContain('single_backtest.py');
+  });
+
+  it('rejects an unknown target scheme as a usage error', async () => {
+    const r = await run(['plan', '--repo', 'repo', '--target', 'gs://bucket/dags'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown target scheme gs://');
+  });
+});

@@ -6,6 +6,7 @@ import { registerExpand } from './expand.js';
 import { registerMwaa } from './mwaa.js';
 import { registerPlan } from './plan.js';
 import { registerPr } from './pr.js';
+import { registerRender } from './render.js';
 import { registerSchema } from './schema.js';
 import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
@@ -18,6 +19,7 @@ const commands: RegisterCommand[] = [
   registerValidate,
   registerExpand,
   registerSchema,
+  registerRender,
   registerPlan,
   registerApply,
   registerMwaa,

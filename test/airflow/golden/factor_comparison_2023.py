@@ -1,0 +1,399 @@
+# --- backtest-gitops:header ---
+# Rendered by backtest-gitops 0.1.0. Do not edit: change the config and let backtest-gitops render it.
+# source: "backtests/factor_comparison.yaml"
+# config sha256: bc9e7f53e3f46ef34e94a3ea9b685037a19b83e72837a7b18cbb03db35c7c2aa
+# --- backtest-gitops:end-header ---
+"""Backtest DAG rendered by backtest-gitops: before -> AWS Batch runs -> after.
+
+Everything this DAG does is data in CONFIG (one JSON literal decoded below); the code is
+the same for every backtest, so no config value is ever part of the Python source.
+Parsing does no I/O and reads no Airflow Variable: infrastructure names that the config
+leaves out are Jinja templates resolved when a task runs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import itertools
+import json
+import os
+import sys
+
+from airflow.providers.amazon.aws.operators.batch import BatchOperator
+
+try:  # Airflow 3: the task SDK is the public authoring interface.
+    from airflow.sdk import DAG, TaskGroup, task
+except ImportError:  # Airflow 2
+    from airflow import DAG
+    from airflow.decorators import task
+    from airflow.utils.task_group import TaskGroup
+
+# --- backtest-gitops:config ---
+CONFIG = json.loads(r'''{
+  "dag_id": "factor_comparison_2023",
+  "description": "Compare value and momentum strategies on the same period.",
+  "doc_md": "# Backtest factor_comparison_2023\n\nCompare value and momentum strategies on the same period.\n\nConfig: backtests/factor_comparison.yaml (sha256 bc9e7f53e3f46ef34e94a3ea9b685037a19b83e72837a7b18cbb03db35c7c2aa)\n\n8 runs on AWS Batch:\n\n- value: LongShortEquityStrategy, 2023-01-01 to 2023-12-31, 2 runs, grid take_profit_pct (2)\n- momentum: MomentumStrategy, 2023-01-01 to 2023-12-31, 6 runs, grid lookback_days (3) x rebalance_period (2)\n\n_Rendered by backtest-gitops 0.1.0; edit the config, not this file._\n",
+  "tags": [
+    "backtest",
+    "comparison"
+  ],
+  "schedule": "0 6 * * 1",
+  "owner": "quant-research",
+  "retries": 1,
+  "batch_attempts": 3,
+  "callbacks": {
+    "before": null,
+    "after": null
+  },
+  "strategies": [
+    {
+      "name": "value",
+      "group_id": "value",
+      "first_index": 0,
+      "runs": 2,
+      "job_name_prefix": "factor_comparison_2023-value",
+      "job_queue": null,
+      "job_definition": null,
+      "results_bucket": null,
+      "params": [
+        {
+          "env": "STRATEGY_CLASS",
+          "key": "\"strategy_class\"",
+          "value": "LongShortEquityStrategy",
+          "json": "\"LongShortEquityStrategy\""
+        },
+        {
+          "env": "START_DATE",
+          "key": "\"start_date\"",
+          "value": "2023-01-01",
+          "json": "\"2023-01-01\""
+        },
+        {
+          "env": "END_DATE",
+          "key": "\"end_date\"",
+          "value": "2023-12-31",
+          "json": "\"2023-12-31\""
+        },
+        {
+          "env": "INITIAL_CAPITAL",
+          "key": "\"initial_capital\"",
+          "value": "500000",
+          "json": "500000"
+        },
+        {
+          "env": "FACTORS",
+          "key": "\"factors\"",
+          "value": "[\"DebtToEquity\",\"PriceToEarnings\"]",
+          "json": "[\"DebtToEquity\",\"PriceToEarnings\"]"
+        },
+        {
+          "env": "TAKE_PROFIT_PCT",
+          "key": "\"take_profit_pct\"",
+          "grid": 0
+        },
+        {
+          "env": "STOP_LOSS_PCT",
+          "key": "\"stop_loss_pct\"",
+          "value": "5",
+          "json": "5"
+        },
+        {
+          "env": "PARAM_BENCHMARK",
+          "key": "\"benchmark\"",
+          "value": "SPY",
+          "json": "\"SPY\""
+        }
+      ],
+      "grid": [
+        [
+          {
+            "value": "5",
+            "json": "5"
+          },
+          {
+            "value": "10",
+            "json": "10"
+          }
+        ]
+      ],
+      "extra_env": [
+        {
+          "name": "BACKTEST_STRATEGY",
+          "value": "value"
+        },
+        {
+          "name": "BACKTEST_DAG_ID",
+          "value": "factor_comparison_2023"
+        },
+        {
+          "name": "DB_CONN_ID",
+          "value": "market_data_db"
+        }
+      ]
+    },
+    {
+      "name": "momentum",
+      "group_id": "momentum",
+      "first_index": 2,
+      "runs": 6,
+      "job_name_prefix": "factor_comparison_2023-momentum",
+      "job_queue": null,
+      "job_definition": null,
+      "results_bucket": null,
+      "params": [
+        {
+          "env": "STRATEGY_CLASS",
+          "key": "\"strategy_class\"",
+          "value": "MomentumStrategy",
+          "json": "\"MomentumStrategy\""
+        },
+        {
+          "env": "START_DATE",
+          "key": "\"start_date\"",
+          "value": "2023-01-01",
+          "json": "\"2023-01-01\""
+        },
+        {
+          "env": "END_DATE",
+          "key": "\"end_date\"",
+          "value": "2023-12-31",
+          "json": "\"2023-12-31\""
+        },
+        {
+          "env": "INITIAL_CAPITAL",
+          "key": "\"initial_capital\"",
+          "value": "500000",
+          "json": "500000"
+        },
+        {
+          "env": "FACTORS",
+          "key": "\"factors\"",
+          "value": "[\"Momentum12M\"]",
+          "json": "[\"Momentum12M\"]"
+        },
+        {
+          "env": "REBALANCE_PERIOD",
+          "key": "\"rebalance_period\"",
+          "grid": 1
+        },
+        {
+          "env": "STOP_LOSS_PCT",
+          "key": "\"stop_loss_pct\"",
+          "value": "5",
+          "json": "5"
+        },
+        {
+          "env": "PARAM_BENCHMARK",
+          "key": "\"benchmark\"",
+          "value": "SPY",
+          "json": "\"SPY\""
+        },
+        {
+          "env": "PARAM_LOOKBACK_DAYS",
+          "key": "\"lookback_days\"",
+          "grid": 0
+        }
+      ],
+      "grid": [
+        [
+          {
+            "value": "60",
+            "json": "60"
+          },
+          {
+            "value": "90",
+            "json": "90"
+          },
+          {
+            "value": "120",
+            "json": "120"
+          }
+        ],
+        [
+          {
+            "value": "7",
+            "json": "7"
+          },
+          {
+            "value": "30",
+            "json": "30"
+          }
+        ]
+      ],
+      "extra_env": [
+        {
+          "name": "BACKTEST_STRATEGY",
+          "value": "momentum"
+        },
+        {
+          "name": "BACKTEST_DAG_ID",
+          "value": "factor_comparison_2023"
+        },
+        {
+          "name": "DB_CONN_ID",
+          "value": "market_data_db"
+        }
+      ]
+    }
+  ]
+}''')
+# --- backtest-gitops:end-config ---
+
+# Airflow refuses to map more than [core] max_map_length (default 1,024) task instances
+# per task, so larger grids are split into several mapped tasks of at most this many runs.
+MAX_RUNS_PER_MAPPED_TASK = 1024
+DAG_START = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+VARIABLE_TEMPLATES = {
+    "job_queue": "{{ var.value.batch_job_queue }}",
+    "job_definition": "{{ var.value.batch_job_definition }}",
+    "results_bucket": "{{ var.value.trading_strategies_bucket }}",
+}
+# AWS Batch retries the job itself when the host went away (Spot reclaim, EC2 failure);
+# any other failure exits and is left to Airflow's own retries.
+BATCH_RETRY_STRATEGY = {
+    "attempts": CONFIG["batch_attempts"],
+    "evaluateOnExit": [
+        {"onStatusReason": "Host EC2*", "action": "RETRY"},
+        {"onReason": "*", "action": "EXIT"},
+    ],
+}
+
+
+class BacktestBatchOperator(BatchOperator):
+    """BatchOperator that never Jinja-renders the run parameters.
+
+    Only the infrastructure names are templated (they may be `{{ var.value.* }}`), so a
+    parameter value containing `{{ ... }}` reaches the container exactly as written.
+    """
+
+    template_fields = ("job_name", "job_queue", "job_definition", "results_bucket")
+
+    def __init__(self, *, results_bucket: str, backtest_dag_id: str, **kwargs):
+        super().__init__(**kwargs)
+        self.results_bucket = results_bucket
+        self.backtest_dag_id = backtest_dag_id
+
+    def execute(self, context):
+        # Copy, never mutate: the mapped literal is shared with the parsed DAG object.
+        overrides = dict(self.container_overrides or {})
+        environment = list(overrides.get("environment", []))
+        env = {item["name"]: item["value"] for item in environment}
+        uri = "s3://%s/backtests/%s/%s/%s/run-%05d/" % (
+            self.results_bucket,
+            self.backtest_dag_id,
+            context["run_id"],
+            env["BACKTEST_STRATEGY"],
+            int(env["BACKTEST_RUN_INDEX"]),
+        )
+        environment.append({"name": "RESULTS_S3_URI", "value": uri})
+        overrides["environment"] = environment
+        self.container_overrides = overrides
+        return super().execute(context)
+
+
+def strategy_runs(strategy):
+    """Yields (run index, environment) per run; grid order = last grid key fastest."""
+    for offset, combo in enumerate(itertools.product(*strategy["grid"])):
+        index = strategy["first_index"] + offset
+        env = []
+        fragments = []
+        for param in strategy["params"]:
+            chosen = combo[param["grid"]] if "grid" in param else param
+            env.append({"name": param["env"], "value": chosen["value"]})
+            fragments.append(param["key"] + ":" + chosen["json"])
+        env.append({"name": "BACKTEST_PARAMS", "value": "{" + ",".join(fragments) + "}"})
+        env.append({"name": "BACKTEST_RUN_INDEX", "value": str(index)})
+        env.extend(strategy["extra_env"])
+        yield index, env
+
+
+def run_callback(which, context):
+    """Imports the configured callback only now, at run time, and calls it with the context."""
+    path = CONFIG["callbacks"][which]
+    if not path:
+        return None
+    module_name, _, attr = path.rpartition(".")
+    # The support package is deployed next to this file. Airflow 2 puts the DAG folder on
+    # sys.path; Airflow 3 only does so for some ways of running a task, so make sure.
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.append(here)
+    callback = getattr(importlib.import_module(module_name), attr)
+    return callback(backtest=runtime_info(), **context)
+
+
+def runtime_info():
+    """What callbacks need to know about this DAG (infra may be None = use the Variable)."""
+    return {
+        "dag_id": CONFIG["dag_id"],
+        "batch_task_ids": [part["task_id"] for part in BATCH_PARTS],
+        "batch_tasks": [{"task_id": p["task_id"], "runs": p["runs"]} for p in BATCH_PARTS],
+        "strategies": [
+            {key: s[key] for key in ("name", "job_queue", "job_definition", "results_bucket", "runs")}
+            for s in CONFIG["strategies"]
+        ],
+    }
+
+
+def add_batch_tasks(strategy, upstream, downstream):
+    runs = list(strategy_runs(strategy))
+    chunks = [runs[i : i + MAX_RUNS_PER_MAPPED_TASK] for i in range(0, len(runs), MAX_RUNS_PER_MAPPED_TASK)]
+    infra = {key: strategy[key] or template for key, template in VARIABLE_TEMPLATES.items()}
+    for number, chunk in enumerate(chunks):
+        task_id = "backtest" if len(chunks) == 1 else "backtest_part_%03d" % number
+        batch = BacktestBatchOperator.partial(
+            task_id=task_id,
+            job_queue=infra["job_queue"],
+            job_definition=infra["job_definition"],
+            results_bucket=infra["results_bucket"],
+            backtest_dag_id=CONFIG["dag_id"],
+            retry_strategy=BATCH_RETRY_STRATEGY,
+            retries=CONFIG["retries"],
+            retry_delay=datetime.timedelta(minutes=1),
+            retry_exponential_backoff=True,
+            max_retry_delay=datetime.timedelta(minutes=30),
+        ).expand_kwargs(
+            [
+                {
+                    "job_name": "%s-run-%05d" % (strategy["job_name_prefix"], index),
+                    "container_overrides": {"environment": env},
+                }
+                for index, env in chunk
+            ]
+        )
+        full_id = task_id if strategy["group_id"] is None else strategy["group_id"] + "." + task_id
+        BATCH_PARTS.append({"task_id": full_id, "runs": len(chunk)})
+        upstream >> batch >> downstream
+
+
+BATCH_PARTS = []
+
+with DAG(
+    dag_id=CONFIG["dag_id"],
+    description=CONFIG["description"],
+    doc_md=CONFIG["doc_md"],
+    schedule=CONFIG["schedule"],
+    start_date=DAG_START,
+    catchup=False,
+    max_active_runs=1,
+    tags=CONFIG["tags"],
+    default_args={"owner": CONFIG["owner"]},
+) as dag:
+
+    @task(task_id="before")
+    def before(**context):
+        return run_callback("before", context)
+
+    @task(task_id="after", trigger_rule="all_done")
+    def after(**context):
+        return run_callback("after", context)
+
+    before_task = before()
+    after_task = after()
+    for strategy in CONFIG["strategies"]:
+        if strategy["group_id"] is None:
+            add_batch_tasks(strategy, before_task, after_task)
+        else:
+            with TaskGroup(group_id=strategy["group_id"]):
+                add_batch_tasks(strategy, before_task, after_task)

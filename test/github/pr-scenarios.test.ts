@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportDeploy } from '../../src/controller/deploy-report.js';
 import { type PullRequestMemory, validatePullRequests } from '../../src/controller/pull-requests.js';
 import { GitRepoCache } from '../../src/git/index.js';
-import { connectGitHub, type OctokitGitHub } from '../../src/github/index.js';
+import { connectGitHub, createGitHubClient, OctokitGitHub } from '../../src/github/index.js';
 import type { DeployReport } from '../../src/mwaa/deploy-report.js';
 import { GitHubApiError } from '../../src/shared/errors.js';
 import {
@@ -236,5 +236,47 @@ describe('PR feedback against the local GitHub API and a real git remote', () =>
     const figure = await github.rateLimit();
     expect(figure.limit).toBe(5000);
     expect(figure.remaining).toBe(5000 - server.state.quota.used);
+  });
+
+  it('403 missing permission and 404 repository → errors whose hints say what to fix', async () => {
+    const { octokit, traffic } = createGitHubClient({
+      baseUrl: server.baseUrl,
+      auth: { kind: 'token', token: server.token },
+      spaceWrites: false,
+    });
+    // A personal token pretending it may create check runs: GitHub answers 403.
+    const pat = new OctokitGitHub(
+      octokit,
+      traffic,
+      { owner: server.owner, repo: server.repo, webUrl: server.webUrl },
+      true,
+    );
+    const denied = await pat
+      .createCheckRun({
+        name: 'x',
+        headSha: 'a'.repeat(40),
+        conclusion: 'success',
+        title: 't',
+        summary: 's',
+        annotations: [],
+      })
+      .then(
+        () => null,
+        (e: unknown) => e as GitHubApiError,
+      );
+    expect(denied?.status).toBe(403);
+    expect(denied?.hint).toMatch(/lacks the "checks:write" permission/);
+    const { github: missing } = connectGitHub({
+      repository: `${server.owner}/no-such-repo`,
+      baseUrl: server.baseUrl,
+      auth: { kind: 'token', token: server.token },
+      spaceWrites: false,
+    });
+    const notFound = await missing.listOpenPulls().then(
+      () => null,
+      (e: unknown) => e as GitHubApiError,
+    );
+    expect(notFound?.status).toBe(404);
+    expect(notFound?.hint).toMatch(/repository quant\/no-such-repo not found/);
   });
 });

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { assertNoCredentialsInUrl, gitAuthEnv } from './git-auth.js';
+import { isConfigPath, parseCatFileBatch, parseLsTree } from './read-blobs.js';
+
+describe('gitAuthEnv', () => {
+  it('passes a token as an http.<origin>/.extraHeader through GIT_CONFIG_* (not argv, not the URL)', () => {
+    const env = gitAuthEnv('https://github.com/quant/backtests.git', { token: 'tok' });
+    expect(env).toMatchObject({
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.https://github.com/.extraHeader',
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from('x-access-token:tok').toString('base64')}`,
+    });
+  });
+
+  it('uses GIT_SSH_COMMAND with the key for ssh remotes, quoting the path', () => {
+    const env = gitAuthEnv('git@github.com:quant/backtests.git', { sshKeyPath: "/keys/it's key" });
+    expect(env.GIT_SSH_COMMAND).toBe(`ssh -i '/keys/it'\\''s key' -o IdentitiesOnly=yes -o BatchMode=yes`);
+    expect(env.GIT_CONFIG_COUNT).toBe('0');
+  });
+
+  it('refuses a token for a non-https remote and credentials inside URLs', () => {
+    expect(() => gitAuthEnv('git@github.com:q/b.git', { token: 't' })).toThrow(/not an https/);
+    expect(() => assertNoCredentialsInUrl('https://u:p@github.com/q/b.git')).toThrow(/contains credentials/);
+    expect(() => assertNoCredentialsInUrl('https://github.com/q/b.git')).not.toThrow();
+  });
+});
+
+describe('object parsing', () => {
+  it('parses ls-tree -z and cat-file --batch output, including paths with spaces', () => {
+    const entries = parseLsTree(
+      '100644 blob aaaa\tbacktests/a b.yaml\u0000040000 tree bbbb\tbacktests\u0000',
+    );
+    expect(entries).toEqual([
+      { mode: '100644', type: 'blob', object: 'aaaa', path: 'backtests/a b.yaml' },
+      { mode: '040000', type: 'tree', object: 'bbbb', path: 'backtests' },
+    ]);
+    const out = Buffer.from('aaaa blob 4\nx: 1\ncccc blob 0\n\n');
+    expect(parseCatFileBatch(out, ['aaaa', 'cccc'])).toEqual(
+      new Map([
+        ['aaaa', 'x: 1'],
+        ['cccc', ''],
+      ]),
+    );
+    expect(() => parseCatFileBatch(Buffer.from('dddd missing\n'), ['dddd'])).toThrow(/missing/);
+    expect(isConfigPath('a/b.YML')).toBe(true);
+    expect(isConfigPath('a/b.json')).toBe(false);
+  });
+});

@@ -47,7 +47,7 @@ describe('hostile config corpus', () => {
     const result = JSON.parse(run.stdout) as ValidateJson;
     const errorsByFile = new Map<string, ValidateJson['errors']>();
     for (const e of result.errors) errorsByFile.set(e.file, [...(errorsByFile.get(e.file) ?? []), e]);
-    const missed = corpus.filter((f) => !(errorsByFile.get(f.path)?.length)).map((f) => `${f.path} (${f.why})`);
+    const missed = corpus.filter((f) => !errorsByFile.get(f.path)?.length).map((f) => `${f.path} (${f.why})`);
     expect(missed).toEqual([]);
     for (const errors of errorsByFile.values()) {
       for (const e of errors) {

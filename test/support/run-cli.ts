@@ -8,7 +8,10 @@ export interface CliRun {
 }
 
 /** Runs `backtestctl` in-process with captured output. */
-export async function runBacktestctl(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export async function runBacktestctl(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {

@@ -1,9 +1,9 @@
 import { planSync } from '../plan/plan-sync.js';
 import type { DesiredFile, Manifest, SyncPlan } from '../plan/types.js';
-import { ManifestConflictError, SafetyError } from '../shared/errors.js';
+import { ManifestConflictError, SafetyError, TargetError } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import type { ApplyOptions, ApplyResult, FileOutcome } from './apply-result.js';
-import { applyRound } from './apply-round.js';
+import { applyRound, FATAL_CODES } from './apply-round.js';
 import type { DagStore } from './dag-store.js';
 
 export type { ApplyOptions, ApplyResult, FileOutcome } from './apply-result.js';
@@ -62,9 +62,11 @@ export async function applyPlan(
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       });
     } catch (err) {
-      if (!(err instanceof ManifestConflictError) || attempt >= maxAttempts) throw err;
+      // A concurrent writer, or a manifest write that failed after the SDK's retries (its
+      // outcome unknown): re-read and re-plan; objects already written are recognised by hash.
+      if (!isRetryable(err) || attempt >= maxAttempts) throw err;
       await sleep(backoff(attempt));
-      current = replan(await store.readManifest());
+      current = replan(await readManifestRetrying(store, sleep));
       continue;
     }
     totals.writes += round.writes;
@@ -98,6 +100,21 @@ export async function applyPlan(
       manifestVersion: version,
       ok: conflicts.length === 0 && failed.length === 0,
     };
+  }
+}
+
+function isRetryable(err: unknown): boolean {
+  return err instanceof ManifestConflictError || (err instanceof TargetError && !FATAL_CODES.has(err.code));
+}
+
+async function readManifestRetrying(store: DagStore, sleep: (ms: number) => Promise<void>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.readManifest();
+    } catch (err) {
+      if (!isRetryable(err) || attempt >= 4) throw err;
+      await sleep(backoff(attempt));
+    }
   }
 }
 

@@ -9,7 +9,15 @@ import type { DagStore, PutCondition } from './dag-store.js';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Errors that no retry can fix: stop the apply at once and tell the operator. */
-const FATAL_CODES = new Set(['access-denied', 'no-such-bucket', 'credentials', 'bad-key', 'aborted']);
+export const FATAL_CODES = new Set([
+  'access-denied',
+  'no-such-bucket',
+  'credentials',
+  'bad-key',
+  'aborted',
+  'manifest-corrupt',
+  'unreachable',
+]);
 
 export interface RoundInput {
   plan: SyncPlan;

@@ -223,6 +223,26 @@ describe('apply to S3: faults and concurrency', () => {
     await expectConverged(direct, BUCKET, 'faults', s, dagSet(names(35), 2));
   });
 
+  it('re-plans and converges when manifest writes fail even after the SDK retries', async () => {
+    const s = store('manifest-faults', proxied(1));
+    proxy.setFaults({
+      errorRate: 0.25,
+      dropRate: 0.15,
+      filter: (r) => r.kind === 'manifest' && r.method === 'PUT',
+    });
+    const mark = proxy.log.length;
+    try {
+      for (const want of [dagSet(names(8)), dagSet(names(8), 2), dagSet(names(5), 2)]) {
+        const r = await sync(s, want, { allowMassDelete: true, maxAttempts: 12 });
+        expect(r.ok).toBe(true);
+      }
+      expect(proxy.log.slice(mark).filter((r) => r.fault).length).toBeGreaterThan(2);
+    } finally {
+      proxy.setFaults({});
+    }
+    await expectConverged(direct, BUCKET, 'manifest-faults', s, dagSet(names(5), 2));
+  });
+
   it('loses no update when two applies with different desired sets run at once', async () => {
     await sync(store('race'), dagSet(names(10)));
     for (let round = 0; round < 3; round++) {

@@ -1,3 +1,4 @@
+import type { IssueCode } from './issue-codes.js';
 import { SCHEDULE_PRESETS } from './schedule.js';
 
 /**
@@ -6,7 +7,7 @@ import { SCHEDULE_PRESETS } from './schedule.js';
  */
 export interface FieldRule {
   expected: string;
-  code: string;
+  code: IssueCode;
   hint?: string;
 }
 

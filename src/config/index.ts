@@ -1,5 +1,6 @@
 /** The config language: YAML config repo → validated BacktestSpecs, runs and JSON Schema. */
 export { countGridRuns, expandRuns, iterateRuns } from './expand-runs.js';
+export { ISSUE_CODES, type IssueCode } from './issue-codes.js';
 export { configJsonSchema, settingsJsonSchema } from './json-schema.js';
 export {
   DEFAULT_INCLUDE,

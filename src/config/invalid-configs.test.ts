@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ISSUE_CODES } from './issue-codes.js';
 import { loadConfigRepo } from './load-config-repo.js';
 
 /**
@@ -569,6 +570,12 @@ function aliasBomb(): string {
 describe('invalid configs', () => {
   it('has at least 40 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it('covers every documented issue code (repo-level ones are tested in load-config-repo.test.ts)', () => {
+    const repoLevel = ['dag-id-collision', 'unknown-environment', 'invalid-environment-name'];
+    const covered = new Set([...cases.map((c) => c.code), ...repoLevel]);
+    expect(Object.keys(ISSUE_CODES).filter((code) => !covered.has(code))).toEqual([]);
   });
 
   it.each(cases)('$name → $code at $line:$column', (c) => {

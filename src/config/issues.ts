@@ -1,7 +1,13 @@
+import type { IssueCode } from './issue-codes.js';
 import type { ConfigIssue, SourceLocation } from './types.js';
 
 /** Builds an error issue; every issue the config module reports goes through here. */
-export function configError(at: SourceLocation, code: string, message: string, hint?: string): ConfigIssue {
+export function configError(
+  at: SourceLocation,
+  code: IssueCode,
+  message: string,
+  hint?: string,
+): ConfigIssue {
   const issue: ConfigIssue = {
     file: at.file,
     line: at.line,

@@ -148,6 +148,32 @@ describe('loadConfigRepo', () => {
     ]);
   });
 
+  it('validates backtest-gitops.yaml strictly, with locations', () => {
+    const settings = [
+      'include: []',
+      'environments:',
+      '  Prod: {}',
+      '  staging:',
+      '    variables:',
+      '      batch_job_queue: "{{ q }}"',
+      '      bucket: x',
+      'defaults:',
+      '  params:',
+      '    db:',
+      '      password: x',
+      '',
+    ].join('\n');
+    const result = repo({ 'backtest-gitops.yaml': settings, 'backtests/x.yaml': BASE });
+    expect(result.issues.map((i) => `${i.line}:${i.column} ${i.code}`)).toEqual([
+      '1:10 invalid-value',
+      '3:3 invalid-environment-name',
+      '6:24 invalid-batch-resource',
+      '7:7 unknown-key',
+      '11:7 secret-in-config',
+    ]);
+    expect(result.specs).toEqual([]);
+  });
+
   it('reports errors in defaults at their line in backtest-gitops.yaml', () => {
     const result = repo({
       'backtest-gitops.yaml': 'defaults:\n  start_date: 2022-06-01\n',

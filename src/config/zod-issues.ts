@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { didYouMeanHint } from './did-you-mean.js';
 import { FIELD_RULES, type FieldRule, JSON_VALUE_RULE } from './field-rules.js';
+import { type IssueCode, isIssueCode } from './issue-codes.js';
 import { configError } from './issues.js';
 import { type ConfigPath, formatPath, locatePath, valueAtPath } from './locate.js';
 import { looksLikeSecretKey } from './patterns.js';
@@ -32,8 +33,8 @@ export function zodIssuesToConfigIssues(
     }
     if (issue.code === 'invalid_key') {
       const inner = issue.issues[0] as { params?: { code?: string } } | undefined;
-      const code = inner?.params?.code ?? (path.includes('params') ? 'invalid-params-key' : 'invalid-key');
-      out.push(invalidKeyIssue(at('key'), path, code));
+      const fallback: IssueCode = path.includes('params') ? 'invalid-params-key' : 'invalid-key';
+      out.push(invalidKeyIssue(at('key'), path, schemaCode(inner) ?? fallback));
       continue;
     }
     const field = lastName(path);
@@ -77,7 +78,7 @@ export function zodIssuesToConfigIssues(
         ),
       );
     } else {
-      const code = (issue as { params?: { code?: string } }).params?.code ?? rule.code;
+      const code = schemaCode(issue) ?? rule.code;
       const detail = field === 'schedule' && typeof got === 'string' ? `: ${scheduleProblem(got)}` : '';
       out.push(
         configError(
@@ -126,7 +127,7 @@ export function secretKeyIssue(at: ReturnType<typeof locatePath>, key: string): 
   );
 }
 
-function invalidKeyIssue(at: ReturnType<typeof locatePath>, path: ConfigPath, code: string): ConfigIssue {
+function invalidKeyIssue(at: ReturnType<typeof locatePath>, path: ConfigPath, code: IssueCode): ConfigIssue {
   const key = String(path[path.length - 1]);
   if (code === 'secret-in-config') return secretKeyIssue(at, key);
   if (code === 'params-shadows-field') {
@@ -176,6 +177,12 @@ function unwrap(schema: z.ZodType): z.ZodType {
     current = current.unwrap() as z.ZodType;
   }
   return current;
+}
+
+/** The issue code a schema refinement attached (`params: { code }`), if it is a known one. */
+function schemaCode(issue: unknown): IssueCode | undefined {
+  const code = (issue as { params?: { code?: unknown } } | undefined)?.params?.code;
+  return typeof code === 'string' && isIssueCode(code) ? code : undefined;
 }
 
 function lastName(path: ConfigPath): string | undefined {

@@ -82,7 +82,11 @@ export function translateS3Error(
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
     const arn = `arn:aws:s3:::${ctx.bucket}/${ctx.prefix ? `${ctx.prefix}/` : ''}*`;
     const kms =
-      ctx.action === 's3:PutObject' ? ' (plus kms:GenerateDataKey on the key when SSE-KMS is used)' : '';
+      ctx.action === 's3:PutObject'
+        ? ' (plus kms:GenerateDataKey on the key when SSE-KMS is used)'
+        : ctx.action === 's3:GetObject'
+          ? ` (and s3:ListBucket on arn:aws:s3:::${ctx.bucket}: without it S3 answers 403 instead of 404 for a key that does not exist yet, such as the first manifest)`
+          : '';
     return new TargetError(`access denied: ${ctx.action} on ${where}`, where, {
       code: 'access-denied',
       hint: `grant ${ctx.action} on ${arn} to the IAM role or user the controller runs as${kms}; deploy/iam-policy.json has the full policy`,

@@ -1,0 +1,155 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
+import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
+import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
+import { projectRoot } from '../support/python.js';
+import { createBucket } from './fixtures.js';
+
+// backtestctl against the MWAA fake (real Airflow 2.11) and moto S3, in-process.
+let moto: MotoServer;
+let fake: MwaaFake;
+let s3: S3Client;
+let repo: string;
+const bucket = 'research-mwaa-bucket';
+/** The examples/ repo: [dag_id, config file name]. */
+const EXAMPLE_DAGS = [
+  ['factor_comparison_2023', 'factor_comparison'],
+  ['grid_search', 'grid_search'],
+  ['mixed_grid', 'mixed_grid'],
+  ['single_backtest', 'single_backtest'],
+  ['with_callbacks', 'with_callbacks'],
+] as const;
+
+async function cli(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    env: {
+      ...MOTO_ENV,
+      PATH: process.env.PATH,
+      AWS_ENDPOINT_URL_S3: moto.endpoint,
+      BACKTEST_GITOPS_MWAA_ENDPOINT: fake.endpoint,
+    },
+    cwd: repo,
+  };
+  const code = await runCli(args, io);
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  // The S3 client of the target reads credentials through the SDK's standard chain.
+  Object.assign(process.env, MOTO_ENV);
+  moto = await startMoto();
+  s3 = motoS3Client(moto.endpoint);
+  await createBucket(s3, bucket);
+  fake = await startMwaaFake({ s3Endpoint: moto.endpoint, bucket, prefix: 'dags', name: 'research-prod' });
+  repo = mkdtempSync(join(tmpdir(), 'mwaa-cli-repo-'));
+  cpSync(join(projectRoot, 'examples'), repo, { recursive: true });
+});
+
+afterAll(async () => {
+  await fake?.stop();
+  await moto?.stop();
+  if (repo) rmSync(repo, { recursive: true, force: true });
+});
+
+describe('backtestctl with --target mwaa://', () => {
+  it('applies to the environment bucket and reports, per DAG, what Airflow imported', async () => {
+    const res = await cli(['apply', '--target', 'mwaa://research-prod', '--yes', '--wait-seconds', '120']);
+    expect(res.stderr).toContain("checking that MWAA environment 'research-prod' imports 5 changed DAG(s)");
+    expect(res.stdout).toMatch(
+      /Applied commit .* to mwaa:\/\/research-prod \(s3:\/\/research-mwaa-bucket\/dags\): 7 created/,
+    );
+    expect(res.stdout).toMatch(/Import check \((confirmed|failed)/);
+    for (const [dag, config] of EXAMPLE_DAGS) {
+      expect(res.stdout).toMatch(
+        new RegExp(`(imported|IMPORT ERROR) +${dag} \\(backtests/${config}\\.yaml\\)`),
+      );
+    }
+    const confirmed = res.stdout.includes('Import check (confirmed');
+    expect(res.code).toBe(confirmed ? 0 : 1);
+  });
+
+  it('shows the environment and the import state of our DAGs', async () => {
+    const res = await cli(['mwaa', 'status', '--environment', 'research-prod']);
+    expect(res.stdout).toContain('Status:       AVAILABLE');
+    expect(res.stdout).toContain('Airflow:      2.11.0');
+    expect(res.stdout).toContain('DAG folder:   s3://research-mwaa-bucket/dags');
+    expect(res.stdout).toMatch(/Our DAGs: +5 owned/);
+    expect(res.stdout).toMatch(/single_backtest .*backtests\/single_backtest\.yaml/);
+    const json = await cli(['mwaa', 'status', '--environment', 'research-prod', '--format', 'json']);
+    const status = JSON.parse(json.stdout) as { dags: { dag_id: string; state: string }[] };
+    expect(status.dags.map((d) => d.dag_id).sort()).toEqual(EXAMPLE_DAGS.map(([dag]) => dag).sort());
+    expect(json.code).toBe(status.dags.every((d) => d.state === 'imported') ? 0 : 1);
+  });
+
+  it('defers the import check while the environment is UPDATING (files still uploaded)', async () => {
+    const config = join(repo, 'backtests', 'single_backtest.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/^description: .*$/m, 'description: touched'));
+    fake.setStatus('UPDATING');
+    try {
+      const res = await cli(['apply', '--target', 'mwaa://research-prod', '--yes']);
+      expect(res.stdout).toContain('1 updated');
+      expect(res.stdout).toContain('Import check (deferred');
+      expect(res.stdout).toContain("'research-prod' is UPDATING, not AVAILABLE");
+      expect(res.code).toBe(0);
+    } finally {
+      fake.setStatus('AVAILABLE');
+    }
+  });
+
+  it('syncs the Airflow Variables from backtest-gitops.yaml and reports only changes', async () => {
+    const first = await cli([
+      'mwaa',
+      'variables',
+      'sync',
+      '--environment',
+      'research-prod',
+      '--config-environment',
+      'staging',
+    ]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('3 changed, 0 unchanged');
+    expect(first.stdout).toContain('set batch_job_queue = "backtest-staging-queue"');
+    const again = await cli([
+      'mwaa',
+      'variables',
+      'sync',
+      '--environment',
+      'research-prod',
+      '--config-environment',
+      'staging',
+    ]);
+    expect(again.stdout).toContain('0 changed, 3 unchanged');
+    const prod = await cli([
+      'mwaa',
+      'variables',
+      'sync',
+      '--environment',
+      'research-prod',
+      '--config-environment',
+      'production',
+      '--dry-run',
+    ]);
+    expect(prod.stdout).toContain(
+      'would update batch_job_queue: "backtest-staging-queue" -> "backtest-production-queue"',
+    );
+  });
+
+  it('names an unknown environment and its region', async () => {
+    const res = await cli(['mwaa', 'status', '--environment', 'no-such-env']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("error: MWAA environment 'no-such-env' not found in region us-east-1");
+  });
+});

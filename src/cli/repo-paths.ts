@@ -29,19 +29,25 @@ export async function readRepoFiles(dir: string): Promise<Map<string, string>> {
 }
 
 /**
- * A FILE argument (relative to the working directory, or absolute) as a repo-relative,
- * forward-slash path, the form config issues and specs use.
+ * A FILE argument as a repo-relative, forward-slash path, the form config issues and specs
+ * use. A relative FILE is taken from the working directory when that lands inside the repo
+ * (`validate backtests/x.yaml` run in the repo), else from the repo root (`validate --repo
+ * examples backtests/x.yaml` run beside it).
  */
 export function toRepoPath(cwd: string, repoDir: string, file: string): string {
-  const absolute = isAbsolute(file) ? file : resolve(cwd, file);
-  const path = relative(repoDir, absolute);
-  if (path === '' || path.startsWith('..') || isAbsolute(path)) {
+  const fromCwd = relative(repoDir, isAbsolute(file) ? file : resolve(cwd, file));
+  const path = isInside(fromCwd) || isAbsolute(file) ? fromCwd : relative(repoDir, resolve(repoDir, file));
+  if (!isInside(path)) {
     throw new UsageError(
       `${file} is not inside the config repository ${repoDir}`,
       'pass --repo DIR for its repo',
     );
   }
   return path.split(sep).join('/');
+}
+
+function isInside(relativePath: string): boolean {
+  return relativePath !== '' && !relativePath.startsWith('..') && !isAbsolute(relativePath);
 }
 
 /** `--environment NAME` that backtest-gitops.yaml does not define is a usage error (exit 2), not a config error. */

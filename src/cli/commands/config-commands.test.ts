@@ -99,6 +99,17 @@ describe('backtestctl validate / expand / schema', () => {
     expect(clean).toMatchObject({ code: 0, stdout: '1 configs, 9 runs, 0 errors\n' });
   });
 
+  it('FILE arguments may be relative to the working directory or to --repo', async () => {
+    const fromCwd = await cli(
+      ['validate', '--repo', examples, join(examples, 'backtests/mixed_grid.yaml')],
+      repo,
+    );
+    const fromRepo = await cli(['validate', '--repo', examples, 'backtests/mixed_grid.yaml'], repo);
+    expect(fromCwd).toMatchObject({ code: 0, stdout: '1 configs, 9 runs, 0 errors\n' });
+    expect(fromRepo).toEqual(fromCwd);
+    expect((await cli(['validate', '--repo', examples, '../x.yaml'], repo)).code).toBe(2);
+  });
+
   it('validate: usage and I/O problems exit 2', async () => {
     expect((await cli(['validate', '--repo', join(repo, 'missing')], repo)).code).toBe(2);
     expect((await cli(['validate', 'backtests/nope.yaml'], repo)).code).toBe(2);

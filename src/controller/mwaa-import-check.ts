@@ -1,15 +1,11 @@
-import { MwaaCli } from '../mwaa/airflow-cli.js';
-import { airflowCommands } from '../mwaa/airflow-commands.js';
 import type { DeployReport } from '../mwaa/deploy-report.js';
-import { createMwaaControlPlane } from '../mwaa/mwaa-client.js';
+import type { MwaaConnection } from '../mwaa/mwaa-connection.js';
 import { verifyDeploy } from '../mwaa/verify-deploy.js';
 import type { ImportCheckPort, StepContext } from './ports.js';
 
 export interface MwaaImportCheckOptions {
-  environment: string;
-  region: string;
-  /** Local fake control plane (tests); its web server speaks http. */
-  endpoint?: string;
+  /** Control plane + Airflow CLI of the environment (connectMwaa). */
+  connection: MwaaConnection;
   waitSeconds: number;
   unpauseNew: boolean;
   triggerNew: boolean;
@@ -21,17 +17,11 @@ export interface MwaaImportCheckOptions {
  * DAGs as configured. On shutdown the wait is abandoned: it writes nothing to the target.
  */
 export function mwaaImportCheck(opts: MwaaImportCheckOptions): ImportCheckPort {
-  const controlPlane = createMwaaControlPlane({
-    region: opts.region,
-    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-  });
-  const cli = airflowCommands(
-    new MwaaCli({ controlPlane, environment: opts.environment, scheme: opts.endpoint ? 'http' : 'https' }),
-  );
+  const { controlPlane, airflow: cli } = opts.connection;
   return {
     async verify(report: DeployReport, ctx: StepContext): Promise<DeployReport> {
       if (report.dags.length === 0) return report;
-      const environment = await controlPlane.resolveEnvironment(opts.environment);
+      const environment = await controlPlane.resolveEnvironment(opts.connection.environment);
       const check = await abandonOnAbort(
         verifyDeploy({
           cli,
@@ -46,6 +36,14 @@ export function mwaaImportCheck(opts: MwaaImportCheckOptions): ImportCheckPort {
         ctx.signal,
       );
       const ok = report.ok && (check.state === 'confirmed' || check.state === 'deferred');
+      const broken = check.dags.filter((d) => d.imported === false);
+      const fields = { state: check.state, polls: check.polls, otherImportErrors: check.otherImportErrors };
+      if (broken.length > 0) {
+        ctx.log.warn(
+          { ...fields, broken: broken.map((d) => ({ dag: d.dag_id, error: d.import_error, note: d.note })) },
+          check.message,
+        );
+      } else ctx.log.info(fields, check.message);
       return {
         ...report,
         environment: environment.name,

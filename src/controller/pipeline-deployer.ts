@@ -108,7 +108,7 @@ export class PipelineDeployer implements DeployPort {
       result.plan,
       result,
     );
-    const dagsManaged = dagsAfter(result, dagsBefore, operations);
+    const dagsManaged = dagsAfter(result, dagsBefore);
     return { ...base, applied: true, operations, dagsManaged, report };
   }
 
@@ -150,16 +150,11 @@ function countOps(plan: SyncPlan): Record<Op, number> {
   return counts;
 }
 
-function dagsAfter(result: ApplyResult, before: number, ops: Record<Op, number>): number {
-  const owned = result.plan.base.manifest?.entries.filter((e) => e.dag_id !== null).length;
-  // The last round's base manifest plus what that round created/deleted; support files excluded.
-  const created = result.files.filter(
-    (f) => f.status === 'done' && f.action === 'create' && f.dag_id !== null,
-  ).length;
-  const deleted = result.files.filter(
-    (f) => f.status === 'done' && f.action === 'delete' && f.dag_id !== null,
-  ).length;
-  return owned === undefined ? before + ops.create - ops.delete : owned + created - deleted;
+/** DAGs owned after the apply: before, plus DAG files created, minus DAG files deleted (support files excluded). */
+function dagsAfter(result: ApplyResult, before: number): number {
+  const done = (action: string) =>
+    result.files.filter((f) => f.status === 'done' && f.action === action && f.dag_id !== null).length;
+  return before + done('create') - done('delete');
 }
 
 /** Keeps the files under `folder` and makes their paths relative to it. */

@@ -160,6 +160,24 @@ describe('applyPlan on a local folder', () => {
     expect((await store.readManifest())?.manifest.pending).toBeUndefined();
   });
 
+  it('stops starting writes when aborted and still records what it wrote', async () => {
+    const controller = new AbortController();
+    const want = ['a', 'b', 'c', 'd', 'e', 'f'].map((d) => file(d));
+    const err = await sync(store, want, {
+      concurrency: 1,
+      signal: controller.signal,
+      onProgress: (done) => {
+        if (done === 2) controller.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'aborted' });
+    const m = (await store.readManifest())?.manifest;
+    expect(m?.entries.map((e) => e.key)).toEqual(['a.py', 'b.py']);
+    expect(m?.pending?.map((p) => p.key)).toEqual(['c.py', 'd.py', 'e.py', 'f.py']);
+    expect((await sync(store, want)).ok).toBe(true);
+    expect((await store.readManifest())?.manifest.pending).toBeUndefined();
+  });
+
   it('loses no update when two applies with different desired sets run at once', async () => {
     await sync(store, [file('a'), file('b')]);
     const other = new LocalDirDagStore(dir);

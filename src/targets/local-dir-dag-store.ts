@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { copyFile, link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { MANIFEST_KEY, parseManifest, serializeManifest } from '../plan/manifest.js';
 import type { Manifest } from '../plan/types.js';
@@ -59,7 +60,7 @@ export class LocalDirDagStore implements DagStore {
     if (condition.mode === 'create') {
       const tmp = await this.writeTemp(path, content);
       try {
-        await link(tmp, path); // atomic, and unlike rename it refuses to replace an existing file
+        await linkOrCopyExclusive(tmp, path);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
           throw new TargetError(`${this.describe(key)} exists and is not owned by backtest-gitops`, key, {
@@ -146,6 +147,21 @@ export class LocalDirDagStore implements DagStore {
   private ioError(op: string, key: string, err: unknown): TargetError {
     const code = (err as NodeJS.ErrnoException).code ?? 'io';
     return new TargetError(`cannot ${op} ${this.describe(key)}: ${code}`, key, { code: 'io', cause: err });
+  }
+}
+
+/**
+ * Puts `tmp` at `path` only if `path` does not exist. A hard link is atomic and, unlike
+ * rename, never replaces; file systems without hard links (some network mounts) get an
+ * exclusive copy instead, which is still no-clobber but not atomic.
+ */
+async function linkOrCopyExclusive(tmp: string, path: string): Promise<void> {
+  try {
+    await link(tmp, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    await copyFile(tmp, path, fsConstants.COPYFILE_EXCL);
   }
 }
 

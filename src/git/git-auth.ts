@@ -4,6 +4,11 @@ import { GitError } from '../shared/errors.js';
 export interface GitAuth {
   /** HTTPS token (personal access token or GitHub App installation token). */
   token?: string;
+  /**
+   * Fetches a fresh HTTPS token before each network operation; for GitHub App installation
+   * tokens, which expire after an hour. Takes precedence over `token`.
+   */
+  getToken?: () => Promise<string>;
   /** Private key file for SSH remotes. */
   sshKeyPath?: string;
 }
@@ -20,7 +25,7 @@ export function gitAuthEnv(remoteUrl: string, auth: GitAuth = {}): Record<string
     GIT_CONFIG_NOSYSTEM: '1',
   };
   const configs: [string, string][] = [];
-  if (auth.token) {
+  if (auth.token || auth.getToken) {
     const origin = httpOrigin(remoteUrl);
     if (!origin) {
       throw new GitError(
@@ -28,8 +33,10 @@ export function gitAuthEnv(remoteUrl: string, auth: GitAuth = {}): Record<string
         'use an https:// remote with a token, or an ssh remote with sshKeyPath',
       );
     }
-    const basic = Buffer.from(`x-access-token:${auth.token}`).toString('base64');
-    configs.push([`http.${origin}/.extraHeader`, `Authorization: Basic ${basic}`]);
+    if (auth.token) {
+      const basic = Buffer.from(`x-access-token:${auth.token}`).toString('base64');
+      configs.push([`http.${origin}/.extraHeader`, `Authorization: Basic ${basic}`]);
+    }
   }
   if (auth.sshKeyPath) {
     env.GIT_SSH_COMMAND = `ssh -i ${shellQuote(auth.sshKeyPath)} -o IdentitiesOnly=yes -o BatchMode=yes`;

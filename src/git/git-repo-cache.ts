@@ -21,6 +21,7 @@ export interface GitRepoCacheOptions {
  * and fetched again: it is only a cache.
  */
 export class GitRepoCache implements ConfigRepoReader {
+  /** Local operations: no credentials in their environment. */
   private readonly git: GitRunner;
   private readonly reader: GitTreeReader;
   private branchName: string | null;
@@ -29,8 +30,8 @@ export class GitRepoCache implements ConfigRepoReader {
 
   constructor(private readonly opts: GitRepoCacheOptions) {
     assertNoCredentialsInUrl(opts.url);
-    const secrets = opts.auth?.token ? [opts.auth.token] : [];
-    this.git = new GitRunner(opts.cacheDir, gitAuthEnv(opts.url, opts.auth), secrets);
+    gitAuthEnv(opts.url, opts.auth); // validates the auth for this URL up front
+    this.git = new GitRunner(opts.cacheDir, gitAuthEnv(opts.url, {}));
     this.branchName = opts.branch ?? null;
     this.reader = new GitTreeReader(this.git, (ref) => [
       ref,
@@ -94,10 +95,18 @@ export class GitRepoCache implements ConfigRepoReader {
     }
   }
 
+  /** A runner for operations that talk to the remote, carrying a current token. */
+  private async remoteGit(): Promise<GitRunner> {
+    const auth = this.opts.auth ?? {};
+    const token = auth.getToken ? await auth.getToken() : auth.token;
+    const withToken = { ...(token ? { token } : {}), ...(auth.sshKeyPath ? { sshKeyPath: auth.sshKeyPath } : {}) };
+    return new GitRunner(this.opts.cacheDir, gitAuthEnv(this.opts.url, withToken), token ? [token] : []);
+  }
+
   private async fetch(): Promise<void> {
     if (!this.branchName) this.branchName = await this.detectDefaultBranch();
     const b = this.branchName;
-    await this.git.run([
+    await (await this.remoteGit()).run([
       'fetch',
       '--prune',
       '--no-tags',
@@ -109,7 +118,7 @@ export class GitRepoCache implements ConfigRepoReader {
   }
 
   private async detectDefaultBranch(): Promise<string> {
-    const out = await this.git.run(['ls-remote', '--symref', 'origin', 'HEAD']);
+    const out = await (await this.remoteGit()).run(['ls-remote', '--symref', 'origin', 'HEAD']);
     const match = /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(out);
     if (!match?.[1]) {
       throw new GitError(

@@ -15,7 +15,12 @@ export interface ConnectGitHubOptions extends GitHubClientOptions {
 }
 
 /** Builds the GitHub port for one repository, plus its traffic counters (for metrics). */
-export function connectGitHub(opts: ConnectGitHubOptions): { github: OctokitGitHub; traffic: GitHubTraffic } {
+export function connectGitHub(opts: ConnectGitHubOptions): {
+  github: OctokitGitHub;
+  traffic: GitHubTraffic;
+  /** A token for git over HTTPS: the personal token, or a current App installation token (cached, refreshed by auth-app). */
+  gitToken: () => Promise<string>;
+} {
   const [owner, repo, ...rest] = opts.repository.split('/');
   if (!owner || !repo || rest.length > 0) {
     throw new UsageError(`github repository must be "owner/repo", got ${JSON.stringify(opts.repository)}`);
@@ -28,7 +33,12 @@ export function connectGitHub(opts: ConnectGitHubOptions): { github: OctokitGitH
     opts.auth.kind === 'app',
     secretsOf(opts.auth),
   );
-  return { github, traffic };
+  const auth = opts.auth;
+  const gitToken =
+    auth.kind === 'token'
+      ? async () => auth.token
+      : async () => ((await octokit.auth({ type: 'installation' })) as { token: string }).token;
+  return { github, traffic, gitToken };
 }
 
 /** `https://ghe.example.com/api/v3` → `https://ghe.example.com`; api.github.com → github.com. */

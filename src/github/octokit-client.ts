@@ -27,6 +27,11 @@ export interface GitHubClientOptions {
   retryBaseMs?: number;
   retries?: number;
   /**
+   * Longest `retry-after` (seconds) worth waiting inside one reconcile; a longer wait (the
+   * primary quota resetting in half an hour) fails the call instead and the next poll retries.
+   */
+  maxRetryAfterSeconds?: number;
+  /**
    * Space writes 1 s apart and notifying writes 3 s apart, as GitHub asks to avoid secondary
    * limits (the throttling plugin's default). Tests against the local server turn it off.
    */
@@ -54,6 +59,7 @@ export function createGitHubClient(opts: GitHubClientOptions): {
   const log = redactingLog(opts.log ?? silentLog, secrets);
   const unit = opts.retryAfterUnitMs ?? 1000;
   const maxRetries = opts.retries ?? 3;
+  const maxWait = opts.maxRetryAfterSeconds ?? 60;
   const passthrough = { key: () => ({ schedule: (_o: unknown, fn: () => Promise<void>) => fn() }) };
   const octokit = new ThrottledOctokit({
     ...(opts.auth.kind === 'token'
@@ -81,8 +87,11 @@ export function createGitHubClient(opts: GitHubClientOptions): {
         _o: unknown,
         retryCount: number,
       ) => {
-        log.warn(`GitHub rate limit hit on ${options.method} ${options.url}; retrying in ${retryAfter}s`);
-        return retryCount < maxRetries;
+        const retry = retryCount < maxRetries && retryAfter <= maxWait;
+        log.warn(
+          `GitHub rate limit hit on ${options.method} ${options.url}; ${retry ? `retrying in ${retryAfter}s` : `quota resets in ${retryAfter}s, giving up for now`}`,
+        );
+        return retry;
       },
       onSecondaryRateLimit: (
         retryAfter: number,

@@ -145,7 +145,7 @@ export class OctokitGitHub implements GitHubPort {
       });
       const latest = statuses.find((s) => s.context === context); // newest first
       if (latest && JSON.stringify([latest.state, latest.description, latest.target_url]) === wanted) {
-        this.statusCache.set(key, wanted);
+        this.rememberStatus(key, wanted);
         return false;
       }
       await this.octokit.rest.repos.createCommitStatus({
@@ -156,7 +156,7 @@ export class OctokitGitHub implements GitHubPort {
         description: description.slice(0, 140),
         ...(targetUrl ? { target_url: targetUrl } : {}),
       });
-      this.statusCache.set(key, wanted);
+      this.rememberStatus(key, wanted);
       return true;
     });
   }
@@ -221,6 +221,16 @@ export class OctokitGitHub implements GitHubPort {
         resource: 'core',
       };
     });
+  }
+
+  /** Bounded: statuses of old commits are never asked about again. */
+  private rememberStatus(key: string, value: string): void {
+    this.statusCache.delete(key);
+    this.statusCache.set(key, value);
+    if (this.statusCache.size > 5000) {
+      const oldest = this.statusCache.keys().next().value;
+      if (oldest !== undefined) this.statusCache.delete(oldest);
+    }
   }
 
   private async call<T>(what: string, permission: Permission | undefined, fn: () => Promise<T>): Promise<T> {

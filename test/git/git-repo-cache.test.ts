@@ -126,6 +126,30 @@ describe('HTTPS token auth', () => {
     }
   });
 
+  it('asks for a fresh token before each fetch (GitHub App installation tokens expire)', async () => {
+    const token = 'ghs_rotatingInstallationToken0123456789';
+    const server = await startGitHttpServer(remote.bareDir, token);
+    try {
+      let asked = 0;
+      const cache = new GitRepoCache({
+        url: server.url,
+        cacheDir: join(remote.root, 'cache-app'),
+        auth: {
+          getToken: async () => {
+            asked += 1;
+            return token;
+          },
+        },
+      });
+      await cache.sync();
+      await cache.sync();
+      expect(asked).toBeGreaterThanOrEqual(2);
+      expect(await cache.defaultBranchSha()).toMatch(/^[0-9a-f]{40}$/);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses a remote URL with embedded credentials', () => {
     expect(
       () =>

@@ -73,6 +73,7 @@ describe('the local GitHub server matches GitHub OpenAPI description', () => {
       })),
     });
     expect(server.state.checkRuns[0]?.annotations).toHaveLength(60);
+    expect(await app.gitToken()).toMatch(/^ghs_/); // installation token for git over HTTPS
 
     const contract = new OpenApiContract();
     const routes = new Set<string>();

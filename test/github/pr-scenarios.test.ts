@@ -279,4 +279,19 @@ describe('PR feedback against the local GitHub API and a real git remote', () =>
     expect(notFound?.status).toBe(404);
     expect(notFound?.hint).toMatch(/repository quant\/no-such-repo not found/);
   });
+
+  it('primary quota exhausted → waits for a reset that is near, gives up (typed, retried next poll) when far', async () => {
+    server.injectFault({ method: 'GET', path: /\/pulls$/, status: 403, primaryResetIn: 1, times: 1 });
+    const near = await poll();
+    expect(near.failed).toEqual([]);
+    server.injectFault({ method: 'GET', path: /\/pulls$/, status: 403, primaryResetIn: 1800, times: 1 });
+    const far = await poll().then(
+      () => null,
+      (e: unknown) => e as GitHubApiError,
+    );
+    expect(far).toBeInstanceOf(GitHubApiError);
+    expect(far?.status).toBe(403);
+    expect(far?.hint).toMatch(/rate limit exhausted/);
+    expect(logs.some((l) => l.includes('giving up for now'))).toBe(true);
+  });
 });

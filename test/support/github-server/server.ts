@@ -26,6 +26,8 @@ export interface FaultSpec {
   retryAfter?: number;
   /** 403 with GitHub's "secondary rate limit" message. */
   secondary?: boolean;
+  /** 403 "API rate limit exceeded" with x-ratelimit-remaining 0, resetting in this many seconds. */
+  primaryResetIn?: number;
 }
 
 export interface GitHubServerOptions {
@@ -101,15 +103,26 @@ export async function startGitHubServer(opts: GitHubServerOptions = {}): Promise
     if (fault) {
       fault.times -= 1;
       if (fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
-      const body = fault.secondary
-        ? {
-            message:
-              'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
-            documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
-          }
-        : { message: `injected fault ${fault.status}` };
+      const body =
+        fault.primaryResetIn !== undefined
+          ? {
+              message:
+                'API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID.',
+              documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+            }
+          : fault.secondary
+            ? {
+                message:
+                  'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+                documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+              }
+            : { message: `injected fault ${fault.status}` };
       const h = headers(0);
       if (fault.retryAfter !== undefined) h['retry-after'] = String(fault.retryAfter);
+      if (fault.primaryResetIn !== undefined) {
+        h['x-ratelimit-remaining'] = '0';
+        h['x-ratelimit-reset'] = String(Math.floor(Date.now() / 1000) + fault.primaryResetIn);
+      }
       res.writeHead(fault.status, h).end(JSON.stringify(body));
       record(fault.status, body, null, 0);
       return;

@@ -99,7 +99,10 @@ export class GitRepoCache implements ConfigRepoReader {
   private async remoteGit(): Promise<GitRunner> {
     const auth = this.opts.auth ?? {};
     const token = auth.getToken ? await auth.getToken() : auth.token;
-    const withToken = { ...(token ? { token } : {}), ...(auth.sshKeyPath ? { sshKeyPath: auth.sshKeyPath } : {}) };
+    const withToken = {
+      ...(token ? { token } : {}),
+      ...(auth.sshKeyPath ? { sshKeyPath: auth.sshKeyPath } : {}),
+    };
     return new GitRunner(this.opts.cacheDir, gitAuthEnv(this.opts.url, withToken), token ? [token] : []);
   }
 

@@ -174,6 +174,19 @@ describe('loadConfigRepo', () => {
     expect(result.specs).toEqual([]);
   });
 
+  it('still applies the valid parts of a broken settings file, so configs get no spurious errors', () => {
+    const result = repo({
+      'backtest-gitops.yaml': 'max_runs: 5\ndefaults:\n  start_date: 2022-01-01\n  retries: -1\n',
+      'backtests/x.yaml': 'strategy_class: S\nend_date: 2022-12-31\n',
+    });
+    expect(result.issues.map((i) => `${i.file}:${i.line}:${i.column} ${i.code}`)).toEqual([
+      'backtest-gitops.yaml:1:1 unknown-key',
+      'backtest-gitops.yaml:4:12 invalid-value',
+    ]);
+    expect(result.specs).toEqual([]);
+    expect(result.invalidFiles).toEqual(['backtest-gitops.yaml', 'backtests/x.yaml']);
+  });
+
   it('reports errors in defaults at their line in backtest-gitops.yaml', () => {
     const result = repo({
       'backtest-gitops.yaml': 'defaults:\n  start_date: 2022-06-01\n',

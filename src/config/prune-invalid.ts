@@ -10,6 +10,7 @@ import type { ConfigPath } from './locate.js';
 export function pruneInvalid(
   value: Record<string, unknown>,
   issues: readonly z.core.$ZodIssue[],
+  fieldPath: (path: ConfigPath) => ConfigPath = configFieldPath,
 ): { value: Record<string, unknown>; pruned: Set<string> } {
   const copy = structuredClone(value);
   const pruned = new Set<string>();
@@ -28,7 +29,7 @@ export function pruneInvalid(
 const MAP_FIELDS = new Set(['param_grid', 'params', 'callbacks']);
 
 /** The field that owns an issue: a top-level key or a strategy entry's key, or one entry of a map field. */
-function fieldPath(path: ConfigPath): ConfigPath {
+export function configFieldPath(path: ConfigPath): ConfigPath {
   const start = path[0] === 'strategies' ? 2 : 0;
   if (path.length <= start) return path.slice(0, 1);
   const depth = MAP_FIELDS.has(String(path[start])) && path.length > start + 1 ? start + 2 : start + 1;
@@ -47,4 +48,11 @@ function remove(root: Record<string, unknown>, path: ConfigPath, pruned: Set<str
   if (Array.isArray(parent)) parent.splice(Number(last), 1, {});
   else delete (parent as Record<string, unknown>)[String(last)];
   pruned.add(path.join('.'));
+}
+
+/** In backtest-gitops.yaml: one default, one environment's default or variable, or a top-level key. */
+export function settingsFieldPath(path: ConfigPath): ConfigPath {
+  if (path[0] === 'defaults') return path.slice(0, 2);
+  if (path[0] === 'environments') return path.slice(0, 4);
+  return path.slice(0, 1);
 }

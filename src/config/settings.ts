@@ -2,10 +2,11 @@ import { configError, fileStart } from './issues.js';
 import type { ConfigLayer } from './layers.js';
 import { DEFAULT_INCLUDE, DEFAULT_MAX_RUNS_PER_DAG, SETTINGS_FILE } from './limits.js';
 import { locatePath } from './locate.js';
+import { pruneInvalid, settingsFieldPath } from './prune-invalid.js';
 import { type SettingsFileInput, settingsFileSchema } from './schema.js';
 import { findNestedSecretKeys } from './secret-keys.js';
-import type { ConfigIssue, JsonValue, RepoSettings } from './types.js';
-import { parseYamlSource } from './yaml-source.js';
+import type { ConfigIssue, JsonValue, RepoSettings, SourceLocation } from './types.js';
+import { parseYamlSource, type YamlSource } from './yaml-source.js';
 import { zodIssuesToConfigIssues } from './zod-issues.js';
 
 export interface LoadedSettings {
@@ -48,13 +49,25 @@ export function loadSettings(text: string | undefined, environment?: string): Lo
     ]);
   }
   const issues = findNestedSecretKeys(source, value);
-  const result = settingsFileSchema.safeParse(value);
+  let data = value as Record<string, unknown>;
+  const result = settingsFileSchema.safeParse(data);
   if (!result.success) {
     issues.push(...zodIssuesToConfigIssues(source, value, settingsFileSchema, result.error.issues));
+    // Keep the valid parts: configs are still checked with the defaults they would get,
+    // so an unrelated typo here does not bury every config under "missing key" errors.
+    data = pruneInvalid(data, result.error.issues, settingsFieldPath).value;
+    if (!settingsFileSchema.safeParse(data).success) return invalid(fallback, issues);
   }
-  if (issues.length > 0) return invalid(fallback, issues);
+  const built = buildSettings(source, data as SettingsFileInput, environment);
+  issues.push(...built.issues);
+  return { settings: built.settings, ok: issues.length === 0, issues, defaultLayers: built.defaultLayers };
+}
 
-  const data = value as SettingsFileInput;
+function buildSettings(
+  source: YamlSource,
+  data: SettingsFileInput,
+  environment: string | undefined,
+): { settings: RepoSettings; defaultLayers: ConfigLayer[]; issues: ConfigIssue[] } {
   const environments: RepoSettings['environments'] = {};
   for (const [name, env] of Object.entries(data.environments ?? {})) {
     environments[name] = {
@@ -70,16 +83,19 @@ export function loadSettings(text: string | undefined, environment?: string): Lo
     variables: dropUndefined(data.variables ?? {}),
   };
   const defaultLayers: ConfigLayer[] = [{ source, path: ['defaults'], data: settings.defaults }];
-  if (environment !== undefined) {
-    const env = environments[environment];
-    if (!env) {
-      const at = locatePath(source, ['environments'], 'key');
-      return invalid(settings, [unknownEnvironmentIssue(environment, Object.keys(environments), at)]);
-    }
-    defaultLayers.push({ source, path: ['environments', environment, 'defaults'], data: env.defaults });
-    settings.environment = environment;
+  if (environment === undefined) return { settings, defaultLayers, issues: [] };
+  const env = environments[environment];
+  if (!env) {
+    const at = locatePath(source, ['environments'], 'key');
+    return {
+      settings,
+      defaultLayers,
+      issues: [unknownEnvironmentIssue(environment, Object.keys(environments), at)],
+    };
   }
-  return { settings, ok: true, issues: [], defaultLayers };
+  defaultLayers.push({ source, path: ['environments', environment, 'defaults'], data: env.defaults });
+  settings.environment = environment;
+  return { settings, defaultLayers, issues: [] };
 }
 
 /** Airflow Variables for an environment: the repo's, overridden by the environment's. */
@@ -88,11 +104,7 @@ export function effectiveVariables(settings: RepoSettings, environment?: string)
   return { ...settings.variables, ...(env ? settings.environments[env]?.variables : {}) };
 }
 
-function unknownEnvironmentIssue(
-  name: string,
-  known: string[],
-  at: ConfigIssue | { file: string; line: number; column: number },
-): ConfigIssue {
+function unknownEnvironmentIssue(name: string, known: string[], at: SourceLocation): ConfigIssue {
   return configError(
     at,
     'unknown-environment',

@@ -59,6 +59,13 @@ export interface RoundResult {
  *    Deleting after dropping them from the manifest could orphan them forever instead.
  * 4. Write the manifest (conditional on the version read or announced). A concurrent writer
  *    makes it fail; the caller re-reads, re-plans and runs another round.
+ *
+ * Every manifest write is conditional and keeps the pending keys it did not resolve, so a
+ * writer that wins after our announcement has seen it. Known limit, inherent without locks:
+ * if two applies race and one is killed between writing an object and recording it, while
+ * the other has meanwhile dropped that key, the object stays unlisted. It is then treated as
+ * unowned (never deleted; adopted by content hash when a config wants that key again) —
+ * the safe direction: ownership can be lost for such a file, but never wrongly gained.
  */
 export async function applyRound(input: RoundInput): Promise<RoundResult> {
   const { plan, store, desired } = input;

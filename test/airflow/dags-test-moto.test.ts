@@ -25,6 +25,7 @@ import { writeDagFolder } from './write-dag-folder.js';
 const run = promisify(execFile);
 const E2E = `${projectRoot}test/airflow/e2e/`;
 const BUCKET = 'backtest-results';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${HOME} the DAG must pass through untouched
 const JINJA_NOTE = '{{ var.value.batch_job_queue }} ${HOME} \'"';
 
 let moto: MotoServer;

@@ -47,6 +47,7 @@ function nastyFragments(sentinelPath: string): string[] {
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     '{% for x in range(3) %}{{ x }}{% endfor %}',
     '{# comment #}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell-style expansion must stay literal
     '${HOME}',
     '$(touch /tmp/x)',
     '`id`',

@@ -11,6 +11,8 @@ export interface ApplyImportCheckOptions {
   unpauseNew: boolean;
   triggerNew: boolean;
   pollIntervalMs?: number;
+  /** See verifyDeploy; default 45 s (MWAA's ~30 s S3 sync plus a scheduler pass). */
+  staleErrorGraceMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   /** Progress lines for a human (stderr): the wait can take minutes. */
@@ -56,6 +58,7 @@ export async function checkApplyImport(
     timeoutMs: options.waitSeconds * 1000,
     pollIntervalMs: options.pollIntervalMs ?? 5_000,
     maxPollIntervalMs: 30_000,
+    staleErrorGraceMs: options.staleErrorGraceMs ?? 45_000,
     unpauseNew: options.unpauseNew,
     triggerNew: options.triggerNew,
     ...(options.sleep ? { sleep: options.sleep } : {}),

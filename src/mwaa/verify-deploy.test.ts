@@ -164,3 +164,45 @@ describe('verifyDeploy and the scheduler', () => {
     expect(check.dags[0]?.import_error).toMatch(/scheduler recorded an import error/);
   });
 });
+
+describe('verifyDeploy and stale import errors', () => {
+  it('waits out the grace period before blaming an updated DAG for an error its old file had', async () => {
+    // The old (broken) file is still what Airflow sees for 20 s, then the fix arrives.
+    const af = fakeAirflow((t) =>
+      t < 20_000
+        ? { dags: [], errors: [{ filepath: '/dags/fixed.py', error: 'old error' }] }
+        : { dags: [dag('fixed')] },
+    );
+    const check = await verifyDeploy({
+      ...af,
+      changed: [{ dag_id: 'fixed', source: 'fixed.yaml', action: 'update' }],
+      timeoutMs: 120_000,
+      pollIntervalMs: 5_000,
+      staleErrorGraceMs: 45_000,
+      unpauseNew: false,
+      triggerNew: false,
+    });
+    expect(check.state).toBe('confirmed');
+    expect(check.dags[0]).toMatchObject({ imported: true, import_error: null });
+  });
+
+  it('reports the error once the grace period has passed', async () => {
+    const af = fakeAirflow(() => ({
+      dags: [],
+      errors: [{ filepath: '/dags/broken.py', error: 'still broken' }],
+    }));
+    const check = await verifyDeploy({
+      ...af,
+      changed: [{ dag_id: 'broken', source: 'broken.yaml', action: 'update' }],
+      timeoutMs: 120_000,
+      pollIntervalMs: 5_000,
+      staleErrorGraceMs: 30_000,
+      unpauseNew: false,
+      triggerNew: false,
+    });
+    expect(check.state).toBe('failed');
+    expect(af.now()).toBeGreaterThanOrEqual(30_000);
+    expect(af.now()).toBeLessThan(60_000);
+    expect(check.dags[0]?.import_error).toBe('still broken');
+  });
+});

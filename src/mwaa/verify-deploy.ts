@@ -12,6 +12,12 @@ export interface VerifyDeployOptions {
   /** First wait between polls; it grows by half each time up to maxPollIntervalMs. */
   pollIntervalMs: number;
   maxPollIntervalMs?: number;
+  /**
+   * How long an import error on an updated (not new) DAG may still be the previous file's:
+   * MWAA syncs S3 about every 30 s and its scheduler re-parses after that. Until this has
+   * passed, such an error keeps the check polling. Errors on new DAGs count at once.
+   */
+  staleErrorGraceMs?: number;
   unpauseNew: boolean;
   triggerNew: boolean;
   sleep?: (ms: number) => Promise<void>;
@@ -80,30 +86,30 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
   let polls = 0;
   let listed = new Map<string, ListedDag>();
   let otherErrors = 0;
+  let errors = new Map<string, string>();
   for (;;) {
     polls++;
     listed = new Map((await options.cli.listDags()).map((d) => [d.dag_id, d]));
+    errors = new Map();
     for (const d of present) {
-      if (listed.get(d.dag_id)?.has_import_errors !== true) continue;
-      const s = statuses.get(d.dag_id) as DagDeployStatus;
-      s.imported = false;
-      s.import_error = SCHEDULER_IMPORT_ERROR;
+      if (listed.get(d.dag_id)?.has_import_errors === true) errors.set(d.dag_id, SCHEDULER_IMPORT_ERROR);
     }
-    let missing = present.filter((d) => !listed.has(d.dag_id));
-    if (missing.length > 0) {
-      const { byDagId, unmatched } = mapImportErrors(await options.cli.listImportErrors(), missing);
+    const unlisted = present.filter((d) => !listed.has(d.dag_id));
+    if (unlisted.length > 0) {
+      const { byDagId, unmatched } = mapImportErrors(await options.cli.listImportErrors(), unlisted);
       otherErrors = unmatched.length;
-      for (const [dagId, error] of byDagId) {
-        const s = statuses.get(dagId) as DagDeployStatus;
-        s.imported = false;
-        s.import_error = error;
-      }
-      missing = missing.filter((d) => !byDagId.has(d.dag_id));
+      for (const [dagId, error] of byDagId) errors.set(dagId, error);
     }
+    const missing = unlisted.filter((d) => !errors.has(d.dag_id));
+    // An error on an updated file may still be the old file's until MWAA syncs and re-parses.
+    const settled = now() - start >= (options.staleErrorGraceMs ?? 0);
+    const provisional = present.filter((d) => errors.has(d.dag_id) && d.action !== 'create' && !settled);
     const lingering = deleted.filter((d) => listed.has(d.dag_id));
-    if (missing.length === 0 && lingering.length === 0) break;
+    if (missing.length === 0 && lingering.length === 0 && provisional.length === 0) break;
     const remaining = start + options.timeoutMs - now();
     if (remaining <= 0) {
+      if (missing.length === 0 && lingering.length === 0) break;
+      recordErrors(errors, statuses);
       for (const d of missing) {
         const s = statuses.get(d.dag_id) as DagDeployStatus;
         s.imported = false;
@@ -123,6 +129,7 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
     interval = Math.min(interval * 1.5, options.maxPollIntervalMs ?? 15_000);
   }
 
+  recordErrors(errors, statuses);
   markImported(present, listed, statuses);
   for (const d of deleted) (statuses.get(d.dag_id) as DagDeployStatus).note = 'removed from Airflow';
   const failed = [...statuses.values()].filter((s) => s.import_error !== null);
@@ -138,6 +145,14 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
 export const SCHEDULER_IMPORT_ERROR =
   "Airflow's scheduler recorded an import error for this DAG's file although it parses (typically the DAG " +
   'cannot be serialized); the MWAA CLI does not return its text: see Browse > DAG import errors in the Airflow UI';
+
+function recordErrors(errors: Map<string, string>, statuses: Map<string, DagDeployStatus>) {
+  for (const [dagId, error] of errors) {
+    const s = statuses.get(dagId) as DagDeployStatus;
+    s.imported = false;
+    s.import_error = error;
+  }
+}
 
 function markImported(
   present: readonly ChangedDag[],

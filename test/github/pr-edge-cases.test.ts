@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,5 +86,38 @@ describe('PR feedback edge cases', () => {
     await poll();
     expect(server.state.commentsOn(pr.number)).toEqual([]);
     expect(server.writes()).toEqual([]);
+  });
+
+  it('as a GitHub App: installation token, status, comment and a check run with line annotations', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { github: app } = connectGitHub({
+      repository: `${server.owner}/${server.repo}`,
+      baseUrl: server.baseUrl,
+      auth: {
+        kind: 'app',
+        appId: 1,
+        installationId: 7,
+        privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      },
+      spaceWrites: false,
+    });
+    const repo = new GitRepoCache({ url: remote.bareDir, cacheDir: join(cacheRoot, 'cache-app') });
+    const pr = flow.openPr('app-typo', { 'backtests/typo.yaml': `${config}stop_los_pct: 3\n` });
+    await validatePullRequests({ github: app, repo, memory: new Map(), readManifest: async () => null });
+    const run = server.state.checkRuns.find((c) => c.headSha === pr.sha);
+    expect(run).toMatchObject({
+      name: 'backtest-gitops/validate',
+      conclusion: 'failure',
+      status: 'completed',
+    });
+    expect(run?.annotations).toEqual([
+      expect.objectContaining({
+        path: 'backtests/typo.yaml',
+        start_line: 4,
+        annotation_level: 'failure',
+        title: 'unknown-key',
+      }),
+    ]);
+    expect(sticky(pr.number)).toHaveLength(1);
   });
 });

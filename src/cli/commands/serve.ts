@@ -35,13 +35,20 @@ export const registerServe: RegisterCommand = (program, io, state) => {
         base: { app: 'backtest-gitops' },
       });
       const ports = composePorts({ config, env, processEnv: io.env, cwd: io.cwd, log });
-      const running = await runController({ config, ports, log });
+      // --once: the start-up reconcile only, no schedule.
+      const running = await runController({
+        config,
+        ports,
+        log,
+        ...(opts.once ? { scheduler: { start() {}, stop() {} } } : {}),
+      });
       if (opts.once) {
         await running.controller.idle();
         await running.stop();
         const values = (await running.metrics.reconciles.get()).values;
         const ok = values.find((v) => v.labels.result === 'success')?.value === 1;
         state.exitCode = ok ? ExitCode.ok : ExitCode.invalid;
+        setTimeout(() => process.exit(state.exitCode), 2000).unref();
         return;
       }
       const signal = await new Promise<NodeJS.Signals>((resolve) => {

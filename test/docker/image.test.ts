@@ -1,0 +1,200 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backtestConfig } from '../controller/fixtures.js';
+import { createGitRemote, type GitRemoteFixture } from '../support/github-server/index.js';
+import { projectRoot } from '../support/python.js';
+
+/**
+ * No Docker engine runs here, so this test does what the Dockerfile does, step by step:
+ * the build stage (sources as .dockerignore lets them in, `npm run build`), the deps stage
+ * (`npm ci --omit=dev` from the lock file in a clean folder), then runs the result as uid
+ * 10001 with the application folder read-only and only the cache and /tmp-like folders
+ * writable, as in the pod. hadolint lints the Dockerfile itself.
+ */
+const dockerfile = readFileSync(`${projectRoot}Dockerfile`, 'utf8');
+const UID = 10001;
+let root: string;
+let app: string;
+let remote: GitRemoteFixture;
+
+/** Runs a command as uid/gid 10001 with no supplementary groups (setpriv from util-linux). */
+function asNonRoot(
+  cmd: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const isRoot = process.getuid?.() === 0;
+  const argv = isRoot ? ['setpriv', `--reuid=${UID}`, `--regid=${UID}`, '--clear-groups', ...cmd] : cmd;
+  return new Promise((resolve) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'btg-image-'));
+  chmodSync(root, 0o755);
+  // ---- build stage: only what .dockerignore lets into the context ----
+  const build = join(root, 'build');
+  mkdirSync(join(build, 'scripts'), { recursive: true });
+  for (const f of [
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'scripts/copy-assets.mjs',
+  ]) {
+    cpSync(join(projectRoot, f), join(build, f));
+  }
+  cpSync(join(projectRoot, 'src'), join(build, 'src'), {
+    recursive: true,
+    filter: (p) => !p.endsWith('.test.ts'),
+  });
+  // Dev dependencies are exactly the lock file's; reuse the project's install instead of a second `npm ci`.
+  symlinkSync(join(projectRoot, 'node_modules'), join(build, 'node_modules'));
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: build, stdio: 'pipe' });
+  // ---- deps stage: production dependencies from the lock, in a clean folder ----
+  app = join(root, 'app');
+  mkdirSync(app);
+  cpSync(join(projectRoot, 'package.json'), join(app, 'package.json'));
+  cpSync(join(projectRoot, 'package-lock.json'), join(app, 'package-lock.json'));
+  execFileSync(
+    'npm',
+    ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
+    {
+      cwd: app,
+      stdio: 'pipe',
+    },
+  );
+  // ---- runtime stage: node_modules + dist, owned by root, read-only for the controller ----
+  cpSync(join(build, 'dist'), join(app, 'dist'), { recursive: true });
+  execFileSync('chmod', ['-R', 'a-w,a+rX', app]);
+  remote = createGitRemote();
+  remote.commit({ 'backtests/alpha.yaml': backtestConfig(1) });
+  remote.push('main');
+  // git refuses repositories owned by another user ("dubious ownership"): the remote is the controller's.
+  if (process.getuid?.() === 0) execFileSync('chown', ['-R', `${UID}:${UID}`, remote.root]);
+}, 600_000);
+
+afterAll(() => {
+  remote?.cleanup();
+  if (root) {
+    execFileSync('chmod', ['-R', 'u+w', root]);
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+describe('container image (without a Docker engine)', () => {
+  it('passes hadolint', () => {
+    execFileSync('bash', [`${projectRoot}scripts/tools/hadolint.sh`, `${projectRoot}.cache/bin`], {
+      stdio: 'pipe',
+    });
+    const r = spawnSync(`${projectRoot}.cache/bin/hadolint`, [`${projectRoot}Dockerfile`], {
+      encoding: 'utf8',
+    });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('is multi-stage, production-only, non-root, tini as PID 1, labelled, with a cache volume', () => {
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^USER 10001:10001$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"/m);
+    expect(dockerfile).toMatch(/apt-get install [^\n]*\bgit\b/);
+    expect(dockerfile).toMatch(/^VOLUME \["\/var\/cache\/backtest-gitops"\]$/m);
+    expect(dockerfile).toMatch(/HOME=\/var\/cache\/backtest-gitops/);
+    for (const label of ['title', 'version', 'revision', 'licenses', 'source']) {
+      expect(dockerfile).toContain(`org.opencontainers.image.${label}=`);
+    }
+    const ignore = readFileSync(`${projectRoot}.dockerignore`, 'utf8').split('\n');
+    expect(ignore[ignore.findIndex((l) => !l.startsWith('#'))]).toBe('*'); // allow-list: nothing else gets in
+  });
+
+  it('installs production dependencies only', () => {
+    expect(existsSync(join(app, 'node_modules', 'pino'))).toBe(true);
+    for (const dev of ['vitest', 'typescript', '@biomejs', 'tsx', 'kubernetes-models']) {
+      expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
+    }
+  });
+
+  it('runs --version and serve --help as uid 10001', async () => {
+    const env = { PATH: process.env.PATH ?? '', HOME: '/nonexistent', NODE_ENV: 'production' };
+    const version = await asNonRoot(['node', join(app, 'dist/cli/main.js'), '--version'], env);
+    expect(version.stderr).toBe('');
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version,
+    );
+    const help = await asNonRoot(['node', join(app, 'dist/cli/main.js'), 'serve', '--help'], env);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--config <file>');
+  });
+
+  it('serves and deploys as uid 10001 with only the cache and tmp folders writable', async () => {
+    const cache = join(root, 'cache');
+    const tmp = join(root, 'tmp');
+    const out = join(cache, 'dags');
+    for (const d of [cache, tmp]) {
+      mkdirSync(d);
+      chmodSync(d, 0o777);
+    }
+    const config = join(root, 'controller.yaml');
+    writeFileSync(
+      config,
+      [
+        `repo: { url: ${JSON.stringify(remote.bareDir)} }`,
+        `target: ${out}`,
+        'http: { port: 0, host: 127.0.0.1 }',
+        'schedule: "0 0 1 1 *"',
+      ].join('\n'),
+    );
+    chmodSync(config, 0o444);
+    // As in the image: HOME and the cache dir on the volume, TMPDIR on an emptyDir.
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: cache,
+      TMPDIR: tmp,
+      BACKTEST_GITOPS_CACHE_DIR: cache,
+      NODE_ENV: 'production',
+      GIT_CONFIG_NOSYSTEM: '1',
+    };
+    const r = await asNonRoot(
+      ['node', join(app, 'dist/cli/main.js'), 'serve', '--config', config, '--once'],
+      env,
+      120_000,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; result?: string });
+    expect(lines.find((l) => l.msg === 'reconcile finished')?.result).toBe('success');
+    expect(existsSync(join(out, 'alpha.py'))).toBe(true);
+  });
+});

@@ -40,10 +40,13 @@ export interface GitHubClientOptions {
 
 /** Request counters and the last quota headers, updated for every response. */
 export interface GitHubTraffic {
+  /** API calls made (a call retried by the plugins counts once). */
   requests: number;
   writes: number;
+  /** Conditional GETs answered 304 (free of rate limit). */
   notModified: number;
-  retries: number;
+  /** Waits for a primary or secondary rate limit before retrying. */
+  throttled: number;
   lastRateLimit: { limit: number; remaining: number; used: number; reset: number; resource: string } | null;
 }
 
@@ -61,6 +64,13 @@ export function createGitHubClient(opts: GitHubClientOptions): {
   const maxRetries = opts.retries ?? 3;
   const maxWait = opts.maxRetryAfterSeconds ?? 60;
   const passthrough = { key: () => ({ schedule: (_o: unknown, fn: () => Promise<void>) => fn() }) };
+  const traffic: GitHubTraffic = {
+    requests: 0,
+    writes: 0,
+    notModified: 0,
+    throttled: 0,
+    lastRateLimit: null,
+  };
   const octokit = new ThrottledOctokit({
     ...(opts.auth.kind === 'token'
       ? { auth: opts.auth.token }
@@ -91,6 +101,7 @@ export function createGitHubClient(opts: GitHubClientOptions): {
         log.warn(
           `GitHub rate limit hit on ${options.method} ${options.url}; ${retry ? `retrying in ${retryAfter}s` : `quota resets in ${retryAfter}s, giving up for now`}`,
         );
+        if (retry) traffic.throttled += 1;
         return retry;
       },
       onSecondaryRateLimit: (
@@ -99,19 +110,18 @@ export function createGitHubClient(opts: GitHubClientOptions): {
         _o: unknown,
         retryCount: number,
       ) => {
+        const retry = retryCount < maxRetries && retryAfter <= maxWait;
         log.warn(
-          `GitHub secondary rate limit on ${options.method} ${options.url}; retrying in ${retryAfter}s`,
+          `GitHub secondary rate limit on ${options.method} ${options.url}; ${retry ? `retrying in ${retryAfter}s` : `retry-after ${retryAfter}s is too long, giving up for now`}`,
         );
-        return retryCount < maxRetries;
+        if (retry) traffic.throttled += 1;
+        return retry;
       },
     } as never,
   });
-  const traffic: GitHubTraffic = { requests: 0, writes: 0, notModified: 0, retries: 0, lastRateLimit: null };
   octokit.hook.wrap('request', async (request, options) => {
     traffic.requests += 1;
     if (options.method !== 'GET' && options.method !== 'HEAD') traffic.writes += 1;
-    if (Number((options.request as { retryCount?: number } | undefined)?.retryCount ?? 0) > 0)
-      traffic.retries += 1;
     try {
       const response = await request(options);
       recordQuota(traffic, response.headers);

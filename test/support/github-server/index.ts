@@ -1,3 +1,4 @@
+export { deliverWebhook } from './deliver-webhook.js';
 export { createGitRemote, type GitRemoteFixture } from './git-fixture.js';
 export { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
 export { PullRequestFlow } from './pr-flow.js';

@@ -47,7 +47,7 @@ try {
   };
   const rows: Record<string, string | number>[] = [];
 
-  await measure('idle poll, 0 open PRs (after warm-up)', async () => poll().then(() => undefined), 1);
+  await measure('first poll, 0 open PRs (cold ETag cache)', async () => poll().then(() => undefined), 1);
   await measure('idle poll, 0 open PRs', poll, 10);
   for (let i = 1; i <= 10; i += 1) flow.openPr(`pr-${i}`, { [`backtests/pr${i}.yaml`]: config(i) });
   await measure('first poll after 10 new PRs (per PR)', async () => {

@@ -24,7 +24,10 @@ export async function applyPlan(
   const maxAttempts = opts.maxAttempts ?? 6;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const desiredByKey = new Map(desired.map((d) => [d.key, d]));
-  const replan = (base: { manifest: Manifest; version: string } | null): SyncPlan =>
+  const replan = (
+    base: { manifest: Manifest; version: string } | null,
+    observed?: Map<string, string>,
+  ): SyncPlan =>
     planSync({
       desired,
       manifest: base?.manifest ?? null,
@@ -33,9 +36,11 @@ export async function applyPlan(
       commit: plan.commit,
       maxDeleteShare: plan.replan.maxDeleteShare,
       adopt: opts.adopt ?? plan.replan.adopt,
+      ...(observed ? { observed } : {}),
     });
 
   let current = plan.base.version === undefined ? replan(await store.readManifest()) : plan;
+  current = await checkAfterInterruptedApply(current);
   const totals = { writes: 0, deletes: 0, manifestWrites: 0 };
   let last: FileOutcome[] = [];
   for (let attempt = 1; ; attempt++) {
@@ -82,6 +87,28 @@ export async function applyPlan(
     // We just wrote this manifest, so no read is needed to plan the next round from it.
     const m = round.manifest;
     current = replan(m.manifest && m.version !== null ? { manifest: m.manifest, version: m.version } : null);
+  }
+
+  /**
+   * Pending keys mean an earlier apply was interrupted (or another one is running). That
+   * apply may also have updated or deleted owned files without recording it, which matters
+   * when their configs have since been reverted; so only then, look at the owned files the
+   * plan leaves unchanged (one HEAD each) and repair them. Never on the normal path.
+   */
+  async function checkAfterInterruptedApply(p: SyncPlan): Promise<SyncPlan> {
+    const m = p.base.manifest;
+    if (!m?.pending?.length || p.base.version === undefined) return p;
+    const keys = p.files.filter((f) => f.action === 'unchanged').map((f) => f.key);
+    if (keys.length === 0) return p;
+    const present = await store.stat(keys);
+    // Keys not looked at are taken as recorded.
+    const looked = new Set(keys);
+    const observed = new Map<string, string>();
+    for (const e of m.entries) {
+      const seen = looked.has(e.key) ? present.get(e.key) : (e.etag ?? '');
+      if (seen !== undefined) observed.set(e.key, seen);
+    }
+    return replan({ manifest: m, version: p.base.version ?? '' }, observed);
   }
 
   function result(p: SyncPlan, files: FileOutcome[], attempts: number, version: string | null): ApplyResult {

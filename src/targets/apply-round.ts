@@ -60,6 +60,14 @@ export interface RoundResult {
  * 4. Write the manifest (conditional on the version read or announced). A concurrent writer
  *    makes it fail; the caller re-reads, re-plans and runs another round.
  *
+ * The manifest is not written before updates and deletes (that would double the cost of
+ * every change), so after a crash in steps 2-3 it can still describe the old content of a key
+ * the crashed apply already changed. The same desired state converges regardless (the key is
+ * still planned and the write is recognised by hash). If the crashed apply had announced keys,
+ * the next apply sees them pending and HEADs the keys it would leave unchanged (applyPlan),
+ * which also covers a revert of the interrupted change; if it had not, such a revert is
+ * found by the next drift check (`--check-drift`, the controller's periodic check).
+ *
  * Every manifest write is conditional and keeps the pending keys it did not resolve, so a
  * writer that wins after our announcement has seen it. Known limit, inherent without locks:
  * if two applies race and one is killed between writing an object and recording it, while

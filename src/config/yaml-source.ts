@@ -5,7 +5,6 @@ import {
   isCollection,
   isMap,
   isScalar,
-  LineCounter,
   type Node,
   type ParseOptions,
   parseDocument,
@@ -14,6 +13,7 @@ import {
 } from 'yaml';
 import { configError, fileStart } from './issues.js';
 import { MAX_ALIAS_COUNT, MAX_CONFIG_FILE_BYTES, MAX_NESTING_DEPTH } from './limits.js';
+import { linePosition, lineStarts } from './line-index.js';
 import type { ConfigIssue, SourceLocation } from './types.js';
 
 /** A parsed YAML file with what is needed to turn node offsets into line and column. */
@@ -21,7 +21,8 @@ export interface YamlSource {
   file: string;
   text: string;
   doc: Document.Parsed;
-  lineCounter: LineCounter;
+  /** Offsets where lines start (see line-index.ts). */
+  lines: number[];
 }
 
 export type ParsedYaml =
@@ -66,11 +67,10 @@ export function parseYamlSource(file: string, text: string): ParsedYaml {
       ),
     );
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
-  const source: YamlSource = { file, text, doc, lineCounter };
-  const issues = [...doc.errors, ...doc.warnings].map((e) =>
-    yamlProblem(source, e.code, e.message, e.pos[0]),
+  const doc = parseDocument(text, PARSE_OPTIONS);
+  const source: YamlSource = { file, text, doc, lines: lineStarts(text) };
+  const issues = firstSyntaxErrorOnly(
+    [...doc.errors, ...doc.warnings].map((e) => yamlProblem(source, e.code, e.message, e.pos[0])),
   );
   if (issues.length > 0) return { ok: false, issues };
   const unsafe = unsafeNodeIssues(source);
@@ -91,8 +91,8 @@ export function parseYamlSource(file: string, text: string): ParsedYaml {
 
 /** 1-based line and column of a character offset in the file. */
 export function locationAt(source: YamlSource, offset: number): SourceLocation {
-  const { line, col } = source.lineCounter.linePos(offset);
-  return { file: source.file, line, column: col };
+  const clamped = Math.max(0, Math.min(offset, source.text.length));
+  return { file: source.file, ...linePosition(source.lines, clamped) };
 }
 
 export function nodeLocation(source: YamlSource, node: Node | null | undefined): SourceLocation {
@@ -125,6 +125,17 @@ function yamlProblem(source: YamlSource, code: string, message: string, offset: 
     default:
       return configError(at, 'yaml-syntax', `YAML syntax error: ${message}`);
   }
+}
+
+/**
+ * After one syntax error the parser reports a cascade of follow-on errors, one per token;
+ * like a compiler, report the first. Duplicate keys and tags are independent and all kept.
+ */
+function firstSyntaxErrorOnly(issues: ConfigIssue[]): ConfigIssue[] {
+  const firstSyntax = issues
+    .filter((i) => i.code === 'yaml-syntax')
+    .sort((a, b) => a.line - b.line || a.column - b.column)[0];
+  return issues.filter((i) => i.code !== 'yaml-syntax' || i === firstSyntax);
 }
 
 function customTagIssue(at: SourceLocation, tag: string): ConfigIssue {

@@ -57,6 +57,18 @@ describe('MWAA control plane through the real SDK', () => {
     expect((err as MwaaError).message).toBe("MWAA environment 'nope' not found in region us-east-1");
   });
 
+  it('names airflow:GetEnvironment when the role may not read the environment', async () => {
+    fake.deny('airflow:GetEnvironment');
+    try {
+      const err = await plane.resolveEnvironment('research-prod').catch((e: unknown) => e);
+      expect((err as MwaaError).message).toBe(
+        "access denied calling airflow:GetEnvironment on MWAA environment 'research-prod' in region us-east-1",
+      );
+    } finally {
+      fake.allow('airflow:GetEnvironment');
+    }
+  });
+
   it('names the IAM action when access is denied', async () => {
     fake.deny('airflow:CreateCliToken');
     try {

@@ -14,6 +14,8 @@ export class GitRunner {
     readonly dir: string,
     private readonly env: Record<string, string> = {},
     private readonly secrets: readonly string[] = [],
+    /** The process environment, injected; only the keys git needs are passed on. */
+    private readonly ambient: NodeJS.ProcessEnv = process.env,
   ) {}
 
   /** Runs `git <args>` and returns stdout. */
@@ -28,7 +30,11 @@ export class GitRunner {
   /** Runs git with `input` on stdin and returns stdout as bytes (for `cat-file --batch`). */
   runWithInput(args: string[], input: string): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', args, { cwd: this.dir, env: { ...baseEnv(), ...this.env }, stdio: 'pipe' });
+      const child = spawn('git', args, {
+        cwd: this.dir,
+        env: { ...baseEnv(this.ambient), ...this.env },
+        stdio: 'pipe',
+      });
       const out: Buffer[] = [];
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -52,7 +58,7 @@ export class GitRunner {
       allowEnvironment: Object.keys(this.env),
       // We set GIT_CONFIG_* (the token header) and GIT_SSH_COMMAND ourselves, from trusted config.
       unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true },
-    } as Parameters<typeof simpleGit>[0]).env({ ...baseEnv(), ...this.env });
+    } as Parameters<typeof simpleGit>[0]).env({ ...baseEnv(this.ambient), ...this.env });
     return this.client;
   }
 
@@ -83,10 +89,10 @@ const AMBIENT_KEYS = [
   'no_proxy',
 ];
 
-function baseEnv(): Record<string, string> {
+function baseEnv(ambient: NodeJS.ProcessEnv): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of AMBIENT_KEYS) {
-    const value = process.env[key];
+    const value = ambient[key];
     if (value !== undefined) env[key] = value;
   }
   return env;

@@ -7,6 +7,8 @@ import { SCHEDULE_PRESETS } from './schedule.js';
  */
 export interface FieldRule {
   expected: string;
+  /** For list fields: what each item must be. */
+  item?: string;
   code: IssueCode;
   hint?: string;
 }
@@ -21,8 +23,17 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   start_date: { expected: 'a real date written YYYY-MM-DD', code: 'invalid-date', hint: 'e.g. 2022-01-01' },
   end_date: { expected: 'a real date written YYYY-MM-DD', code: 'invalid-date', hint: 'e.g. 2022-12-31' },
   initial_capital: { expected: 'a number greater than 0', code: 'invalid-value' },
-  factors: { expected: 'a list of factor names', code: 'invalid-value', hint: 'e.g. [DebtToEquity]' },
-  universe: { expected: 'a list of security identifiers', code: 'invalid-value' },
+  factors: {
+    expected: 'a list of factor names',
+    item: 'a factor name',
+    code: 'invalid-value',
+    hint: 'e.g. [DebtToEquity]',
+  },
+  universe: {
+    expected: 'a list of security identifiers',
+    item: 'a security identifier',
+    code: 'invalid-value',
+  },
   rebalance_period: { expected: 'a whole number of days greater than 0', code: 'invalid-value' },
   cooldown_period: { expected: 'a whole number of days greater than 0', code: 'invalid-value' },
   take_profit_pct: { expected: 'a percentage greater than 0', code: 'invalid-value' },
@@ -53,7 +64,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
     hint: 'Airflow allows letters, digits, _ . and - in DAG ids',
   },
   description: { expected: 'a text', code: 'invalid-value' },
-  tags: { expected: 'a list of tags of 1 to 100 characters', code: 'invalid-value' },
+  tags: { expected: 'a list of tags', item: 'a tag of 1 to 100 characters', code: 'invalid-value' },
   schedule: {
     expected: 'a 5-field cron expression or an Airflow preset',
     code: 'invalid-schedule',
@@ -77,13 +88,14 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   param_grid: { expected: 'a map of parameter names to lists of values', code: 'invalid-value' },
   strategies: {
     expected: 'a non-empty list of strategies, each a map with a `name`',
+    item: 'a strategy: a map with a `name` and the keys it overrides',
     code: 'empty-strategies',
   },
   name: {
     expected: 'a strategy name of 1 to 100 letters, digits, _ and -',
     code: 'invalid-strategy-name',
   },
-  include: { expected: 'a non-empty list of glob patterns', code: 'invalid-value' },
+  include: { expected: 'a non-empty list of glob patterns', item: 'a glob pattern', code: 'invalid-value' },
   max_runs_per_dag: { expected: 'a whole number from 1 to 1000000', code: 'invalid-value' },
   defaults: { expected: 'a map of config keys', code: 'invalid-value' },
   environments: { expected: 'a map of environment names to {defaults, variables}', code: 'invalid-value' },

@@ -40,6 +40,7 @@ export function zodIssuesToConfigIssues(
     const field = lastName(path);
     const rule: FieldRule = (field !== undefined ? FIELD_RULES[field] : undefined) ?? JSON_VALUE_RULE;
     const inGrid = path.length >= 2 && path[path.length - 2] === 'param_grid';
+    const expected = isListItem(path) && rule.item ? rule.item : rule.expected;
     const got = valueAtPath(value, path);
     if (inGrid && issue.code === 'invalid_type' && issue.expected === 'array') {
       out.push(
@@ -73,7 +74,7 @@ export function zodIssuesToConfigIssues(
         configError(
           at('value'),
           'invalid-type',
-          `\`${formatPath(path)}\` must be ${rule.expected}, got ${describeValue(got)}`,
+          `\`${formatPath(path)}\` must be ${expected}, got ${describeValue(got)}`,
           typeHint(got, issue) ?? rule.hint,
         ),
       );
@@ -84,7 +85,7 @@ export function zodIssuesToConfigIssues(
         configError(
           at('value'),
           code,
-          `\`${formatPath(path)}\` must be ${rule.expected}, got ${describeValue(got)}${detail}`,
+          `\`${formatPath(path)}\` must be ${expected}, got ${describeValue(got)}${detail}`,
           rule.hint,
         ),
       );
@@ -183,6 +184,19 @@ function unwrap(schema: z.ZodType): z.ZodType {
 function schemaCode(issue: unknown): IssueCode | undefined {
   const code = (issue as { params?: { code?: unknown } } | undefined)?.params?.code;
   return typeof code === 'string' && isIssueCode(code) ? code : undefined;
+}
+
+/**
+ * True when the path ends inside a list field (`factors[0]`), not at the field itself. In a
+ * grid the first index picks a grid value, so `param_grid.factors[0]` is a whole list and
+ * `param_grid.factors[0][1]` an item of it.
+ */
+function isListItem(path: ConfigPath): boolean {
+  let indexes = 0;
+  let i = path.length - 1;
+  for (; i >= 0 && typeof path[i] === 'number'; i -= 1) indexes += 1;
+  const inGrid = i >= 1 && path[i - 1] === 'param_grid';
+  return indexes > (inGrid ? 1 : 0);
 }
 
 function lastName(path: ConfigPath): string | undefined {

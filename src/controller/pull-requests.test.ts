@@ -159,4 +159,16 @@ describe('validatePullRequests', () => {
     expect(github.comments.get(1)).toHaveLength(1);
     expect(github.statuses).toHaveLength(1);
   });
+
+  it('validates only PRs into the deployed branch when told which it is', async () => {
+    const { github, deps } = setup({
+      [A]: { 'backtests/grid.yaml': VALID },
+      [B]: { 'backtests/grid.yaml': VALID },
+    });
+    github.open({ number: 1, headSha: A });
+    github.open({ number: 2, headSha: B, baseRef: 'feature-x' });
+    await validatePullRequests({ ...deps, baseBranch: 'main' });
+    expect(github.comments.has(1)).toBe(true);
+    expect(github.comments.has(2)).toBe(false);
+  });
 });

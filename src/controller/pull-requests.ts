@@ -20,6 +20,11 @@ export interface PullRequestDeps {
   /** Kept by the caller across polls: PR number → last reported head and body. */
   memory: PullRequestMemory;
   environment?: string;
+  /**
+   * Only PRs into this branch are validated (the deployed branch); PRs between feature
+   * branches are not plans for what is deployed. Absent = every open PR.
+   */
+  baseBranch?: string;
   /** Link for the commit status (e.g. the controller's UI); optional. */
   targetUrl?: string;
   log?: { info(msg: string): void; warn(msg: string): void };
@@ -45,7 +50,9 @@ export interface ValidatePullRequestsResult {
  */
 export async function validatePullRequests(deps: PullRequestDeps): Promise<ValidatePullRequestsResult> {
   const result: ValidatePullRequestsResult = { validated: 0, recreated: 0, stale: 0, failed: [] };
-  const pulls = await deps.github.listOpenPulls();
+  const pulls = (await deps.github.listOpenPulls()).filter(
+    (p) => !deps.baseBranch || p.baseRef === deps.baseBranch,
+  );
   const open = new Set(pulls.map((p) => p.number));
   for (const pr of deps.memory.keys()) if (!open.has(pr)) deps.memory.delete(pr); // closed: left alone
   let synced = false;

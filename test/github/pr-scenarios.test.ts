@@ -113,12 +113,20 @@ describe('PR feedback against the local GitHub API and a real git remote', () =>
     expect(stickyComments(pr1.number)[0]?.body).toBe(comment?.body);
   });
 
-  it('403 secondary rate limit with retry-after → honoured, nothing lost', async () => {
+  it('403/429 secondary rate limits with retry-after → honoured, nothing lost', async () => {
     const pr = flow.openPr('value', { 'backtests/value.yaml': grid('value', '[1.0]') });
     server.injectFault({
       method: 'POST',
       path: /\/statuses\//,
       status: 403,
+      secondary: true,
+      retryAfter: 1,
+      times: 1,
+    });
+    server.injectFault({
+      method: 'POST',
+      path: /\/issues\/\d+\/comments$/,
+      status: 429,
       secondary: true,
       retryAfter: 1,
       times: 1,
@@ -129,6 +137,8 @@ describe('PR feedback against the local GitHub API and a real git remote', () =>
     expect(stickyComments(pr.number)).toHaveLength(1);
     const statusPosts = server.exchanges.filter((e) => e.method === 'POST' && e.path.includes('/statuses/'));
     expect(statusPosts.map((e) => e.status)).toEqual([403, 201]);
+    const commentPosts = server.exchanges.filter((e) => e.method === 'POST' && e.path.includes('/comments'));
+    expect(commentPosts.map((e) => e.status)).toEqual([429, 201]);
     expect(logs.some((l) => l.includes('secondary rate limit') && l.includes('retrying in 1s'))).toBe(true);
   });
 

@@ -24,7 +24,14 @@ export async function startServe(
 ): Promise<ServeProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', `${projectRoot}src/cli/main.ts`, 'serve', '--config', configPath],
+    [
+      '--import',
+      `${projectRoot}node_modules/tsx/dist/loader.mjs`,
+      `${projectRoot}src/cli/main.ts`,
+      'serve',
+      '--config',
+      configPath,
+    ],
     {
       cwd: projectRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },

@@ -1,9 +1,10 @@
-import { rm } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BacktestSpec } from '../../src/config/types.js';
 import { renderRepo } from '../../src/render/index.js';
 import { type DagBagReport, probeDagBag } from '../support/airflow.js';
-import { AIRFLOW_VENVS } from '../support/python.js';
+import { AIRFLOW_VENVS, projectRoot } from '../support/python.js';
 import { generateCorpus } from './corpus.js';
 import { dagProblems } from './expected-dag.js';
 import { seedSpecs } from './spec-builder.js';
@@ -17,6 +18,11 @@ const reports = new Map<string, DagBagReport>();
 
 beforeAll(async () => {
   folder = await writeDagFolder(renderRepo(specs), 'corpus');
+  // The template itself is a valid DAG (its sample payload), so it can be linted and imported as is.
+  await copyFile(
+    `${projectRoot}src/render/templates/backtest_dag.py`,
+    join(folder, 'backtest_template_sample.py'),
+  );
   for (const { venv } of AIRFLOW_VENVS) reports.set(venv, await probeDagBag(venv, folder));
 });
 
@@ -28,7 +34,9 @@ describe.each(AIRFLOW_VENVS)('rendered corpus in $label', ({ venv }) => {
   it('imports with zero import errors, one DAG per config and none from the support package', () => {
     const report = reports.get(venv) as DagBagReport;
     expect(report.import_errors).toEqual({});
-    expect(Object.keys(report.dags).sort()).toEqual(specs.map((s) => s.dag_id).sort());
+    const expected = [...specs.map((s) => s.dag_id), 'backtest_template_sample'];
+    expect(Object.keys(report.dags).sort()).toEqual(expected.sort());
+    expect(report.dags.backtest_template_sample?.serialization_error).toBeNull();
   });
 
   it('holds every DAG as designed: tasks, dependencies, one mapped instance per run with its environment', () => {

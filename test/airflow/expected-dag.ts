@@ -80,6 +80,7 @@ export function dagProblems(spec: BacktestSpec, dag: ProbedDag | undefined): str
   if (dag.schedule !== spec.schedule) say(`schedule ${dag.schedule} != ${spec.schedule}`);
   if (dag.owner !== spec.owner) say(`owner ${dag.owner}`);
   if (dag.doc_md !== buildDagPayload(spec).doc_md) say('doc_md differs from the rendered one');
+  if (dag.serialization_error !== null) say(`does not serialize: ${dag.serialization_error}`);
   if (dag.catchup !== false || dag.max_active_runs !== 1) say('catchup / max_active_runs');
   return problems;
 }

@@ -38,6 +38,8 @@ export interface ProbedDag {
   catchup: boolean;
   max_active_runs: number;
   tasks: Record<string, ProbedTask>;
+  /** Why SerializedDAG could not round-trip the DAG (the scheduler would not run it), or null. */
+  serialization_error: string | null;
 }
 
 export interface DagBagReport {

@@ -44,6 +44,17 @@ def schedule_of(dag):
     return dag.schedule_interval
 
 
+def serialization_error(dag):
+    """The scheduler stores DAGs serialized; a DAG that cannot be serialized never runs."""
+    from airflow.serialization.serialized_objects import SerializedDAG
+
+    try:
+        SerializedDAG.from_dict(SerializedDAG.to_dict(dag))
+        return None
+    except Exception as err:  # reported to the test, which fails on it
+        return "%s: %s" % (type(err).__name__, err)
+
+
 def main():
     folder, output = sys.argv[1], sys.argv[2]
     from airflow.models.dagbag import DagBag
@@ -68,6 +79,7 @@ def main():
             "catchup": dag.catchup,
             "max_active_runs": dag.max_active_runs,
             "tasks": {t.task_id: describe_task(t) for t in dag.tasks},
+            "serialization_error": serialization_error(dag),
         }
     with open(output, "w") as fh:
         json.dump(report, fh)

@@ -20,6 +20,8 @@ import json
 import os
 import sys
 
+from airflow.providers.amazon.aws.links.batch import BatchJobDefinitionLink, BatchJobDetailsLink, BatchJobQueueLink
+from airflow.providers.amazon.aws.links.logs import CloudWatchEventsLink
 from airflow.providers.amazon.aws.operators.batch import BatchOperator
 
 try:  # Airflow 3: the task SDK is the public authoring interface.
@@ -177,6 +179,15 @@ class BacktestBatchOperator(BatchOperator):
     """
 
     template_fields = ("job_name", "job_queue", "job_definition", "results_bucket")
+    # A plain tuple, as in provider releases for Airflow 3: the Airflow 2 provider computes
+    # the links in a property that fails on mapped tasks, which stops the scheduler from
+    # serializing the DAG ("'MappedOperator' object has no attribute 'is_mapped'").
+    operator_extra_links = (
+        BatchJobDetailsLink(),
+        BatchJobDefinitionLink(),
+        BatchJobQueueLink(),
+        CloudWatchEventsLink(),
+    )
 
     def __init__(self, *, results_bucket: str, backtest_dag_id: str, **kwargs):
         super().__init__(**kwargs)

@@ -75,6 +75,9 @@ describe('the local GitHub server matches GitHub OpenAPI description', () => {
     expect(server.state.checkRuns[0]?.annotations).toHaveLength(60);
     expect(await app.gitToken()).toMatch(/^ghs_/); // installation token for git over HTTPS
 
+    // Error answers too, where GitHub documents them (404 on a missing pull).
+    await expect(github.getPull(999)).rejects.toMatchObject({ status: 404 });
+
     const contract = new OpenApiContract();
     const routes = new Set<string>();
     const problems: string[] = [];
@@ -101,6 +104,7 @@ describe('the local GitHub server matches GitHub OpenAPI description', () => {
         'POST /repos/{owner}/{repo}/check-runs 201',
         'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id} 200',
         'GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200',
+        'GET /repos/{owner}/{repo}/pulls/{pull_number} 404',
       ]),
     );
   });

@@ -252,6 +252,19 @@ describe('loadConfigRepo', () => {
     });
   });
 
+  it('locates issues the way editors count: CRLF line ends, a byte-order mark', () => {
+    const crlf = repo({
+      'backtests/x.yaml': `${BASE}stop_los_pct: 1\ntake_profit_pct: x\n`.replace(/\n/g, '\r\n'),
+    });
+    expect(crlf.issues.map((i) => `${i.line}:${i.column} ${i.code}`)).toEqual([
+      '4:1 unknown-key',
+      '5:18 invalid-type',
+    ]);
+    const bom = repo({ 'backtests/x.yaml': `\uFEFFbogus: 1\n${BASE}` });
+    expect(bom.issues.map((i) => `${i.line}:${i.column} ${i.code}`)).toEqual(['1:1 unknown-key']);
+    expect(repo({ 'backtests/x.yaml': `\uFEFF${BASE}` }).specs).toHaveLength(1);
+  });
+
   it('names the single strategy after the dag_id, with dots made safe for task ids', () => {
     const spec = only(repo({ 'backtests/x.yaml': `dag_id: team.momentum-v2\n${BASE}` }));
     expect(spec.strategies[0]?.name).toBe('team_momentum-v2');

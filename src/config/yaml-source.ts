@@ -92,7 +92,10 @@ export function parseYamlSource(file: string, text: string): ParsedYaml {
 /** 1-based line and column of a character offset in the file. */
 export function locationAt(source: YamlSource, offset: number): SourceLocation {
   const clamped = Math.max(0, Math.min(offset, source.text.length));
-  return { file: source.file, ...linePosition(source.lines, clamped) };
+  const { line, column } = linePosition(source.lines, clamped);
+  // Editors do not count a byte-order mark as a column.
+  const bom = line === 1 && column > 1 && source.text.startsWith('\uFEFF') ? 1 : 0;
+  return { file: source.file, line, column: column - bom };
 }
 
 export function nodeLocation(source: YamlSource, node: Node | null | undefined): SourceLocation {

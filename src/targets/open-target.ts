@@ -82,6 +82,8 @@ export function makeS3Client(env: NodeJS.ProcessEnv, endpoint?: string): S3Clien
   return new S3Client({
     ...(region ? { region } : {}),
     retryMode: 'standard',
+    // A bucket in another region than AWS_REGION: follow S3's redirect instead of failing.
+    followRegionRedirects: true,
     maxAttempts: Number(env.AWS_MAX_ATTEMPTS) || 5,
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
     ...(endpoint

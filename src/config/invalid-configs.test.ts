@@ -523,6 +523,22 @@ const cases: Case[] = [
     column: 3,
   },
   {
+    name: 'Python-style number',
+    yaml: withLines('initial_capital: 1_000_000'),
+    code: 'invalid-type',
+    line: 4,
+    column: 18,
+    hint: /write 1000000/,
+  },
+  {
+    name: 'percent sign',
+    yaml: withLines('stop_loss_pct: 5%'),
+    code: 'invalid-type',
+    line: 4,
+    column: 16,
+    hint: /plain number: 5/,
+  },
+  {
     name: 'list as a key',
     yaml: withLines('params:', '  ? [a]', '  : 1'),
     code: 'invalid-key',

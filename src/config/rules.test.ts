@@ -12,7 +12,7 @@ import {
 import { scheduleProblem } from './schedule.js';
 
 describe('isIsoCalendarDate', () => {
-  it.each(['2022-01-01', '2024-02-29', '2000-02-29', '2023-12-31'])('accepts %s', (d) => {
+  it.each(['2022-01-01', '2024-02-29', '2000-02-29', '2023-12-31', '1850-06-30'])('accepts %s', (d) => {
     expect(isIsoCalendarDate(d)).toBe(true);
   });
   it.each([

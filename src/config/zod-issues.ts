@@ -211,6 +211,12 @@ function typeHint(got: unknown, issue: z.core.$ZodIssue): string | undefined {
   const expected = (issue as { expected?: string }).expected;
   if (typeof got === 'string' && (expected === 'number' || expected === 'int') && got.trim() !== '') {
     if (!Number.isNaN(Number(got))) return 'remove the quotes to write a number';
+    if (/^\d[\d_]*(\.\d+)?$/.test(got))
+      return `YAML 1.2 numbers have no _ separators: write ${got.replace(/_/g, '')}`;
+    if (/^\d+(\.\d+)?\s*%$/.test(got))
+      return `write the percentage as a plain number: ${got.replace(/\s*%$/, '')}`;
+    if (/^(yes|no|on|off|y|n)$/i.test(got))
+      return 'YAML 1.2 reads yes/no/on/off as text, not as true/false or numbers';
   }
   if (typeof got === 'number' && expected === 'int') return 'use a whole number';
   if (typeof got === 'number' && !Number.isFinite(got)) return 'use a finite number';

@@ -36,6 +36,12 @@ def setup(endpoint):
         type="container",
         containerProperties={"image": "busybox", "vcpus": 1, "memory": 128, "command": ["true"]},
     )
+    batch.create_job_queue(
+        jobQueueName="disabled-queue",
+        state="DISABLED",
+        priority=1,
+        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": env["computeEnvironmentArn"]}],
+    )
     s3.create_bucket(Bucket=BUCKET)
 
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildSpec, seedSpecs } from '../../test/airflow/spec-builder.js';
 import { expandRuns } from '../config/expand-runs.js';
+import { loadConfigRepo } from '../config/index.js';
 import type { BacktestSpec } from '../config/types.js';
 import { RenderError } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
@@ -165,5 +166,41 @@ describe('renderRepo', () => {
     expect(() => renderRepo([a as BacktestSpec, { ...(a as BacktestSpec), source: 'other.yaml' }])).toThrow(
       RenderError,
     );
+  });
+});
+
+describe('renderDag from YAML', () => {
+  it('gives the same DAG when non-semantic keys are written in another order (only the sha256 differs)', () => {
+    const a = [
+      'description: Reordered keys',
+      'tags: [backtest, demo]',
+      'strategy_class: LongShortEquityStrategy',
+      'start_date: 2022-01-01',
+      'end_date: 2022-12-31',
+      'callbacks: {before: backtest_gitops_support.callbacks.check_batch_queue_status, after: backtest_gitops_support.callbacks.generate_backtest_report}',
+      'take_profit_pct: 10.0',
+      'params: {lookback: 20, benchmark: SPY}',
+      'param_grid: {stop_loss_pct: [3.0, 5.0], take_profit_pct: [5, 15]}',
+      '',
+    ].join('\n');
+    const b = [
+      'param_grid: {stop_loss_pct: [3.0, 5.0], take_profit_pct: [5, 15]}',
+      'params: {lookback: 20, benchmark: SPY}',
+      'callbacks: {after: backtest_gitops_support.callbacks.generate_backtest_report, before: backtest_gitops_support.callbacks.check_batch_queue_status}',
+      'end_date: 2022-12-31',
+      'take_profit_pct: 10.0',
+      'start_date: 2022-01-01',
+      'strategy_class: LongShortEquityStrategy',
+      'tags: [backtest, demo]',
+      'description: Reordered keys',
+      '',
+    ].join('\n');
+    const render = (text: string) => {
+      const result = loadConfigRepo(new Map([['backtests/reordered.yaml', text]]));
+      expect(result.issues.filter((i) => i.severity === 'error')).toEqual([]);
+      const spec = result.specs[0] as BacktestSpec;
+      return renderDag(spec).replaceAll(spec.source_sha256, '<sha256>');
+    };
+    expect(render(b)).toBe(render(a));
   });
 });

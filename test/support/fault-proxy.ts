@@ -15,6 +15,8 @@ export interface ProxiedRequest {
   /** Injected fault, if any. */
   fault?: '5xx' | 'drop-before' | 'drop-after';
   status?: number;
+  /** Request body bytes (what a PUT uploads). */
+  bytes: number;
 }
 
 export interface FaultSettings {
@@ -70,7 +72,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
 
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
-    const r = classify(log.length + 1, req);
+    const r = classify(log.length + 1, req, body.length);
     log.push(r);
     const decision = opts.onRequest?.(r);
     if (decision === 'drop') {
@@ -170,13 +172,13 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   };
 }
 
-function classify(n: number, req: IncomingMessage): ProxiedRequest {
+function classify(n: number, req: IncomingMessage, bytes: number): ProxiedRequest {
   const url = new URL(req.url ?? '/', 'http://proxy');
   const [bucket = '', ...rest] = url.pathname.replace(/^\//, '').split('/');
   const key = decodeURIComponent(rest.join('/'));
   const kind =
     bucket === '' ? 'other' : key === '' ? 'bucket' : key.endsWith(MANIFEST_SUFFIX) ? 'manifest' : 'object';
-  return { n, method: req.method ?? 'GET', bucket, key, query: url.search, kind };
+  return { n, method: req.method ?? 'GET', bucket, key, query: url.search, kind, bytes };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

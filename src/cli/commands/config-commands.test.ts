@@ -175,6 +175,20 @@ describe('backtestctl validate / expand / schema', () => {
     );
   });
 
+  it('expand of a config without a grid prints its one run', async () => {
+    const r = await cli(['expand', '--repo', examples, 'backtests/single_backtest.yaml'], repo);
+    expect(r.stdout).toBe(
+      [
+        'single_backtest (backtests/single_backtest.yaml): 1 run',
+        '',
+        'strategy single_backtest: LongShortEquityStrategy, 2022-01-01 to 2022-12-31',
+        '  parameters: initial_capital=1000000 factors=["DebtToEquity"] rebalance_period=1 take_profit_pct=10 stop_loss_pct=5',
+        '  run 0 (no param_grid)',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('expand of an invalid file prints its errors on stderr and exits 1', async () => {
     const r = await cli(['expand', 'backtests/broken.yaml'], repo);
     expect(r.code).toBe(1);

@@ -15,7 +15,8 @@ export function formatRunsTable(spec: BacktestSpec): string {
     for (let i = 0; i < strategy.runs && !next.done; i += 1, next = runs.next()) {
       rows.push([String(next.value.index), ...swept.map((key) => show(next.value.params[key] as JsonValue))]);
     }
-    lines.push(...table(['run', ...swept], rows).map((row) => `  ${row}`));
+    if (swept.length === 0) lines.push(`  run ${rows.map((r) => r[0]).join(', ')} (no param_grid)`);
+    else lines.push(...table(['run', ...swept], rows).map((row) => `  ${row}`));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -26,7 +27,7 @@ function strategyHeader(strategy: StrategySpec): string[] {
     .map(([key, value]) => `${key}=${show(value)}`);
   return [
     `strategy ${strategy.name}: ${strategy.strategy_class}, ${strategy.start_date} to ${strategy.end_date}`,
-    `  same in every run: ${fixed.length > 0 ? fixed.join(' ') : '(nothing)'}`,
+    `  ${strategy.runs === 1 ? 'parameters' : 'same in every run'}: ${fixed.length > 0 ? fixed.join(' ') : '(none)'}`,
   ];
 }
 

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { checkApplyImport, formatImportCheck } from '../../mwaa/apply-check.js';
 import { formatPlanText } from '../../plan/format-plan.js';
+import { UsageError } from '../../shared/errors.js';
 import type { ApplyResult } from '../../targets/apply-plan.js';
 import { applyPlan } from '../../targets/apply-plan.js';
 import { ExitCode } from '../exit-codes.js';
@@ -35,11 +36,10 @@ export const registerApply: RegisterCommand = (program, io, state) => {
     .option('--trigger-new', 'mwaa:// targets: trigger newly created DAGs once after they imported')
     .action(async (opts: ApplyCliOptions) => {
       const concurrency = Number(opts.concurrency);
-      const { plan, desired, store, config } = await prepareSync(
-        { ...opts, concurrency: undefined } as SyncCliOptions,
-        io,
-        false,
-      );
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+        throw new UsageError(`--concurrency must be a whole number from 1 to 256, got ${opts.concurrency}`);
+      }
+      const { plan, desired, store, config } = await prepareSync(opts, io, false);
       const invalid = reportInvalid(config, io);
       const changes = plan.files.filter((f) => f.action !== 'unchanged' && f.action !== 'keep').length;
       if (opts.format === 'text') io.stdout(formatPlanText(plan, store.location));
@@ -49,7 +49,7 @@ export const registerApply: RegisterCommand = (program, io, state) => {
         return;
       }
       const result = await applyPlan(plan, desired, store, {
-        concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 8,
+        concurrency,
         allowMassDelete: opts.allowMassDelete ?? false,
         adopt: opts.adopt ?? false,
         onProgress: progressPrinter(io),

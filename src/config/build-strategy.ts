@@ -16,7 +16,7 @@ export interface StrategyContext {
   layers: readonly ConfigLayer[];
   /** Where to report a missing required key: the strategy entry, or the file start. */
   entryLocation: SourceLocation;
-  /** `strategies[1]` or the empty string, for messages. */
+  /** "strategy `momentum`", or the empty string for a single-strategy file; for messages. */
   label: string;
   /** Keys that had invalid values (already reported): checks that need them are skipped. */
   isPruned: (key: string) => boolean;

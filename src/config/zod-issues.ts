@@ -20,13 +20,11 @@ export function zodIssuesToConfigIssues(
   value: unknown,
   schema: z.ZodType,
   issues: readonly z.core.$ZodIssue[],
-  basePath: ConfigPath = [],
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
-    const at = (target: 'key' | 'value', p: ConfigPath = path) =>
-      locatePath(source, [...basePath, ...p], target);
+    const at = (target: 'key' | 'value', p: ConfigPath = path) => locatePath(source, p, target);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push(unknownKeyIssue(at('key', [...path, key]), path, key, schema));
       continue;

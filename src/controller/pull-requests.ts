@@ -12,7 +12,15 @@ export const VALIDATE_CONTEXT = 'backtest-gitops/validate';
 export interface PullRequestDeps {
   github: GitHubPort;
   /** The config repository: fetch PR heads, read YAML files at a SHA. */
-  repo: { sync(): Promise<void>; readConfigFiles(sha: string): Promise<Map<string, string>> };
+  repo: {
+    sync(): Promise<void>;
+    readConfigFiles(sha: string): Promise<Map<string, string>>;
+    /**
+     * The files as merging `sha` into the default branch would leave them (GitRepoCache has
+     * it); used when present, so a branch that is behind plans only its own changes.
+     */
+    readMergedConfigFiles?(sha: string): Promise<{ files: Map<string, string>; base: string }>;
+  };
   /** The manifest deployed now (the plan's baseline). */
   readManifest(): Promise<Manifest | null>;
   /** Deployed content of an owned file, for update diffs; omit to show no diffs for updates. */
@@ -126,9 +134,11 @@ async function checkPull(
   pr: PullRequestInfo,
   deployed: DeployedState,
 ): Promise<ValidationReport> {
-  const files = await deps.repo.readConfigFiles(pr.headSha);
+  const merged = deps.repo.readMergedConfigFiles ? await deps.repo.readMergedConfigFiles(pr.headSha) : null;
+  const files = merged?.files ?? (await deps.repo.readConfigFiles(pr.headSha));
   const input = {
     files,
+    ...(merged ? { mergedOnto: merged.base } : {}),
     headSha: pr.headSha,
     deployed,
     links: deps.github.repoRef,

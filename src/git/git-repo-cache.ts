@@ -77,6 +77,30 @@ export class GitRepoCache implements ConfigRepoReader {
     return this.reader.changedFiles(base, head);
   }
 
+  /**
+   * The config files as they would be after merging `head` into the default branch: the
+   * branch's files with the PR's own changes (since the merge base) applied on top. A PR
+   * branched before later merges then plans only its own changes, not reverts of the others.
+   * Where both sides changed a file, the PR's version wins (GitHub would ask for a rebase).
+   */
+  async readMergedConfigFiles(head: string): Promise<{ files: Map<string, string>; base: string }> {
+    if (!(await this.reader.hasCommit(head))) await this.sync();
+    const base = await this.defaultBranchSha();
+    const mergeBase = (await this.git.run(['merge-base', base, head]).catch(() => '')).trim();
+    if (!mergeBase || mergeBase === base) return { files: await this.readConfigFiles(head), base };
+    const [files, headFiles, changed] = await Promise.all([
+      this.readConfigFiles(base),
+      this.readConfigFiles(head),
+      this.reader.changedFiles(mergeBase, head),
+    ]);
+    for (const path of changed) {
+      const content = headFiles.get(path);
+      if (content !== undefined) files.set(path, content);
+      else files.delete(path);
+    }
+    return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), base };
+  }
+
   private async syncOnce(): Promise<void> {
     if (!(await this.isUsable())) await this.recreate();
     try {

@@ -20,6 +20,8 @@ export interface CheckConfigsInput {
   links: RepoLinks | null;
   environment?: string;
   fromFork?: boolean;
+  /** Default-branch commit the head was merged onto to get `files` (see ValidationReport). */
+  mergedOnto?: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export function checkConfigs(input: CheckConfigsInput): ValidationReport {
     valid: !issues.some((i) => i.severity === 'error'),
     links: input.links,
     ...(input.fromFork ? { fromFork: true } : {}),
+    ...(input.mergedOnto ? { mergedOnto: input.mergedOnto } : {}),
   };
   let desired: DesiredFile[];
   try {

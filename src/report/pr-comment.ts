@@ -77,7 +77,8 @@ function compose(r: ValidationReport, budget: Budget): string {
   const against = r.baseSha
     ? ` against the deployed ${code(short(r.baseSha))}`
     : ' against the deployed DAGs';
-  out.push(`Checked ${code(short(r.headSha))}${against}.`);
+  const merged = r.mergedOnto ? ` merged onto ${code(short(r.mergedOnto))}` : '';
+  out.push(`Checked ${code(short(r.headSha))}${merged}${against}.`);
   if (r.fromFork)
     out.push('This pull request comes from a fork: it was validated only; nothing from it is executed.');
   if (r.failure) out.push('', `**The check could not finish:** ${escapeText(r.failure)}`);

@@ -28,6 +28,11 @@ export interface ValidationReport {
   /** A failure that stopped the check before planning (render error, ...). */
   failure?: string | null;
   links: RepoLinks | null;
+  /**
+   * When set, the configs checked are the head's changes applied onto this default-branch
+   * commit (what merging would deploy), not the head tree alone.
+   */
+  mergedOnto?: string;
   /** The PR comes from a fork: validated only, nothing executed. */
   fromFork?: boolean;
 }

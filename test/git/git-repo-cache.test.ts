@@ -93,6 +93,40 @@ describe('GitRepoCache over a real bare remote', () => {
   });
 });
 
+describe('readMergedConfigFiles', () => {
+  it('applies only the PR changes on top of a default branch that moved on', async () => {
+    const r = createGitRemote();
+    try {
+      r.commit({ 'backtests/a.yaml': 'a: 1\n', 'backtests/old.yaml': 'old: 1\n' });
+      r.push('main');
+      const head = r.commit(
+        { 'backtests/pr.yaml': 'pr: 1\n', 'backtests/old.yaml': null },
+        { branch: 'feature' },
+      );
+      r.setPullHead(1, head);
+      r.git(['checkout', '--quiet', 'main']);
+      r.commit({ 'backtests/later.yaml': 'later: 1\n', 'backtests/a.yaml': 'a: 2\n' });
+      r.push('main');
+      const cache = new GitRepoCache({ url: r.bareDir, cacheDir: join(r.root, 'cache') });
+      await cache.sync();
+      const merged = await cache.readMergedConfigFiles(head);
+      expect(merged.base).toBe(await cache.defaultBranchSha());
+      expect(Object.fromEntries(merged.files)).toEqual({
+        'backtests/a.yaml': 'a: 2\n',
+        'backtests/later.yaml': 'later: 1\n',
+        'backtests/pr.yaml': 'pr: 1\n',
+      });
+      // Up to date with main: exactly the head tree.
+      const current = r.commit({ 'backtests/x.yaml': 'x: 1\n' }, { branch: 'up-to-date', from: 'main' });
+      r.setPullHead(2, current);
+      const same = await cache.readMergedConfigFiles(current);
+      expect(same.files).toEqual(await cache.readConfigFiles(current));
+    } finally {
+      r.cleanup();
+    }
+  });
+});
+
 describe('HTTPS token auth', () => {
   it('sends the token as a header, never stores it on disk, and redacts it from errors', async () => {
     const token = 'ghs_0123456789abcdefghijABCDEFGHIJ0123';

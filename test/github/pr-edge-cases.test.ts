@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PullRequestMemory, validatePullRequests } from '../../src/controller/pull-requests.js';
 import { GitRepoCache } from '../../src/git/index.js';
-import { connectGitHub } from '../../src/github/index.js';
+import { connectGitHub, type OctokitGitHub } from '../../src/github/index.js';
+import { deployedFromCommit } from '../../src/report/index.js';
 import {
   createGitRemote,
   type GitHubServer,
@@ -21,6 +22,7 @@ let remote: GitRemoteFixture;
 let flow: PullRequestFlow;
 let cacheRoot: string;
 let poll: () => ReturnType<typeof validatePullRequests>;
+let github: OctokitGitHub;
 
 beforeAll(async () => {
   server = await startGitHubServer();
@@ -29,13 +31,13 @@ beforeAll(async () => {
   remote.push('main');
   flow = new PullRequestFlow(server, remote);
   cacheRoot = mkdtempSync(join(tmpdir(), 'btg-edge-'));
-  const { github } = connectGitHub({
+  ({ github } = connectGitHub({
     repository: `${server.owner}/${server.repo}`,
     baseUrl: server.baseUrl,
     auth: { kind: 'token', token: server.token },
     spaceWrites: false,
     retryBaseMs: 5,
-  });
+  }));
   const repo = new GitRepoCache({ url: remote.bareDir, cacheDir: join(cacheRoot, 'cache') });
   const memory: PullRequestMemory = new Map();
   poll = () => validatePullRequests({ github, repo, memory, readManifest: async () => null });
@@ -119,5 +121,25 @@ describe('PR feedback edge cases', () => {
       }),
     ]);
     expect(sticky(pr.number)).toHaveLength(1);
+  });
+
+  it('a branch behind the default branch plans only its own changes (no reverts of later merges)', async () => {
+    const pr = flow.openPr('behind', { 'backtests/behind.yaml': config });
+    remote.git(['checkout', '--quiet', 'main']);
+    const main = remote.commit({ 'backtests/later.yaml': config }, { branch: 'main' });
+    remote.push('main');
+    const repo = new GitRepoCache({ url: remote.bareDir, cacheDir: join(cacheRoot, 'cache-behind') });
+    await repo.sync();
+    const deployed = deployedFromCommit(await repo.readConfigFiles(main), main);
+    await validatePullRequests({
+      github,
+      repo,
+      memory: new Map(),
+      readManifest: async () => deployed.manifest,
+    });
+    const body = sticky(pr.number)[0]?.body ?? '';
+    expect(body).toContain(`merged onto \`${main.slice(0, 7)}\``);
+    expect(body).toContain('**1 to create, 0 to update, 0 to delete');
+    expect(body).not.toContain('`later`');
   });
 });

@@ -21,6 +21,8 @@ export interface ComposeOptions {
   processEnv: NodeJS.ProcessEnv;
   cwd: string;
   log: Logger;
+  /** The logger's live secret set: short-lived tokens obtained later are added to it. */
+  secrets?: Set<string>;
 }
 
 /**
@@ -30,13 +32,26 @@ export interface ComposeOptions {
  */
 export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?: GitHubTraffic } {
   const { config, env, log } = opts;
-  // Git over HTTPS authenticates with the GitHub token; ssh and local remotes need none.
-  const gitToken = /^https:\/\//i.test(config.repo.url) ? config.github?.auth.token : undefined;
+  const gh = config.github ? connect(config.github, log) : null;
+
+  // Git over HTTP(S) authenticates with the GitHub token (an App's installation token is
+  // fetched fresh per fetch); ssh and local remotes need none.
+  const https = /^https?:\/\//i.test(config.repo.url);
   const cache = new GitRepoCache({
     url: config.repo.url,
     cacheDir: join(config.cache_dir, 'repo.git'),
     branch: config.repo.branch,
-    ...(gitToken ? { auth: { token: gitToken } } : {}),
+    ...(https && gh
+      ? {
+          auth: {
+            getToken: async () => {
+              const token = await gh.gitToken();
+              opts.secrets?.add(token);
+              return token;
+            },
+          },
+        }
+      : {}),
   });
   const repo: ConfigRepoPort = {
     async fetchHead() {
@@ -57,9 +72,11 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
     });
     return store;
   };
+  const readConfigFiles = async (sha: string) =>
+    scopeToFolder(await cache.readConfigFiles(sha), config.repo.path);
   const deployer = new PipelineDeployer({
-    reader: cache,
-    configPath: config.repo.path,
+    reader: { readConfigFiles },
+    configPath: '.',
     ...(config.repo.environment ? { environment: config.repo.environment } : {}),
     maxDeleteShare: config.prune.max_delete_share,
     allowMassDelete: config.prune.allow_mass_delete,
@@ -79,47 +96,23 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
     });
   }
 
-  const github = config.github;
-  if (github) {
-    const auth = github.auth.app
-      ? {
-          kind: 'app' as const,
-          appId: github.auth.app.appId,
-          privateKey: github.auth.app.privateKey,
-          installationId: Number(github.auth.app.installationId),
-        }
-      : { kind: 'token' as const, token: github.auth.token ?? '' };
-    const ghLog = log.child({ component: 'github' });
-    const { github: client, traffic } = connectGitHub({
-      repository: github.repository,
-      baseUrl: github.base_url,
-      auth,
-      log: {
-        debug: (m) => ghLog.debug(m),
-        info: (m) => ghLog.info(m),
-        warn: (m) => ghLog.warn(m),
-        error: (m) => ghLog.error(m),
-      },
-    });
-    ports.traffic = traffic;
-    const ghInfo = { info: (m: string) => ghLog.info(m), warn: (m: string) => ghLog.warn(m) };
-    if (github.validate_pull_requests) {
+  if (gh && config.github) {
+    ports.traffic = gh.traffic;
+    ports.rateLimit = { remaining: () => gh.traffic.lastRateLimit?.remaining ?? null };
+    const ghLog = { info: (m: string) => gh.log.info(m), warn: (m: string) => gh.log.warn(m) };
+    if (config.github.validate_pull_requests) {
       // PR number → last reported head and comment body, kept across polls.
       const memory: PullRequestMemory = new Map();
       ports.pullRequests = {
         async validateOpenPullRequests(ctx) {
           const result = await validatePullRequests({
-            github: client,
-            repo: {
-              sync: () => cache.sync(),
-              readConfigFiles: async (sha) =>
-                scopeToFolder(await cache.readConfigFiles(sha), config.repo.path),
-            },
+            github: gh.github,
+            repo: { sync: () => cache.sync(), readConfigFiles },
             readManifest: async () => (await (await openStore()).readManifest())?.manifest ?? null,
             readDeployedFile: async (key) => (await openStore()).get(key),
             memory,
             ...(config.repo.environment ? { environment: config.repo.environment } : {}),
-            log: ghInfo,
+            log: ghLog,
           });
           for (const f of result.failed)
             ctx.log.warn({ pr: f.pr, err: f.error }, 'pull request validation failed');
@@ -133,10 +126,10 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
         },
       };
     }
-    if (github.report_deploys) {
+    if (config.github.report_deploys) {
       ports.deployReporter = {
         async report(report, ctx) {
-          const r = await reportDeploy({ github: client, log: ghInfo }, report.commit, report);
+          const r = await reportDeploy({ github: gh.github, log: ghLog }, report.commit, report);
           ctx.log.info(
             { commit: report.commit, ok: report.ok, statusSet: r.statusSet, pr: r.commentedOn },
             'deploy reported on GitHub',
@@ -144,7 +137,31 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
         },
       };
     }
-    ports.rateLimit = { remaining: () => traffic.lastRateLimit?.remaining ?? null };
   }
   return ports;
+}
+
+function connect(github: NonNullable<ControllerConfig['github']>, log: Logger) {
+  const app = github.auth.app;
+  const auth = app
+    ? {
+        kind: 'app' as const,
+        appId: app.appId,
+        privateKey: app.privateKey,
+        installationId: Number(app.installationId),
+      }
+    : { kind: 'token' as const, token: github.auth.token ?? '' };
+  const ghLog = log.child({ component: 'github' });
+  const connection = connectGitHub({
+    repository: github.repository,
+    baseUrl: github.base_url,
+    auth,
+    log: {
+      debug: (m) => ghLog.debug(m),
+      info: (m) => ghLog.info(m),
+      warn: (m) => ghLog.warn(m),
+      error: (m) => ghLog.error(m),
+    },
+  });
+  return { ...connection, log: ghLog };
 }

@@ -5,9 +5,11 @@ import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createGitRemote,
+  type GitHttpServer,
   type GitHubServer,
   type GitRemoteFixture,
   PullRequestFlow,
+  startGitHttpServer,
   startGitHubServer,
 } from '../support/github-server/index.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
@@ -25,6 +27,7 @@ let moto: MotoServer;
 let mwaa: MwaaFake;
 let github: GitHubServer;
 let remote: GitRemoteFixture;
+let gitHttp: GitHttpServer;
 let flow: PullRequestFlow;
 let serve: ServeProcess;
 let dir: string;
@@ -40,11 +43,13 @@ beforeAll(async () => {
   flow = new PullRequestFlow(github, remote);
   firstSha = remote.commit({ 'backtests/momentum.yaml': backtestConfig(1) });
   remote.push('main');
+  // The config repo over HTTP, requiring the GitHub token (as x-access-token Basic auth).
+  gitHttp = await startGitHttpServer(remote.bareDir, github.token);
   const config = join(dir, 'controller.yaml');
   writeFileSync(
     config,
     [
-      `repo: { url: ${JSON.stringify(remote.bareDir)} }`,
+      `repo: { url: ${JSON.stringify(gitHttp.url)} }`,
       'target: mwaa://research-prod',
       'mwaa: { verify: true, wait_seconds: 180 }',
       `github: { repository: ${github.owner}/${github.repo}, base_url: ${JSON.stringify(github.baseUrl)} }`,
@@ -66,6 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await serve?.stop('SIGKILL');
   await mwaa?.stop();
+  await gitHttp?.stop();
   await github?.stop();
   await moto?.stop();
   remote?.cleanup();

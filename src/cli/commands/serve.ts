@@ -29,12 +29,10 @@ export const registerServe: RegisterCommand = (program, io, state) => {
           'pass --config controller.yaml (see deploy/controller.example.yaml)',
         );
       const config = loadControllerConfig(path, env, io.cwd);
-      const log = createLogger({
-        level: config.log.level,
-        secrets: config.secrets,
-        base: { app: 'backtest-gitops' },
-      });
-      const ports = composePorts({ config, env, processEnv: io.env, cwd: io.cwd, log });
+      // A live set: installation tokens fetched later are added and censored too.
+      const secrets = new Set(config.secrets);
+      const log = createLogger({ level: config.log.level, secrets, base: { app: 'backtest-gitops' } });
+      const ports = composePorts({ config, env, processEnv: io.env, cwd: io.cwd, log, secrets });
       // --once: the start-up reconcile only, no schedule.
       const running = await runController({
         config,

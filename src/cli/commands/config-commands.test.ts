@@ -110,6 +110,15 @@ describe('backtestctl validate / expand / schema', () => {
     expect((await cli(['validate', '--repo', examples, '../x.yaml'], repo)).code).toBe(2);
   });
 
+  it('validate says so when no file is a config (a wrong --repo, say)', async () => {
+    const r = await cli(['validate', '--repo', join(repo, 'backtests')], repo);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('0 configs, 0 runs, 0 errors\n');
+    expect(r.stderr).toMatch(
+      /^note: no config files in .* match backtests\/\*\*\/\*\.yaml, backtests\/\*\*\/\*\.yml\n$/,
+    );
+  });
+
   it('validate: usage and I/O problems exit 2', async () => {
     expect((await cli(['validate', '--repo', join(repo, 'missing')], repo)).code).toBe(2);
     expect((await cli(['validate', 'backtests/nope.yaml'], repo)).code).toBe(2);

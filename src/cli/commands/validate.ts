@@ -55,6 +55,9 @@ async function runValidate(io: CliIo, fileArgs: string[], options: ValidateOptio
     for (const issue of report.errors) io.stdout(`${formatIssueLine(issue)}\n`);
     const runs = report.configs.reduce((sum, c) => sum + c.runs, 0);
     io.stdout(`${report.checked} configs, ${runs} runs, ${report.errors.length} errors\n`);
+    if (report.checked === 0 && fileArgs.length === 0) {
+      io.stderr(`note: no config files in ${repoDir} match ${result.settings.include.join(', ')}\n`);
+    }
   }
   return report.ok ? ExitCode.ok : ExitCode.invalid;
 }

@@ -13,7 +13,8 @@ const YAML_FILE = /\.ya?ml$/;
  * A file is never read past MAX_CONFIG_FILE_BYTES + 1 bytes: an oversized file arrives
  * truncated but still over the limit, so loadConfigRepo reports `file-too-large` for it
  * without us holding a huge file in memory. Bytes that are not UTF-8 arrive as U+FFFD,
- * which loadConfigRepo reports as `invalid-encoding`.
+ * which loadConfigRepo reports as `invalid-encoding`. Symbolic links are not followed: a
+ * link could point outside the repository and echo other files into PR comments.
  */
 export async function readConfigDir(dir: string): Promise<Map<string, string>> {
   const files = new Map<string, string>();

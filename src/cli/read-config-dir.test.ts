@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { readConfigDir } from './read-config-dir.js';
 
 describe('readConfigDir', () => {
   let dir: string;
+  let outside: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'read-config-dir-'));
     await mkdir(join(dir, 'backtests/team'), { recursive: true });
@@ -20,12 +21,17 @@ describe('readConfigDir', () => {
     await writeFile(join(dir, 'node_modules/pkg/c.yaml'), 'x: 1');
     await writeFile(join(dir, 'backtests/latin1.yaml'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
     await writeFile(join(dir, 'backtests/huge.yaml'), Buffer.alloc(2 * 1024 * 1024, 0x61));
+    outside = await mkdtemp(join(tmpdir(), 'read-config-dir-outside-'));
+    await writeFile(join(outside, 'secret.yaml'), 'token: x\n');
+    await symlink(join(outside, 'secret.yaml'), join(dir, 'backtests/linked.yaml'));
+    await symlink(outside, join(dir, 'backtests/linked-dir'));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+    await rm(outside, { recursive: true, force: true });
   });
 
-  it('reads every YAML file with repo-relative forward-slash paths, skipping .git and node_modules', async () => {
+  it('reads every YAML file with repo-relative forward-slash paths, skipping .git, node_modules and symlinks', async () => {
     const files = await readConfigDir(dir);
     expect([...files.keys()]).toEqual([
       'backtest-gitops.yaml',

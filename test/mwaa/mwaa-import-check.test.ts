@@ -207,11 +207,10 @@ describe('verifyDeploy against real Airflow', () => {
     await remove(s3, bucket, prefix, ['mapped_batch.py']);
   });
 
-  // Known render bug (issue 4): the rendered DAG maps BatchOperator with .partial().expand(), which
-  // amazon provider 9.9 cannot serialize on Airflow 2.11 (`'MappedOperator' object has no attribute
-  // 'is_mapped'` in BatchOperator.operator_extra_links), so MWAA's scheduler shows it as a broken DAG.
-  // This check is what catches it. Flip to `it` once the renderer works around it.
-  it.fails('confirms a rendered config imported on Airflow 2.11', async () => {
+  // The renderer maps BatchOperator with .partial().expand(); amazon provider 9.9's
+  // operator_extra_links property broke serialization of mapped tasks on Airflow 2.11 until the
+  // template pinned the links (see the test above): this is the check that caught it.
+  it('confirms a rendered config imported on Airflow 2.11', async () => {
     await upload(s3, bucket, prefix, renderRepo([backtestSpec('rendered_momentum')]));
     const check = await verifyDeploy({
       cli: airflowCommands(cliFor()),

@@ -19,9 +19,19 @@ import json
 import os
 import sys
 
-from airflow.providers.amazon.aws.links.batch import BatchJobDefinitionLink, BatchJobDetailsLink, BatchJobQueueLink
-from airflow.providers.amazon.aws.links.logs import CloudWatchEventsLink
 from airflow.providers.amazon.aws.operators.batch import BatchOperator
+
+try:
+    from airflow.providers.amazon.aws.links.batch import (
+        BatchJobDefinitionLink,
+        BatchJobDetailsLink,
+        BatchJobQueueLink,
+    )
+    from airflow.providers.amazon.aws.links.logs import CloudWatchEventsLink
+
+    BATCH_LINKS = (BatchJobDetailsLink(), BatchJobDefinitionLink(), BatchJobQueueLink(), CloudWatchEventsLink())
+except ImportError:  # provider releases without these links: no console links, still serializable
+    BATCH_LINKS = ()
 
 try:  # Airflow 3: the task SDK is the public authoring interface.
     from airflow.sdk import DAG, TaskGroup, task
@@ -96,12 +106,7 @@ class BacktestBatchOperator(BatchOperator):
     # A plain tuple, as in provider releases for Airflow 3: the Airflow 2 provider computes
     # the links in a property that fails on mapped tasks, which stops the scheduler from
     # serializing the DAG ("'MappedOperator' object has no attribute 'is_mapped'").
-    operator_extra_links = (
-        BatchJobDetailsLink(),
-        BatchJobDefinitionLink(),
-        BatchJobQueueLink(),
-        CloudWatchEventsLink(),
-    )
+    operator_extra_links = BATCH_LINKS
 
     def __init__(self, *, results_bucket: str, backtest_dag_id: str, **kwargs):
         super().__init__(**kwargs)

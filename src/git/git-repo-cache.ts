@@ -86,19 +86,7 @@ export class GitRepoCache implements ConfigRepoReader {
   async readMergedConfigFiles(head: string): Promise<{ files: Map<string, string>; base: string }> {
     if (!(await this.reader.hasCommit(head))) await this.sync();
     const base = await this.defaultBranchSha();
-    const mergeBase = (await this.git.run(['merge-base', base, head]).catch(() => '')).trim();
-    if (!mergeBase || mergeBase === base) return { files: await this.readConfigFiles(head), base };
-    const [files, headFiles, changed] = await Promise.all([
-      this.readConfigFiles(base),
-      this.readConfigFiles(head),
-      this.reader.changedFiles(mergeBase, head),
-    ]);
-    for (const path of changed) {
-      const content = headFiles.get(path);
-      if (content !== undefined) files.set(path, content);
-      else files.delete(path);
-    }
-    return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), base };
+    return { files: await this.reader.readMergedConfigFiles(base, head), base };
   }
 
   private async syncOnce(): Promise<void> {

@@ -65,6 +65,29 @@ export class GitTreeReader implements ConfigRepoReader {
     return out.split('\0').filter(Boolean).sort();
   }
 
+  /**
+   * The config files as merging `head` into `base` would leave them: `base`'s files with
+   * the head's own changes since their merge base applied on top. Where both sides changed
+   * a file, the head's version wins (GitHub would ask for a rebase).
+   */
+  async readMergedConfigFiles(base: string, head: string): Promise<Map<string, string>> {
+    assertSha(base);
+    assertSha(head);
+    const mergeBase = (await this.git.run(['merge-base', base, head]).catch(() => '')).trim();
+    if (!mergeBase || mergeBase === base) return this.readConfigFiles(head);
+    const [files, headFiles, changed] = await Promise.all([
+      this.readConfigFiles(base),
+      this.readConfigFiles(head),
+      this.changedFiles(mergeBase, head),
+    ]);
+    for (const path of changed) {
+      const content = headFiles.get(path);
+      if (content !== undefined) files.set(path, content);
+      else files.delete(path);
+    }
+    return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
   /** True when the object exists locally (a fetch may be needed otherwise). */
   async hasCommit(sha: string): Promise<boolean> {
     try {

@@ -96,4 +96,24 @@ describe('backtestctl pr check', () => {
       (await run(['pr', 'check', '--base', 'main', '--head', 'feature', '--github-output'])).stderr,
     ).toMatch(/GITHUB_STEP_SUMMARY/);
   });
+
+  it('plans only the head changes when the base moved on after the branch was made', async () => {
+    remote.git(['checkout', '--quiet', 'main']);
+    remote.commit({ 'backtests/later.yaml': grid('[9.0]') });
+    const { code, stdout } = await run([
+      'pr',
+      'check',
+      '--base',
+      'main',
+      '--head',
+      'feature',
+      '--format',
+      'json',
+    ]);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as {
+      plan: { summary: { create: string[]; delete: string[]; unchanged: string[] } };
+    };
+    expect(doc.plan.summary).toMatchObject({ create: ['new'], delete: [], unchanged: ['kept', 'later'] });
+  });
 });

@@ -61,9 +61,12 @@ async function runPrCheck(opts: PrCheckOptions, io: CliIo): Promise<ExitCode> {
   const [baseSha, headSha] = [await repo.resolve(opts.base), await repo.resolve(opts.head)];
   const env = opts.environment ? { environment: opts.environment } : {};
   const deployed = deployedFromCommit(await repo.readConfigFiles(baseSha), baseSha, env);
+  // Plan what merging would deploy: head's own changes onto base, so a head that is behind
+  // base does not show reverts of base's later commits.
   const report = checkConfigs({
-    files: await repo.readConfigFiles(headSha),
+    files: await repo.readMergedConfigFiles(baseSha, headSha),
     headSha,
+    mergedOnto: baseSha,
     deployed,
     links: linksFor(opts.linkBase, io.env),
     ...env,

@@ -202,7 +202,7 @@ class BacktestBatchOperator(BatchOperator):
     def execute(self, context):
         # Copy, never mutate: the mapped literal is shared with the parsed DAG object.
         overrides = dict(self.container_overrides or {})
-        environment = list(overrides.get("environment", []))
+        environment = [e for e in overrides.get("environment", []) if e["name"] != "RESULTS_S3_URI"]
         env = {item["name"]: item["value"] for item in environment}
         uri = "s3://%s/backtests/%s/%s/%s/run-%05d/" % (
             self.results_bucket,

@@ -91,6 +91,29 @@ describe('backtestctl validate / expand / schema', () => {
     });
   });
 
+  it('validate --format json gives hint null when an error has none', async () => {
+    await writeFile(join(repo, 'backtests/syntax.yaml'), 'strategy_class: [S\n');
+    try {
+      const r = await cli(['validate', '--format', 'json', 'backtests/syntax.yaml'], repo);
+      expect(JSON.parse(r.stdout)).toEqual({
+        ok: false,
+        configs: [],
+        errors: [
+          {
+            file: 'backtests/syntax.yaml',
+            line: 2,
+            column: 1,
+            code: 'yaml-syntax',
+            message: expect.stringMatching(/^YAML syntax error: /),
+            hint: null,
+          },
+        ],
+      });
+    } finally {
+      await rm(join(repo, 'backtests/syntax.yaml'));
+    }
+  });
+
   it('validate FILE still sees collisions with files it does not report on', async () => {
     const r = await cli(['validate', '--format', 'json', 'backtests/grid_copy.yaml'], repo);
     expect(r.code).toBe(1);

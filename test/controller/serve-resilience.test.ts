@@ -80,14 +80,14 @@ describe('serve resilience', () => {
   });
 
   it('two replicas on one target converge without losing or duplicating anything', async () => {
-    const lines = (name: string) => [
+    const shared = [
       `repo: { url: ${JSON.stringify(remote.bareDir)} }`,
       'target: ./out-shared',
       'schedule: "*/2 * * * * *"',
     ];
     const [a, b] = await Promise.all([
-      startServe(config('replica-a', lines('a'))),
-      startServe(config('replica-b', lines('b'))),
+      startServe(config('replica-a', shared)),
+      startServe(config('replica-b', shared)),
     ]);
     try {
       await Promise.all([

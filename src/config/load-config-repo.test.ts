@@ -210,6 +210,20 @@ describe('loadConfigRepo', () => {
     expect(spec.runs).toBe(2 + 6);
   });
 
+  it('checks a top-level grid key against every strategy that inherits it', () => {
+    const result = repo({
+      'backtests/x.yaml': `${BASE}param_grid:\n  lookback: [1, 2]\nstrategies:\n  - name: a\n    params: {lookback: 5}\n  - name: b\n`,
+    });
+    expect(result.issues).toMatchObject([
+      {
+        line: 5,
+        column: 3,
+        code: 'grid-unknown-key',
+        message: 'param_grid key `lookback` is not a parameter of strategy `b`',
+      },
+    ]);
+  });
+
   it('grids may sweep params entries, params.<name> keys and parameters with no direct value', () => {
     const spec = only(
       repo({

@@ -40,7 +40,13 @@ export function createWebhookHandler(
       reply(res, 405, 'use POST');
       return true;
     }
-    const body = await readBody(req, maxBytes);
+    let body: string | null;
+    try {
+      body = await readBody(req, maxBytes);
+    } catch {
+      reply(res, 400, 'could not read the request body'); // client went away mid-request
+      return true;
+    }
     if (body === null) {
       reply(res, 413, 'payload too large');
       return true;

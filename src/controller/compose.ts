@@ -105,6 +105,7 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
       const memory: PullRequestMemory = new Map();
       ports.pullRequests = {
         async validateOpenPullRequests(ctx) {
+          gh.useLogger(ctx.log);
           const result = await validatePullRequests({
             github: gh.github,
             repo: { sync: () => cache.sync(), readConfigFiles },
@@ -129,6 +130,7 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
     if (config.github.report_deploys) {
       ports.deployReporter = {
         async report(report, ctx) {
+          gh.useLogger(ctx.log);
           const r = await reportDeploy({ github: gh.github, log: ghLog }, report.commit, report);
           ctx.log.info(
             { commit: report.commit, ok: report.ok, statusSet: r.statusSet, pr: r.commentedOn },
@@ -151,17 +153,27 @@ function connect(github: NonNullable<ControllerConfig['github']>, log: Logger) {
         installationId: Number(app.installationId),
       }
     : { kind: 'token' as const, token: github.auth.token ?? '' };
-  const ghLog = log.child({ component: 'github' });
+  // The client is built once, but its log lines belong to the reconcile that made the call:
+  // the ports point `current` at the reconcile's logger (reconciles never overlap).
+  const holder = { current: log.child({ component: 'github' }) };
   const connection = connectGitHub({
     repository: github.repository,
     baseUrl: github.base_url,
     auth,
     log: {
-      debug: (m) => ghLog.debug(m),
-      info: (m) => ghLog.info(m),
-      warn: (m) => ghLog.warn(m),
-      error: (m) => ghLog.error(m),
+      debug: (m) => holder.current.debug(m),
+      info: (m) => holder.current.info(m),
+      warn: (m) => holder.current.warn(m),
+      error: (m) => holder.current.error(m),
     },
   });
-  return { ...connection, log: ghLog };
+  return {
+    ...connection,
+    get log() {
+      return holder.current;
+    },
+    useLogger(reconcileLog: Logger) {
+      holder.current = reconcileLog.child({ component: 'github' });
+    },
+  };
 }

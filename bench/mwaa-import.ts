@@ -5,9 +5,9 @@
  * (each CLI call is a fresh `airflow` process, as on MWAA; the fake syncs S3 into its DAG
  * folder and runs one scheduler pass before answering, so its "MWAA picks files up" delay is
  * that pass, not MWAA's ~30 s S3 sync).
- *   npx tsx bench/mwaa-import.ts [--rendered]
- * Default: synthetic DAGs shaped like ours but with an EmptyOperator (they serialize on
- * Airflow 2.11); --rendered uses renderRepo output (see the report for its import state).
+ *   npx tsx bench/mwaa-import.ts [--synthetic]
+ * Default: DAGs rendered by renderRepo; --synthetic uses minimal EmptyOperator DAGs, to see
+ * how much of the time is Airflow parsing our DAG files.
  */
 import { createHash } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
@@ -21,7 +21,7 @@ import { backtestSpec } from '../test/mwaa/fixtures.js';
 import { MOTO_ENV, motoS3Client, startMoto } from '../test/support/moto.js';
 import { startMwaaFake } from '../test/support/mwaa-fake/index.js';
 
-const rendered = process.argv.includes('--rendered');
+const rendered = !process.argv.includes('--synthetic');
 const BUCKET = 'bench-mwaa';
 
 function synthetic(dagId: string, version: number): DesiredFile {

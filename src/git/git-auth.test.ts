@@ -29,11 +29,11 @@ describe('gitAuthEnv', () => {
 describe('object parsing', () => {
   it('parses ls-tree -z and cat-file --batch output, including paths with spaces', () => {
     const entries = parseLsTree(
-      '100644 blob aaaa\tbacktests/a b.yaml\u0000040000 tree bbbb\tbacktests\u0000',
+      '100644 blob aaaa     42\tbacktests/a b.yaml\u0000040000 tree bbbb       -\tbacktests\u0000',
     );
     expect(entries).toEqual([
-      { mode: '100644', type: 'blob', object: 'aaaa', path: 'backtests/a b.yaml' },
-      { mode: '040000', type: 'tree', object: 'bbbb', path: 'backtests' },
+      { mode: '100644', type: 'blob', object: 'aaaa', size: 42, path: 'backtests/a b.yaml' },
+      { mode: '040000', type: 'tree', object: 'bbbb', size: null, path: 'backtests' },
     ]);
     const out = Buffer.from('aaaa blob 4\nx: 1\ncccc blob 0\n\n');
     expect(parseCatFileBatch(out, ['aaaa', 'cccc'])).toEqual(

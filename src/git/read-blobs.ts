@@ -5,17 +5,20 @@ export interface TreeEntry {
   mode: string;
   type: string;
   object: string;
+  /** Blob size in bytes with `ls-tree -l`; null otherwise (and for trees). */
+  size: number | null;
   path: string;
 }
 
-/** Parses `git ls-tree -r -z <tree>` output (NUL-terminated `mode type object\tpath`). */
+/** Parses `git ls-tree -r [-l] -z <tree>` output (NUL-terminated `mode type object [size]\tpath`). */
 export function parseLsTree(output: string): TreeEntry[] {
   const entries: TreeEntry[] = [];
   for (const record of output.split('\0')) {
     if (!record) continue;
     const tab = record.indexOf('\t');
-    const [mode = '', type = '', object = ''] = record.slice(0, tab).split(' ');
-    entries.push({ mode, type, object, path: record.slice(tab + 1) });
+    const [mode = '', type = '', object = '', size] = record.slice(0, tab).split(/ +/);
+    const bytes = size === undefined || size === '-' ? null : Number(size);
+    entries.push({ mode, type, object, size: bytes, path: record.slice(tab + 1) });
   }
   return entries;
 }

@@ -1,3 +1,4 @@
+import { MAX_CONFIG_FILE_BYTES } from '../config/limits.js';
 import { GitError } from '../shared/errors.js';
 import type { GitRunner } from './git-runner.js';
 import { isConfigPath, parseCatFileBatch, parseLsTree } from './read-blobs.js';
@@ -42,18 +43,26 @@ export class GitTreeReader implements ConfigRepoReader {
 
   async readConfigFiles(sha: string): Promise<Map<string, string>> {
     assertSha(sha);
-    const entries = parseLsTree(await this.git.run(['ls-tree', '-r', '-z', '--full-tree', sha])).filter(
+    const entries = parseLsTree(await this.git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', sha])).filter(
       (e) => e.type === 'blob' && isConfigPath(e.path),
     );
+    // An oversized blob is not loaded: a stand-in one byte over the limit lets the config
+    // loader report `file-too-large` at no memory cost (as readConfigDir does on disk).
+    const oversized = (e: (typeof entries)[number]) => e.size !== null && e.size > MAX_CONFIG_FILE_BYTES;
+    const objects = [...new Set(entries.filter((e) => !oversized(e)).map((e) => e.object))];
+    const blobs =
+      objects.length === 0
+        ? new Map<string, string>()
+        : parseCatFileBatch(
+            await this.git.runWithInput(['cat-file', '--batch'], `${objects.join('\n')}\n`),
+            objects,
+          );
     const files = new Map<string, string>();
-    if (entries.length === 0) return files;
-    const objects = entries.map((e) => e.object);
-    const blobs = parseCatFileBatch(
-      await this.git.runWithInput(['cat-file', '--batch'], `${objects.join('\n')}\n`),
-      objects,
-    );
     for (const entry of entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-      files.set(entry.path, blobs.get(entry.object) ?? '');
+      files.set(
+        entry.path,
+        oversized(entry) ? ' '.repeat(MAX_CONFIG_FILE_BYTES + 1) : (blobs.get(entry.object) ?? ''),
+      );
     }
     return files;
   }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigRepo, MAX_CONFIG_FILE_BYTES } from '../../src/config/index.js';
 import { GitRepoCache, openLocalRepo } from '../../src/git/index.js';
 import { createGitRemote, type GitRemoteFixture } from '../support/github-server/git-fixture.js';
 import { startGitHttpServer } from '../support/github-server/git-http-server.js';
@@ -90,6 +91,26 @@ describe('GitRepoCache over a real bare remote', () => {
     const sha = await local.resolve('main');
     expect((await local.readConfigFiles(sha)).has('backtests/momentum.yaml')).toBe(true);
     await expect(local.resolve('no-such-branch')).rejects.toThrow(/cannot resolve "no-such-branch"/);
+  });
+});
+
+describe('oversized and duplicate blobs', () => {
+  it('does not load a blob over the config size limit; the loader reports it as too large', async () => {
+    const r = createGitRemote();
+    try {
+      const sha = r.commit({
+        'backtests/huge.yaml': `# ${'x'.repeat(MAX_CONFIG_FILE_BYTES + 10)}\n`,
+        'backtests/a.yaml': 'same: 1\n',
+        'backtests/b.yaml': 'same: 1\n',
+      });
+      const files = await openLocalRepo(r.workDir).readConfigFiles(sha);
+      expect(files.get('backtests/a.yaml')).toBe('same: 1\n');
+      expect(files.get('backtests/b.yaml')).toBe('same: 1\n');
+      const issues = loadConfigRepo(files).issues.filter((i) => i.file === 'backtests/huge.yaml');
+      expect(issues.map((i) => i.code)).toEqual(['file-too-large']);
+    } finally {
+      r.cleanup();
+    }
   });
 });
 

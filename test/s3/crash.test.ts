@@ -102,3 +102,28 @@ describe('apply killed with SIGKILL mid-way', () => {
     }
   });
 });
+
+describe('two apply processes at once', () => {
+  it('lose no update: the manifest always lists exactly what is in the bucket, with its content', async () => {
+    const names = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}_${i}`);
+    const client = motoS3Client(proxy.endpoint);
+    const store = new S3DagStore({ client, bucket: BUCKET, prefix: 'two-clones' });
+    await sync(store, dagSet(names(10, 'd')));
+    for (let round = 0; round < 3; round++) {
+      // Two clones at different commits: both change the shared DAGs and add their own.
+      const a = [...dagSet(names(10, 'd'), 2 + round * 2), ...dagSet(names(3, `a${round}`))];
+      const b = [...dagSet(names(10, 'd'), 3 + round * 2), ...dagSet(names(3, `b${round}`))];
+      await writeFile(join(tmp, 'a.json'), JSON.stringify(a));
+      await writeFile(join(tmp, 'b.json'), JSON.stringify(b));
+      const target = `s3://${BUCKET}/two-clones`;
+      const [ra, rb] = await Promise.all([
+        runChild(join(tmp, 'a.json'), target),
+        runChild(join(tmp, 'b.json'), target),
+      ]);
+      expect([ra.code, rb.code]).toEqual([0, 0]);
+      const m = (await store.readManifest())?.manifest;
+      const winner = m?.entries.some((e) => e.key.startsWith(`b${round}_`)) ? b : a;
+      await expectConverged(direct, BUCKET, 'two-clones', store, winner);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigRepo, MAX_CONFIG_FILE_BYTES } from '../../src/config/index.js';
@@ -74,8 +74,10 @@ describe('GitRepoCache over a real bare remote', () => {
     })();
     // Corrupt every object in the cache (loose objects and packs).
     corruptObjects(join(cacheDir, 'objects'));
+    writeFileSync(join(cacheDir, 'left-by-the-old-cache'), '');
     const restarted = new GitRepoCache({ url: remote.bareDir, cacheDir });
     await restarted.sync();
+    expect(existsSync(join(cacheDir, 'left-by-the-old-cache'))).toBe(false); // re-cloned
     expect(await restarted.defaultBranchSha()).toBe(head);
     expect((await restarted.readConfigFiles(head)).get('backtests/momentum.yaml')).toBe(
       'strategy_class: Amended\n',
@@ -84,6 +86,14 @@ describe('GitRepoCache over a real bare remote', () => {
     // A cache folder that is not a repository at all is also replaced.
     rmSync(join(cacheDir, 'HEAD'));
     await new GitRepoCache({ url: remote.bareDir, cacheDir }).sync();
+  });
+
+  it('serialises concurrent syncs and reads while fetching', async () => {
+    const cache = new GitRepoCache({ url: remote.bareDir, cacheDir: join(remote.root, 'cache-concurrent') });
+    await Promise.all([cache.sync(), cache.sync(), cache.sync()]);
+    const sha = await cache.defaultBranchSha();
+    const [files] = await Promise.all([cache.readConfigFiles(sha), cache.sync()]);
+    expect(files.has('backtests/momentum.yaml')).toBe(true);
   });
 
   it('reads a local clone for `pr check` and rejects unknown refs with a clear error', async () => {

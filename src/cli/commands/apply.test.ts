@@ -77,6 +77,21 @@ describe('backtestctl plan/apply to a local DAG folder', () => {
     expect(await readdir(join(dir, 'out'))).toContain('single_backtest.py');
   });
 
+  it('prints progress for large applies, about every 10%', async () => {
+    const single = await readFile(join(dir, 'repo/backtests/single_backtest.yaml'), 'utf8');
+    for (let i = 0; i < 30; i++) {
+      await writeFile(join(dir, `repo/backtests/extra_${i}.yaml`), `dag_id: extra_${i}\n${single}`);
+    }
+    const r = await run(['apply', '--repo', 'repo', '--target', 'out', '--concurrency', '4'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const progress = r.stderr.split('\n').filter((l) => /^ {2}\d+\/37 files/.test(l));
+    expect(progress.length).toBeGreaterThanOrEqual(5);
+    expect(progress.length).toBeLessThanOrEqual(11);
+    expect(progress.at(-1)).toBe('  37/37 files (100%)');
+    const bad = await run(['apply', '--repo', 'repo', '--target', 'out', '--concurrency', 'lots'], dir);
+    expect(bad.code).toBe(2);
+  });
+
   it('rejects an unknown target scheme as a usage error', async () => {
     const r = await run(['plan', '--repo', 'repo', '--target', 'gs://bucket/dags'], dir);
     expect(r.code).toBe(2);

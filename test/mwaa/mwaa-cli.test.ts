@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
@@ -157,5 +157,43 @@ describe('backtestctl with --target mwaa://', () => {
     const res = await cli(['mwaa', 'status', '--environment', 'no-such-env']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain("error: MWAA environment 'no-such-env' not found in region us-east-1");
+  });
+
+  it('times out naming the DAG when MWAA never picks the file up, and deletes nothing', async () => {
+    const config = join(repo, 'backtests', 'late_arrival.yaml');
+    writeFileSync(
+      config,
+      readFileSync(join(repo, 'backtests', 'single_backtest.yaml'), 'utf8').replace(/^dag_id: .*$/m, ''),
+    );
+    fake.setSyncPaused(true);
+    try {
+      const res = await cli(['apply', '--target', 'mwaa://research-prod', '--yes', '--wait-seconds', '2']);
+      expect(res.stdout).toContain('1 created');
+      expect(res.stdout).toMatch(
+        /Import check \(timeout[^)]*\): timed out after \d+ s waiting for Airflow to list: late_arrival; nothing was deleted/,
+      );
+      expect(res.stdout).toMatch(
+        /MISSING +late_arrival \(backtests\/late_arrival\.yaml\) — not listed by Airflow/,
+      );
+      expect(res.code).toBe(1);
+      const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'dags/' }));
+      expect(objects.Contents?.map((o) => o.Key)).toContain('dags/late_arrival.py');
+    } finally {
+      fake.setSyncPaused(false);
+    }
+  });
+
+  it('shows an owned DAG file broken behind our back as an import error mapped to its config', async () => {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'dags/grid_search.py',
+        Body: 'from airflow import DAG\nraise RuntimeError("edited by hand in S3")\n',
+      }),
+    );
+    const res = await cli(['mwaa', 'status', '--environment', 'research-prod']);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/import-error +grid_search .*backtests\/grid_search\.yaml/);
+    expect(res.stdout).toContain('RuntimeError: edited by hand in S3');
   });
 });

@@ -19,8 +19,8 @@ interface Budget {
 /**
  * The sticky PR comment: verdict, issues as `file:line:column` with hints and links to the
  * lines at the head SHA, the plan with runs per DAG, and rendered diffs in `<details>`.
- * Always under GitHub's limit: diffs go first (largest first), then issue and plan rows,
- * each cut announced with how many were omitted.
+ * Always under GitHub's limit: rendered diffs go first (largest first); then errors are
+ * kept before plan rows, and warnings only in the room left. Every cut says how much.
  */
 export function renderPrComment(report: ValidationReport, opts: { maxChars?: number } = {}): string {
   const limit = (opts.maxChars ?? GITHUB_COMMENT_LIMIT) - RESERVED;
@@ -43,15 +43,12 @@ export function renderPrComment(report: ValidationReport, opts: { maxChars?: num
     budget.diffs.delete(key);
     excess -= size;
   }
-  body = compose(report, budget);
-  budget.maxIssues = largestFitting(
-    report.issues.length,
-    (n) => compose(report, { ...budget, maxIssues: n }).length <= limit,
-  );
-  budget.maxRows = largestFitting(
-    files.length,
-    (n) => compose(report, { ...budget, maxRows: n }).length <= limit,
-  );
+  // Then keep, in order: every error, as many plan rows as fit, warnings in what is left.
+  const errors = report.issues.filter((i) => i.severity === 'error').length;
+  const fits = (maxIssues: number, maxRows: number) =>
+    compose(report, { ...budget, maxIssues, maxRows }).length <= limit;
+  budget.maxRows = largestFitting(files.length, (n) => fits(errors, n));
+  budget.maxIssues = largestFitting(report.issues.length, (n) => fits(n, budget.maxRows));
   body = compose(report, budget);
   return body.length <= limit ? body : `${body.slice(0, limit - 40)}\n\n… (comment truncated)\n`;
 }

@@ -62,6 +62,23 @@ describe('renderPrComment', () => {
   });
 });
 
+describe('renderPrComment trimming priorities', () => {
+  it('keeps every error when a huge plan table must be cut', () => {
+    const files: PlannedFile[] = Array.from({ length: 3000 }, (_, i) => ({
+      key: `dag_${i}.py`,
+      action: 'create',
+      dag_id: `a_rather_long_dag_identifier_${i}`,
+      source: `backtests/some/deep/folder/a_rather_long_dag_identifier_${i}.yaml`,
+      runs: 1,
+    }));
+    const body = renderPrComment({ ...invalidReport, plan: planOf(files) });
+    expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT - 512);
+    expect(body).toContain('backtests/momentum_grid.yaml:12:3');
+    expect(body).toContain('backtests/dates.yaml:4:11');
+    expect(body).toMatch(/more DAG changes? omitted/);
+  });
+});
+
 describe('status descriptions', () => {
   it('are one line of at most 140 characters', () => {
     expect(statusDescription(validReport)).toBe(

@@ -16,14 +16,17 @@ let proxy: FaultProxy;
 let direct: S3Client;
 let repo: string;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', join(projectRoot, 'src/cli/main.ts'), ...args],
       {
         cwd: projectRoot,
-        env: { ...process.env, ...MOTO_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_PROFILE: '' },
+        env: { ...process.env, ...MOTO_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_PROFILE: '', ...env },
       },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
@@ -56,7 +59,13 @@ describe('backtestctl plan/apply with an S3 target', () => {
     expect([...objects.keys()]).toContain('dags/.backtest-gitops/manifest.json');
 
     const mark = proxy.log.length;
-    const plan = await cli(['plan', '--repo', repo, '--target', target, '--format', 'json']);
+    // --s3-endpoint wins over AWS_ENDPOINT_URL_S3 (here pointing at a closed port).
+    const plan = await cli(
+      ['plan', '--repo', repo, '--target', target, '--format', 'json', '--s3-endpoint', proxy.endpoint],
+      {
+        AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+      },
+    );
     expect(plan.code, plan.stderr).toBe(0);
     const json = JSON.parse(plan.stdout);
     expect(json).toMatchObject({ create: [], update: [], delete: [] });

@@ -161,6 +161,10 @@ describe('renderRepo', () => {
     expect(files.find((f) => f.key === 'seed_grid.py')).toMatchObject({ runs: 9, dag_id: 'seed_grid' });
   });
 
+  it('refuses a dag_id that would shadow the support package', () => {
+    expect(() => renderRepo([buildSpec({ dag_id: 'backtest_gitops_support' })])).toThrow(RenderError);
+  });
+
   it('refuses two specs with one dag_id', () => {
     const [a] = seedSpecs();
     expect(() => renderRepo([a as BacktestSpec, { ...(a as BacktestSpec), source: 'other.yaml' }])).toThrow(

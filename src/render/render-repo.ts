@@ -3,7 +3,7 @@ import type { BacktestSpec } from '../config/types.js';
 import type { DesiredFile } from '../plan/types.js';
 import { RenderError } from '../shared/errors.js';
 import { type RenderOptions, renderDag } from './render-dag.js';
-import { SUPPORT_FILES, templateFile } from './template-files.js';
+import { SUPPORT_FILES, SUPPORT_PACKAGE, templateFile } from './template-files.js';
 
 /**
  * Everything the controller wants in the DAG folder: one `<dag_id>.py` per spec plus the
@@ -16,6 +16,12 @@ export function renderRepo(specs: BacktestSpec[], options: RenderOptions = {}): 
     const other = seen.get(spec.dag_id);
     if (other !== undefined) {
       throw new RenderError(`dag_id ${spec.dag_id} is defined by both ${other} and ${spec.source}`);
+    }
+    if (spec.dag_id === SUPPORT_PACKAGE) {
+      throw new RenderError(
+        `dag_id ${SUPPORT_PACKAGE} in ${spec.source} would shadow the callbacks package deployed with the DAGs`,
+        'choose another dag_id',
+      );
     }
     seen.set(spec.dag_id, spec.source);
     files.push(

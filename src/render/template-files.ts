@@ -8,6 +8,9 @@ import { readFileSync } from 'node:fs';
  */
 const TEMPLATES_DIR = new URL('./templates/', import.meta.url);
 
+/** Python package with the built-in callbacks, deployed next to the DAGs. */
+export const SUPPORT_PACKAGE = 'backtest_gitops_support';
+
 /** Support package files deployed next to the DAGs, relative to the DAG folder. */
 export const SUPPORT_FILES = [
   'backtest_gitops_support/__init__.py',

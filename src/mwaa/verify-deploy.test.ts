@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MwaaError } from '../shared/errors.js';
 import type { AirflowCommands, ImportError, ListedDag } from './airflow-commands.js';
 import { verifyDeploy } from './verify-deploy.js';
 
@@ -204,5 +205,72 @@ describe('verifyDeploy and stale import errors', () => {
     expect(af.now()).toBeGreaterThanOrEqual(30_000);
     expect(af.now()).toBeLessThan(60_000);
     expect(check.dags[0]?.import_error).toBe('still broken');
+  });
+});
+
+describe('verifyDeploy when the web server hiccups', () => {
+  it('counts a failed poll as one poll and carries on', async () => {
+    const af = fakeAirflow(() => ({ dags: [dag('a')] }));
+    let calls = 0;
+    const flaky = {
+      ...af.cli,
+      listDags: async () => {
+        if (++calls === 1) throw new MwaaError('HTTP 502', { code: 'mwaa-cli' });
+        return af.cli.listDags();
+      },
+    };
+    const check = await verifyDeploy({
+      ...af,
+      cli: flaky,
+      changed: [{ dag_id: 'a', source: 'a.yaml', action: 'update' }],
+      timeoutMs: 60_000,
+      pollIntervalMs: 1_000,
+      unpauseNew: false,
+      triggerNew: false,
+    });
+    expect(check).toMatchObject({ state: 'confirmed', polls: 2 });
+  });
+
+  it('never confirms deletes it could not ask about, and says why it timed out', async () => {
+    const af = fakeAirflow(() => ({ dags: [] }));
+    const down = {
+      ...af.cli,
+      listDags: async (): Promise<ListedDag[]> => {
+        throw new MwaaError('cannot reach the web server', { code: 'mwaa-unreachable' });
+      },
+    };
+    const check = await verifyDeploy({
+      ...af,
+      cli: down,
+      changed: [{ dag_id: 'gone', source: 'gone.yaml', action: 'delete' }],
+      timeoutMs: 10_000,
+      pollIntervalMs: 2_000,
+      unpauseNew: false,
+      triggerNew: false,
+    });
+    expect(check.state).toBe('timeout');
+    expect(check.message).toContain('(last poll failed: cannot reach the web server)');
+  });
+
+  it('does not retry errors that will not go away (access denied, rejected command)', async () => {
+    const af = fakeAirflow(() => ({ dags: [] }));
+    const denied = {
+      ...af.cli,
+      listDags: async (): Promise<ListedDag[]> => {
+        throw new MwaaError('access denied calling airflow:CreateCliToken', { code: 'mwaa-access-denied' });
+      },
+    };
+    await expect(
+      verifyDeploy({
+        ...af,
+        cli: denied,
+        changed: [{ dag_id: 'a', source: 'a.yaml', action: 'create' }],
+        timeoutMs: 10_000,
+        pollIntervalMs: 2_000,
+        unpauseNew: false,
+        triggerNew: false,
+      }),
+    ).rejects.toThrow(/airflow:CreateCliToken/);
+    expect(af.now()).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { MwaaError } from '../shared/errors.js';
 import type { AirflowCommands, ListedDag } from './airflow-commands.js';
 import type { DagDeployStatus, ImportCheckSummary } from './deploy-report.js';
 import { isAvailable } from './environment.js';
@@ -87,28 +88,28 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
   let listed = new Map<string, ListedDag>();
   let otherErrors = 0;
   let errors = new Map<string, string>();
+  let lastFailure: string | null = null;
   for (;;) {
     polls++;
-    listed = new Map((await options.cli.listDags()).map((d) => [d.dag_id, d]));
-    errors = new Map();
-    for (const d of present) {
-      if (listed.get(d.dag_id)?.has_import_errors === true) errors.set(d.dag_id, SCHEDULER_IMPORT_ERROR);
+    try {
+      ({ listed, errors, otherErrors } = await observe(options.cli, present));
+      lastFailure = null;
+    } catch (err) {
+      // A web server restarting or a dropped connection costs one poll, not the whole check.
+      if (!isTransientCliError(err)) throw err;
+      lastFailure = errorText(err);
     }
     const unlisted = present.filter((d) => !listed.has(d.dag_id));
-    if (unlisted.length > 0) {
-      const { byDagId, unmatched } = mapImportErrors(await options.cli.listImportErrors(), unlisted);
-      otherErrors = unmatched.length;
-      for (const [dagId, error] of byDagId) errors.set(dagId, error);
-    }
     const missing = unlisted.filter((d) => !errors.has(d.dag_id));
     // An error on an updated file may still be the old file's until MWAA syncs and re-parses.
     const settled = now() - start >= (options.staleErrorGraceMs ?? 0);
     const provisional = present.filter((d) => errors.has(d.dag_id) && d.action !== 'create' && !settled);
     const lingering = deleted.filter((d) => listed.has(d.dag_id));
-    if (missing.length === 0 && lingering.length === 0 && provisional.length === 0) break;
+    const answered = lastFailure === null;
+    if (answered && missing.length === 0 && lingering.length === 0 && provisional.length === 0) break;
     const remaining = start + options.timeoutMs - now();
     if (remaining <= 0) {
-      if (missing.length === 0 && lingering.length === 0) break;
+      if (answered && missing.length === 0 && lingering.length === 0) break;
       recordErrors(errors, statuses);
       for (const d of missing) {
         const s = statuses.get(d.dag_id) as DagDeployStatus;
@@ -117,10 +118,11 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
       }
       for (const d of lingering) (statuses.get(d.dag_id) as DagDeployStatus).note = 'still listed by Airflow';
       markImported(present, listed, statuses);
-      const names = [...missing, ...lingering].map((d) => d.dag_id).join(', ');
+      const names = [...missing, ...lingering].map((d) => d.dag_id).join(', ') || 'an answer';
       return result(
         'timeout',
-        `timed out after ${seconds(now() - start)} waiting for Airflow to ${missing.length ? 'list' : 'drop'}: ${names}; nothing was deleted and the uploaded files stay in place`,
+        `timed out after ${seconds(now() - start)} waiting for Airflow to ${missing.length ? 'list' : 'drop'}: ${names}; nothing was deleted and the uploaded files stay in place` +
+          (lastFailure ? ` (last poll failed: ${lastFailure})` : ''),
         polls,
         otherErrors,
       );
@@ -139,6 +141,30 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
       ? `import errors in ${failed.map((s) => `${s.dag_id} (${s.source ?? 'no config'})`).join(', ')}`
       : `Airflow imported ${present.length} changed DAG(s)${deleted.length ? ` and dropped ${deleted.length}` : ''}`;
   return result(failed.length > 0 ? 'failed' : 'confirmed', message, polls, otherErrors);
+}
+
+/** One look at Airflow: the DAG list, and import errors only while some changed DAG is not listed. */
+async function observe(
+  cli: VerifyDeployOptions['cli'],
+  present: readonly ChangedDag[],
+): Promise<{ listed: Map<string, ListedDag>; errors: Map<string, string>; otherErrors: number }> {
+  const listed = new Map((await cli.listDags()).map((d) => [d.dag_id, d]));
+  const errors = new Map<string, string>();
+  for (const d of present) {
+    if (listed.get(d.dag_id)?.has_import_errors === true) errors.set(d.dag_id, SCHEDULER_IMPORT_ERROR);
+  }
+  const unlisted = present.filter((d) => !listed.has(d.dag_id));
+  let otherErrors = 0;
+  if (unlisted.length > 0) {
+    const { byDagId, unmatched } = mapImportErrors(await cli.listImportErrors(), unlisted);
+    otherErrors = unmatched.length;
+    for (const [dagId, error] of byDagId) errors.set(dagId, error);
+  }
+  return { listed, errors, otherErrors };
+}
+
+function isTransientCliError(err: unknown): boolean {
+  return err instanceof MwaaError && ['mwaa-cli', 'mwaa-unreachable', 'mwaa-api'].includes(err.code);
 }
 
 /** Airflow 2's CLI parses files itself; the scheduler's own errors (serialization) only show as this flag. */

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planSync } from '../plan/plan-sync.js';
 import type { DesiredFile } from '../plan/types.js';
-import { SafetyError } from '../shared/errors.js';
+import { ManifestConflictError, SafetyError } from '../shared/errors.js';
 import { applyPlan } from './apply-plan.js';
 import type { DagStore } from './dag-store.js';
 import { LocalDirDagStore } from './local-dir-dag-store.js';
@@ -176,6 +176,31 @@ describe('applyPlan on a local folder', () => {
     expect(m?.pending?.map((p) => p.key)).toEqual(['c.py', 'd.py', 'e.py', 'f.py']);
     expect((await sync(store, want)).ok).toBe(true);
     expect((await store.readManifest())?.manifest.pending).toBeUndefined();
+  });
+
+  it('reports what it did even when its manifest write went through but looked like a conflict', async () => {
+    // The final manifest PUT succeeds but the answer is lost (retried by the SDK -> 412).
+    let writes = 0;
+    const lossy: DagStore = {
+      location: store.location,
+      readManifest: () => store.readManifest(),
+      writeManifest: async (m, v) => {
+        const version = await store.writeManifest(m, v);
+        if (++writes === 2) throw new ManifestConflictError(store.location);
+        return version;
+      },
+      put: (k, c, m, cond) => store.put(k, c, m, cond),
+      delete: (k) => store.delete(k),
+      get: (k) => store.get(k),
+      stat: (ks) => store.stat(ks),
+    };
+    const r = await sync(lossy, [file('a'), file('b')]);
+    expect(r.attempts).toBe(2);
+    expect(r.files.map((f) => [f.key, f.action, f.status])).toEqual([
+      ['a.py', 'create', 'done'],
+      ['b.py', 'create', 'done'],
+    ]);
+    expect(r.plan.files.every((f) => f.action === 'unchanged')).toBe(true);
   });
 
   it('loses no update when two applies with different desired sets run at once', async () => {

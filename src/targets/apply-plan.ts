@@ -42,7 +42,10 @@ export async function applyPlan(
   let current = plan.base.version === undefined ? replan(await store.readManifest()) : plan;
   current = await checkAfterInterruptedApply(current);
   const totals = { writes: 0, deletes: 0, manifestWrites: 0 };
-  let last: FileOutcome[] = [];
+  // What this apply did, over all rounds: a later round's outcome for a key replaces an
+  // earlier one (a retried failure that succeeded), a key a later round found nothing to do
+  // for keeps the outcome of the round that did it.
+  const outcomes = new Map<string, FileOutcome>();
   for (let attempt = 1; ; attempt++) {
     if (current.massDelete && !opts.allowMassDelete) {
       const { deleted, owned, maxShare } = current.deleteCounts;
@@ -67,21 +70,33 @@ export async function applyPlan(
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       });
     } catch (err) {
-      // A concurrent writer, or a manifest write that failed after the SDK's retries (its
-      // outcome unknown): re-read and re-plan; objects already written are recognised by hash.
-      if (!isRetryable(err) || attempt >= maxAttempts) throw err;
-      await sleep(backoff(attempt));
-      current = replan(await readManifestRetrying(store, sleep));
-      continue;
+      round = {
+        outcomes: [],
+        writes: 0,
+        deletes: 0,
+        manifestWrites: 0,
+        fatal: null,
+        manifestError: err,
+        manifest: base,
+      };
     }
     totals.writes += round.writes;
     totals.deletes += round.deletes;
     totals.manifestWrites += round.manifestWrites;
-    last = round.outcomes;
+    for (const o of round.outcomes) outcomes.set(o.key, o);
     if (round.fatal) throw round.fatal;
-    const failed = last.filter((o) => o.status === 'failed');
+    if (round.manifestError) {
+      // A concurrent writer, or a manifest write that failed after the SDK's retries (its
+      // outcome unknown): re-read and re-plan; objects already written are recognised by hash.
+      if (!isRetryable(round.manifestError) || attempt >= maxAttempts) throw round.manifestError;
+      await sleep(backoff(attempt));
+      current = replan(await readManifestRetrying(store, sleep));
+      continue;
+    }
+    const failed = round.outcomes.filter((o) => o.status === 'failed');
     if (failed.length === 0 || attempt >= maxAttempts) {
-      return result(current, last, attempt, round.manifest.version);
+      const files = [...outcomes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return result(current, files, attempt, round.manifest.version);
     }
     await sleep(backoff(attempt));
     // We just wrote this manifest, so no read is needed to plan the next round from it.

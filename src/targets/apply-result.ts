@@ -22,7 +22,11 @@ export interface ApplyResult {
   target: string;
   /** The plan of the last round (after re-plans caused by concurrent writers or retries). */
   plan: SyncPlan;
-  /** One per create/update/repair/delete of the last round's plan, sorted by key. */
+  /**
+   * One per key this apply created, updated, repaired or deleted (or tried to), over all
+   * rounds, sorted by key: a round that re-planned after its own manifest write went through
+   * unseen does not hide what the first round did.
+   */
   files: FileOutcome[];
   conflicts: FileOutcome[];
   failed: FileOutcome[];

@@ -37,6 +37,11 @@ export interface RoundResult {
   manifestWrites: number;
   /** A fatal error seen after the manifest was saved; the caller rethrows it. */
   fatal: TargetError | null;
+  /**
+   * The final manifest write failed (conflict, or an error with unknown outcome). Returned,
+   * not thrown, so the caller still learns what this round wrote before it re-plans.
+   */
+  manifestError: unknown;
 }
 
 /**
@@ -87,6 +92,7 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
     deletes: 0,
     manifestWrites: 0,
     fatal: null,
+    manifestError: null,
   };
   if (writes.length === 0 && deletes.length === 0) return result;
 
@@ -166,9 +172,13 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
       .filter((o) => o.status === 'done' || o.status === 'conflict')
       .map((o) => o.key),
   });
-  const version = await store.writeManifest(next, current.version);
-  result.manifestWrites++;
-  result.manifest = { manifest: next, version };
+  try {
+    const version = await store.writeManifest(next, current.version);
+    result.manifestWrites++;
+    result.manifest = { manifest: next, version };
+  } catch (err) {
+    result.manifestError = err;
+  }
   return result;
 
   function need(f: { key: string }): DesiredFile {

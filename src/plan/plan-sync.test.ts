@@ -124,6 +124,8 @@ describe('planSync', () => {
 
   it('rejects two files with the same key', () => {
     expect(() => planSync({ ...base, desired: [file('a'), file('a')], manifest: null })).toThrow(/same key/);
+    const reserved = { ...file('x'), key: '.backtest-gitops/manifest.json' };
+    expect(() => planSync({ ...base, desired: [reserved], manifest: null })).toThrow(/reserved/);
   });
 
   it('is deterministic, never touches unowned keys, and reaches a fixed point after apply', () => {

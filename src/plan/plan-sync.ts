@@ -39,6 +39,7 @@ export function planSync(input: PlanSyncInput): SyncPlan {
   const desired = new Map<string, DesiredFile>();
   for (const d of input.desired) {
     if (desired.has(d.key)) throw new RenderError(`two rendered files want the same key ${d.key}`);
+    if (d.key.startsWith('.backtest-gitops/')) throw new RenderError(`${d.key} is reserved for the manifest`);
     desired.set(d.key, d);
   }
 

@@ -196,4 +196,23 @@ describe('backtestctl with --target mwaa://', () => {
     expect(res.stdout).toMatch(/import-error +grid_search .*backtests\/grid_search\.yaml/);
     expect(res.stdout).toContain('RuntimeError: edited by hand in S3');
   });
+
+  it('still prints what apply wrote when the import check is refused, and names the IAM action', async () => {
+    writeFileSync(
+      join(repo, 'backtests', 'denied_check.yaml'),
+      readFileSync(join(repo, 'backtests', 'single_backtest.yaml'), 'utf8'),
+    );
+    fake.deny('airflow:CreateCliToken');
+    try {
+      const res = await cli(['apply', '--target', 'mwaa://research-prod', '--yes']);
+      expect(res.stdout).toContain('1 created');
+      expect(res.stderr).toContain(
+        "error: access denied calling airflow:CreateCliToken on MWAA environment 'research-prod' in region us-east-1",
+      );
+      expect(res.stderr).toContain('hint: grant the controller');
+      expect(res.code).toBe(2);
+    } finally {
+      fake.allow('airflow:CreateCliToken');
+    }
+  });
 });

@@ -55,6 +55,8 @@ export const registerApply: RegisterCommand = (program, io, state) => {
         onProgress: progressPrinter(io),
       });
       const waitSeconds = Number(opts.waitSeconds);
+      // The files are written whatever the check says: a failing check must not hide the apply.
+      let checkError: unknown = null;
       const check =
         opts.verify === false
           ? null
@@ -63,12 +65,16 @@ export const registerApply: RegisterCommand = (program, io, state) => {
               unpauseNew: opts.unpauseNew ?? false,
               triggerNew: opts.triggerNew ?? false,
               log: (line) => io.stderr(`${line}\n`),
+            }).catch((err: unknown) => {
+              checkError = err;
+              return null;
             });
       io.stdout(
         opts.format === 'json'
           ? `${JSON.stringify({ ...applyJson(result), ...(check ? { import_check: check } : {}) }, null, 2)}\n`
           : applySummary(result) + (check ? formatImportCheck(check) : ''),
       );
+      if (checkError) throw checkError;
       const importFailed = check !== null && check.state !== 'confirmed' && check.state !== 'deferred';
       state.exitCode =
         !result.ok && result.failed.length > 0

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtestConfig } from '../controller/fixtures.js';
 import { createGitRemote, type GitRemoteFixture } from '../support/github-server/index.js';
@@ -56,7 +57,7 @@ function asNonRoot(
   });
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'btg-image-'));
   chmodSync(root, 0o755);
   // ---- build stage: only what .dockerignore lets into the context ----
@@ -77,7 +78,9 @@ beforeAll(() => {
   });
   // Dev dependencies are exactly the lock file's; reuse the project's install instead of a second `npm ci`.
   symlinkSync(join(projectRoot, 'node_modules'), join(build, 'node_modules'));
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: build, stdio: 'pipe' });
+  // Async, so the long steps do not block the test worker's event loop.
+  const run = promisify(execFile);
+  await run('npm', ['run', 'build', '--silent'], { cwd: build });
   // ---- deps stage: production dependencies from the lock, in a clean folder ----
   app = join(root, 'app');
   mkdirSync(app);

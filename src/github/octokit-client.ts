@@ -150,11 +150,17 @@ function recordQuota(traffic: GitHubTraffic, headers: Record<string, unknown>): 
 
 const silentLog: GitHubLog = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** Octokit's request-log line for an answered request: `GET /path - 304 with id X in 3ms`. */
+const REQUEST_LINE = / - (\d{3}|undefined) with id /;
+
 function redactingLog(log: GitHubLog, secrets: string[]): GitHubLog {
   return {
     debug: (m) => log.debug(redact(String(m), secrets)),
-    info: (m) => log.info(redact(String(m), secrets)),
+    // Octokit logs every request at info; at our info level that is noise on each poll.
+    info: (m) => (REQUEST_LINE.test(String(m)) ? log.debug : log.info)(redact(String(m), secrets)),
     warn: (m) => log.warn(redact(String(m), secrets)),
-    error: (m) => log.error(redact(String(m), secrets)),
+    // A 304 is a free, successful conditional GET, not an error; real failures are
+    // translated into GitHubApiError and logged by the caller with their context.
+    error: (m) => (REQUEST_LINE.test(String(m)) ? log.debug : log.error)(redact(String(m), secrets)),
   };
 }

@@ -1,0 +1,260 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServeProcess, startServe } from '../controller/serve-process.js';
+import {
+  createGitRemote,
+  type GitHubServer,
+  type GitRemoteFixture,
+  PullRequestFlow,
+  startGitHubServer,
+} from '../support/github-server/index.js';
+import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
+import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
+
+/**
+ * The user's day, through every real part at once: a real git remote, the local GitHub API
+ * (driven by the real Octokit inside the controller), moto S3, the MWAA fake whose CLI runs
+ * the real Airflow 2.11, and `backtestctl serve` as a child process.
+ *
+ * Set BACKTEST_GITOPS_DEMO=1 (scripts/demo.sh does) to print each step and the bot's comments.
+ */
+const demo = process.env.BACKTEST_GITOPS_DEMO === '1';
+const say = (text: string) => {
+  if (demo) process.stdout.write(`\n=== ${text}\n`);
+};
+
+const BUCKET = 'acme-mwaa-dags';
+const ENV_NAME = 'research-prod';
+const GRID_FILE = 'backtests/momentum_grid.yaml';
+
+const GRID_CONFIG = `# yaml-language-server: $schema=../schema/backtest.schema.json
+description: Momentum with a take-profit / stop-loss sweep
+strategy_class: LongShortEquityStrategy
+start_date: 2022-01-01
+end_date: 2022-12-31
+factors: [DebtToEquity]
+rebalance_period: 1
+param_grid:
+  take_profit_pct: [5.0, 10.0, 15.0]
+  stop_loss_pct: [3.0, 5.0, 8.0]
+`;
+const VALUE_CONFIG = `strategy_class: ValueStrategy
+start_date: 2021-01-01
+end_date: 2021-12-31
+take_profit_pct: 10.0
+stop_loss_pct: 5.0
+`;
+// Line 10 misspells stop_loss_pct; the bot must point at 10:3.
+const BROKEN_CONFIG = GRID_CONFIG.replace('  stop_loss_pct:', '  stop_los_pct:');
+
+const UNOWNED = {
+  'dags/hand_written_dag.py': '# deployed by hand, not ours\n',
+  'dags/other_team/etl.py': '# not ours\n',
+};
+
+let moto: MotoServer;
+let s3: S3Client;
+let mwaa: MwaaFake;
+let github: GitHubServer;
+let remote: GitRemoteFixture;
+let flow: PullRequestFlow;
+let serve: ServeProcess;
+let dir: string;
+const unownedEtags = new Map<string, string>();
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 240_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for: ${what}\n${serve?.output().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function s3Keys(): Promise<string[]> {
+  const res = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+  return (res.Contents ?? []).map((o) => o.Key ?? '').sort();
+}
+
+function statusOf(sha: string, context: string) {
+  return github.state
+    .statusesFor(sha)
+    .filter((s) => s.context === context)
+    .at(-1);
+}
+
+function stickyComments(pr: number) {
+  return github.state.commentsOn(pr).filter((c) => c.body.includes('backtest-gitops:head='));
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'btg-e2e-'));
+  moto = await startMoto();
+  s3 = motoS3Client(moto.endpoint);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  for (const [Key, Body] of Object.entries(UNOWNED)) {
+    const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+    unownedEtags.set(Key, put.ETag ?? '');
+  }
+  mwaa = await startMwaaFake({ s3Endpoint: moto.endpoint, bucket: BUCKET, prefix: 'dags', name: ENV_NAME });
+  github = await startGitHubServer({ owner: 'acme', repo: 'backtests' });
+  remote = createGitRemote();
+  flow = new PullRequestFlow(github, remote);
+  // The team already runs one backtest; it must survive everything below untouched.
+  remote.commit({ 'README.md': '# Backtest configs\n', 'backtests/value_single.yaml': VALUE_CONFIG });
+  remote.push('main');
+
+  const config = join(dir, 'controller.yaml');
+  writeFileSync(
+    config,
+    [
+      `repo: { url: ${JSON.stringify(remote.bareDir)} }`,
+      `target: mwaa://${ENV_NAME}`,
+      'mwaa: { verify: true, wait_seconds: 180, unpause_new: true }',
+      `github: { repository: ${github.owner}/${github.repo}, base_url: ${JSON.stringify(github.baseUrl)} }`,
+      'schedule: "*/2 * * * * *"',
+      `cache_dir: ${JSON.stringify(join(dir, 'cache'))}`,
+      'http: { port: 0, host: 127.0.0.1 }',
+      'log: { level: info }',
+    ].join('\n'),
+  );
+  serve = await startServe(config, {
+    ...MOTO_ENV,
+    GITHUB_TOKEN: github.token,
+    BACKTEST_GITOPS_MWAA_ENDPOINT: mwaa.endpoint,
+    BACKTEST_GITOPS_S3_ENDPOINT: moto.endpoint,
+  });
+}, 600_000);
+
+afterAll(async () => {
+  await serve?.stop('SIGTERM');
+  await mwaa?.stop();
+  await github?.stop();
+  await moto?.stop();
+  remote?.cleanup();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a researcher's day", () => {
+  let pr = 0;
+  let mergeSha = '';
+
+  it('1. opens a PR adding a grid config: one bot comment with the plan (9 runs) and a success status', async () => {
+    say(`opening a PR that adds ${GRID_FILE}`);
+    const opened = flow.openPr('momentum-grid', { [GRID_FILE]: GRID_CONFIG });
+    pr = opened.number;
+    const status = await eventually('validate status on the PR head', () =>
+      statusOf(opened.sha, 'backtest-gitops/validate'),
+    );
+    expect(status.state).toBe('success');
+    const comments = await eventually('the sticky comment', () =>
+      stickyComments(pr).length ? stickyComments(pr) : undefined,
+    );
+    expect(comments).toHaveLength(1);
+    const body = comments[0]?.body ?? '';
+    say(`bot comment:\n${body.slice(0, 1500)}`);
+    expect(body).toContain('momentum_grid');
+    expect(body).toMatch(/create/);
+    expect(body).toMatch(/\|\s*9\s*\|/);
+    expect(await s3Keys()).not.toContain('dags/momentum_grid.py');
+  });
+
+  it('2. pushes a broken change: the same comment now lists the error at its line, status failure, nothing deployed', async () => {
+    say('pushing a typo (stop_los_pct) to the PR');
+    const sha = flow.pushPr(pr, { [GRID_FILE]: BROKEN_CONFIG });
+    const status = await eventually('failure status on the new head', () =>
+      statusOf(sha, 'backtest-gitops/validate'),
+    );
+    expect(status.state).toBe('failure');
+    const comments = await eventually('the sticky comment edited for the new head', () => {
+      const c = stickyComments(pr);
+      return c.length === 1 && c[0]?.body.includes(sha) ? c : undefined;
+    });
+    const body = comments[0]?.body ?? '';
+    say(`bot comment:\n${body.slice(0, 1500)}`);
+    expect(body).toContain(`${GRID_FILE}:10:3`);
+    expect(body).toContain('stop_loss_pct');
+    expect(await s3Keys()).not.toContain('dags/momentum_grid.py');
+  });
+
+  it('3. fixes and merges: the DAG lands in S3, Airflow imports it, deploy status on the merge commit and a report on the PR', async () => {
+    say('fixing the typo and merging');
+    const fixed = flow.pushPr(pr, { [GRID_FILE]: GRID_CONFIG });
+    await eventually(
+      'success status on the fixed head',
+      () => statusOf(fixed, 'backtest-gitops/validate')?.state === 'success',
+    );
+    mergeSha = flow.mergePr(pr);
+    const deploy = await eventually(
+      'deploy status on the merge commit',
+      () => statusOf(mergeSha, 'backtest-gitops/deploy'),
+      300_000,
+    );
+    expect(deploy.state).toBe('success');
+    expect(await s3Keys()).toContain('dags/momentum_grid.py');
+    const dag = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dags/momentum_grid.py' }));
+    expect(await dag.Body?.transformToString()).toContain(GRID_FILE);
+    // Real Airflow (through the MWAA CLI endpoint) was asked about the import.
+    expect(mwaa.stats.cliCalls.some((c) => c.includes('list-import-errors') || c.includes('dags list'))).toBe(
+      true,
+    );
+    const report = await eventually('deploy report on the merged PR', () =>
+      github.state.commentsOn(pr).find((c) => c.body.includes(`backtest-gitops:deploy=${mergeSha}`)),
+    );
+    say(`deploy report:\n${report.body}`);
+    expect(report.body).toContain('momentum_grid');
+    expect(report.body).toMatch(/\| `momentum_grid` \| create \| yes \|/);
+  });
+
+  it('4. a PR deleting the config shows the deletion; merging removes the owned DAG and touches nothing else', async () => {
+    say('opening a PR that deletes the config');
+    const del = flow.openPr('retire-momentum', { [GRID_FILE]: null });
+    const status = await eventually('validate status on the deletion PR', () =>
+      statusOf(del.sha, 'backtest-gitops/validate'),
+    );
+    expect(status.state).toBe('success');
+    const comment = await eventually(
+      'the sticky comment on the deletion PR',
+      () => stickyComments(del.number)[0],
+    );
+    const body = comment.body;
+    say(`bot comment:\n${body.slice(0, 1200)}`);
+    expect(body).toMatch(/`momentum_grid` \| delete/);
+    const merged = flow.mergePr(del.number);
+    await eventually(
+      'deploy status on the deletion merge',
+      () => statusOf(merged, 'backtest-gitops/deploy'),
+      300_000,
+    );
+    await eventually(
+      'the DAG removed from S3',
+      async () => !(await s3Keys()).includes('dags/momentum_grid.py'),
+    );
+    expect(await s3Keys()).toContain('dags/value_single.py');
+    for (const [Key, etag] of unownedEtags) {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+      expect(head.ETag).toBe(etag);
+    }
+    say(`bucket now holds: ${(await s3Keys()).join(', ')}`);
+  });
+
+  it('never logs a secret', () => {
+    expect(serve.output()).not.toContain(github.token);
+  });
+});

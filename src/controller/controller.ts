@@ -58,7 +58,10 @@ export class Controller {
     this.scheduler.stop();
     this.runner.close();
     if (!this.runner.busy) return 'idle';
-    const finishWindow = Math.floor(this.graceMs * 0.7);
+    // Leave time to unwind after the abort (in-flight writes finish, the manifest records
+    // them): 30% of the grace, at least half a second when the grace allows, at most 5 s.
+    const unwindMs = Math.min(5000, Math.max(this.graceMs * 0.3, Math.min(1000, this.graceMs * 0.5)));
+    const finishWindow = Math.floor(this.graceMs - unwindMs);
     this.log.info({ graceMs: this.graceMs }, 'shutting down: waiting for the current reconcile');
     if (await this.waitIdle(finishWindow)) return 'finished';
     this.log.warn('grace period running out: abandoning the current reconcile step');

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,10 @@ function airflowEnv(home: string): NodeJS.ProcessEnv {
 }
 
 async function migratedDbTemplate(venv: VenvName): Promise<string> {
-  const dir = join(projectRoot, '.cache', 'mwaa-fake', venv);
+  // Keyed by the venv's lock hash: a rebuilt venv (another Airflow) gets a fresh template.
+  const lockFile = join(projectRoot, '.cache', 'venvs', venv, '.lock-sha256');
+  const lock = existsSync(lockFile) ? readFileSync(lockFile, 'utf8').trim().slice(0, 12) : 'unlocked';
+  const dir = join(projectRoot, '.cache', 'mwaa-fake', `${venv}-${lock}`);
   const db = join(dir, 'airflow.db');
   if (existsSync(db)) return db;
   const work = mkdtempSync(join(tmpdir(), 'mwaa-fake-template-'));

@@ -1,6 +1,7 @@
-"""Prints the XComs of one DAG as JSON, read straight from the test Airflow's sqlite DB.
+"""Prints the XComs and task states of one DAG as JSON, read straight from the test Airflow's sqlite DB.
 
-Usage: python read_xcoms.py DB_PATH DAG_ID -> {"run_id": ..., "xcoms": {"task_id/key": value}}
+Usage: python read_xcoms.py DB_PATH DAG_ID
+  -> {"run_ids": [...], "xcoms": {"task_id/key": value}, "states": {"task_id[map_index]": state}}
 """
 
 import json
@@ -22,11 +23,18 @@ def decode(value):
 
 
 db, dag_id = sys.argv[1], sys.argv[2]
-rows = sqlite3.connect(db).execute(
+connection = sqlite3.connect(db)
+rows = connection.execute(
     "SELECT run_id, task_id, map_index, key, value FROM xcom WHERE dag_id = ?", (dag_id,)
 ).fetchall()
 out = {"run_ids": sorted({r[0] for r in rows}), "xcoms": {}}
 for run_id, task_id, map_index, key, value in rows:
     name = "%s/%s" % (task_id, key) if map_index < 0 else "%s[%d]/%s" % (task_id, map_index, key)
     out["xcoms"][name] = decode(value)
+out["states"] = {
+    (task_id if map_index < 0 else "%s[%d]" % (task_id, map_index)): state
+    for task_id, map_index, state in connection.execute(
+        "SELECT task_id, map_index, state FROM task_instance WHERE dag_id = ?", (dag_id,)
+    )
+}
 print(json.dumps(out))

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseControllerConfig } from '../../src/controller/load-controller-config.js';
-import { chartDir, ensureHelm, helm, type K8sDoc, type Loose, template } from './helm.js';
+import { chartDir, ensureHelm, helm, type K8sDoc, type Loose, renderNotes, template } from './helm.js';
 import { validateManifests } from './k8s-validate.js';
 
 const full = ['--values', `${chartDir}/../../test/helm/values-full.yaml`];
@@ -104,6 +104,17 @@ describe('helm chart', () => {
     expect(config.cache_dir).toBe('/var/cache/backtest-gitops');
     expect(config.github?.auth.app?.appId).toBe('123456');
     expect(parse(text).github.app.private_key_path).toBe('/etc/backtest-gitops/github-app/private-key.pem');
+  });
+
+  it('NOTES.txt tells what is deployed where, or what is missing', () => {
+    const full = renderNotes(['--values', `${chartDir}/../../test/helm/values-full.yaml`]);
+    expect(full).toContain(
+      'It deploys https://github.com/acme/backtests.git (main) to mwaa://backtests-prod',
+    );
+    expect(full).toContain('GitHub webhook URL: https://backtest-gitops.example.com/webhook');
+    const defaults = renderNotes();
+    expect(defaults).toContain('NOT CONFIGURED: set config.repo.url and config.target');
+    expect(defaults).toContain('no eks.amazonaws.com/role-arn annotation');
   });
 
   it.each([

@@ -1,4 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { projectRoot } from '../support/python.js';
 
@@ -36,4 +39,35 @@ export function template(args: string[] = []): K8sDoc[] {
   return parseAllDocuments(r.stdout)
     .map((d) => d.toJS() as K8sDoc | null)
     .filter((d): d is K8sDoc => d !== null);
+}
+
+/**
+ * NOTES.txt as `helm install` would print it: helm template does not render NOTES, so a
+ * copy of the chart wraps it in a template of its own.
+ */
+export function renderNotes(args: string[] = []): string {
+  const copy = mkdtempSync(join(tmpdir(), 'btg-notes-'));
+  try {
+    cpSync(chartDir, copy, { recursive: true });
+    const notes = readFileSync(join(copy, 'templates', 'NOTES.txt'), 'utf8');
+    writeFileSync(join(copy, 'templates', '_notes.tpl'), `{{- define "notes.body" -}}\n${notes}{{- end }}\n`);
+    writeFileSync(
+      join(copy, 'templates', 'notes.yaml'),
+      'notes: |\n  {{- include "notes.body" . | nindent 2 }}\n',
+    );
+    const r = helm([
+      'template',
+      'bt',
+      copy,
+      '--namespace',
+      'research',
+      '--show-only',
+      'templates/notes.yaml',
+      ...args,
+    ]);
+    if (r.status !== 0) throw new Error(r.stderr);
+    return (parseAllDocuments(r.stdout)[0]?.toJS() as { notes: string }).notes;
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 }

@@ -66,7 +66,8 @@ export function renderNotes(args: string[] = []): string {
       ...args,
     ]);
     if (r.status !== 0) throw new Error(r.stderr);
-    return (parseAllDocuments(r.stdout)[0]?.toJS() as { notes: string }).notes;
+    const doc = parseAllDocuments(r.stdout)[0]?.toJS() as { notes?: string } | undefined;
+    return doc?.notes ?? '';
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

@@ -49,7 +49,8 @@ export interface FaultProxy {
   readonly log: ProxiedRequest[];
   /** Requests counted by `METHOD kind`, e.g. `{ 'GET manifest': 1, 'PUT object': 3 }`; optionally since a log index. */
   counts(since?: number): Record<string, number>;
-  setFaults(f: FaultSettings): void;
+  /** Replaces the fault settings; `seed` restarts the PRNG so the next faults are reproducible. */
+  setFaults(f: FaultSettings & { seed?: number }): void;
   /** Clears the log (and counts). */
   reset(): void;
   stop(): Promise<void>;
@@ -66,7 +67,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const upstream = new URL(opts.upstream);
   let settings: FaultSettings = { errorRate: opts.errorRate ?? 0, dropRate: opts.dropRate ?? 0 };
   if (opts.filter) settings.filter = opts.filter;
-  const random = mulberry32(opts.seed ?? 1);
+  let random = mulberry32(opts.seed ?? 1);
   const log: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
 
@@ -86,7 +87,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     }
     const faultable =
       !r.key.startsWith('moto-api') && r.bucket !== 'moto-api' && (settings.filter?.(r) ?? true);
-    const roll = random();
+    // Only faultable requests draw from the PRNG, so a filtered fault sequence does not depend
+    // on how many other requests came first.
+    const roll = faultable ? random() : 1;
     const errorRate = settings.errorRate ?? 0;
     const dropRate = settings.dropRate ?? 0;
     if (faultable && roll < errorRate) {
@@ -161,6 +164,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     },
     setFaults(f) {
       settings = { ...f };
+      if (f.seed !== undefined) random = mulberry32(f.seed);
     },
     reset() {
       log.length = 0;

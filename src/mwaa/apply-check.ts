@@ -58,7 +58,7 @@ export async function checkApplyImport(
     timeoutMs: options.waitSeconds * 1000,
     pollIntervalMs: options.pollIntervalMs ?? 5_000,
     maxPollIntervalMs: 30_000,
-    staleErrorGraceMs: options.staleErrorGraceMs ?? 45_000,
+    ...(options.staleErrorGraceMs !== undefined ? { staleErrorGraceMs: options.staleErrorGraceMs } : {}),
     unpauseNew: options.unpauseNew,
     triggerNew: options.triggerNew,
     ...(options.sleep ? { sleep: options.sleep } : {}),

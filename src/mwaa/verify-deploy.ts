@@ -17,6 +17,7 @@ export interface VerifyDeployOptions {
    * How long an import error on an updated (not new) DAG may still be the previous file's:
    * MWAA syncs S3 about every 30 s and its scheduler re-parses after that. Until this has
    * passed, such an error keeps the check polling. Errors on new DAGs count at once.
+   * Default 45 s; 0 where files reach Airflow at once (the local fake).
    */
   staleErrorGraceMs?: number;
   unpauseNew: boolean;
@@ -24,6 +25,9 @@ export interface VerifyDeployOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
+
+/** MWAA's ~30 s S3 sync plus a scheduler pass. */
+export const DEFAULT_STALE_ERROR_GRACE_MS = 45_000;
 
 export interface ImportCheck extends ImportCheckSummary {
   dags: DagDeployStatus[];
@@ -102,7 +106,7 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
     const unlisted = present.filter((d) => !listed.has(d.dag_id));
     const missing = unlisted.filter((d) => !errors.has(d.dag_id));
     // An error on an updated file may still be the old file's until MWAA syncs and re-parses.
-    const settled = now() - start >= (options.staleErrorGraceMs ?? 0);
+    const settled = now() - start >= (options.staleErrorGraceMs ?? DEFAULT_STALE_ERROR_GRACE_MS);
     const provisional = present.filter((d) => errors.has(d.dag_id) && d.action !== 'create' && !settled);
     const lingering = deleted.filter((d) => listed.has(d.dag_id));
     const answered = lastFailure === null;

@@ -21,7 +21,8 @@ const credentials = {
   accessKeyId: MOTO_ENV.AWS_ACCESS_KEY_ID,
   secretAccessKey: MOTO_ENV.AWS_SECRET_ACCESS_KEY,
 };
-const fast = { timeoutMs: 60_000, pollIntervalMs: 500, maxPollIntervalMs: 2_000 };
+// The fake copies S3 into its DAG folder before every command: no stale errors to wait out.
+const fast = { timeoutMs: 60_000, pollIntervalMs: 500, maxPollIntervalMs: 2_000, staleErrorGraceMs: 0 };
 
 beforeAll(async () => {
   moto = await startMoto();

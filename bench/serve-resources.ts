@@ -8,7 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { manyConfigs } from '../test/controller/fixtures.js';
+import { commitMany, manyConfigs } from '../test/controller/fixtures.js';
 import { createGitRemote } from '../test/support/github-server/index.js';
 import { projectRoot } from '../test/support/python.js';
 
@@ -57,7 +57,7 @@ try {
   symlinkSync(join(projectRoot, 'node_modules'), join(root, 'node_modules'));
 
   const remote = createGitRemote();
-  remote.commit(manyConfigs(count, 5));
+  commitMany(remote, manyConfigs(count, 5));
   remote.push('main');
   const config = join(root, 'controller.yaml');
   writeFileSync(
@@ -105,7 +105,7 @@ try {
   const polls = lines.filter((l) => l.msg === 'reconcile finished').length;
 
   await waitFor((l) => l.msg === 'reconcile finished', lines.length);
-  const sha = remote.commit(manyConfigs(count, 10));
+  const sha = commitMany(remote, manyConfigs(count, 10));
   remote.push('main');
   const changed = new Meter(pid);
   const from = lines.length;

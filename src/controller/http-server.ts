@@ -21,13 +21,18 @@ export interface HttpRoutes {
  * /metrics (Prometheus text) and POST /webhook.
  */
 export function createControllerServer(routes: HttpRoutes, log: Logger): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res, routes).catch((err: unknown) => {
       log.error({ err: { message: (err as Error).message }, path: req.url }, 'http handler failed');
       if (!res.headersSent) send(res, 500, 'internal error\n');
       else res.end();
     });
   });
+  // Longer than the idle timeout of load balancers and ingress controllers (60 s), so the
+  // server never closes a kept-alive connection just as a proxy reuses it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, routes: HttpRoutes): Promise<void> {

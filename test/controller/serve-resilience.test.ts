@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRemote, type GitRemoteFixture } from '../support/github-server/index.js';
-import { backtestConfig, manyConfigs } from './fixtures.js';
+import { backtestConfig, commitMany, manyConfigs } from './fixtures.js';
 import { parsePrometheus, startServe } from './serve-process.js';
 
 let dir: string;
@@ -12,7 +12,7 @@ let remote: GitRemoteFixture;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'btg-resilience-'));
   remote = createGitRemote();
-  remote.commit(manyConfigs(200));
+  commitMany(remote, manyConfigs(200));
   remote.push('main');
 });
 afterAll(() => {

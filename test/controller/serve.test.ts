@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRemote, type GitRemoteFixture } from '../support/github-server/index.js';
-import { backtestConfig, manyConfigs, sendWebhook } from './fixtures.js';
+import { backtestConfig, commitMany, manyConfigs, sendWebhook } from './fixtures.js';
 import { type LogLine, parsePrometheus, type ServeProcess, startServe } from './serve-process.js';
 
 const WEBHOOK_SECRET = 'whsec-serve-test-0123456789abcdef';
@@ -150,27 +150,29 @@ describe('webhooks', () => {
   });
 
   it('overlapping triggers coalesce into one follow-up reconcile, never overlapping', async () => {
-    // A bigger repo makes each reconcile take long enough for the deliveries to overlap it.
-    remote.commit(manyConfigs(300));
+    // 1,000 changed configs keep the first reconcile busy (render, then 1,000 writes) while
+    // the burst of deliveries arrives.
+    commitMany(remote, manyConfigs(1000));
     remote.push('main');
     const from = serve.lines().length;
-    const deliveries = 12;
+    const first = await sendWebhook(serve.port, WEBHOOK_SECRET, 'push', { ref: 'refs/heads/main' });
+    expect(first.status).toBe(202);
+    const running = await serve.waitFor(started, 30_000, from);
+    const burst = 11;
     const responses = await Promise.all(
-      Array.from({ length: deliveries }, () =>
+      Array.from({ length: burst }, () =>
         sendWebhook(serve.port, WEBHOOK_SECRET, 'push', { ref: 'refs/heads/main' }),
       ),
     );
-    expect(responses.every((r) => r.status === 202)).toBe(true);
-    await serve.waitFor((l) => finished(l), 60_000, from);
-    // Wait for the (at most one) follow-up to finish too.
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 500));
-      const after = serve.lines().slice(from);
-      if (after.filter(started).length === after.filter(finished).length) break;
-    }
+    expect(responses.map((r) => r.status)).toEqual(Array(burst).fill(202));
+    const done = (n: number) => (l: LogLine) =>
+      finished(l) && serve.lines().slice(from).filter(finished).length >= n;
+    await serve.waitFor(done(2), 120_000, from);
+    await new Promise((r) => setTimeout(r, 1000)); // a third run would have started by now
     const runs = serve.lines().slice(from).filter(started);
-    expect(runs.length).toBeLessThan(deliveries);
-    expect(runs.some((r) => (r.reasons as string[]).length > 1)).toBe(true);
+    // The run in progress, then exactly one follow-up carrying all eleven deliveries.
+    expect(runs.map((r) => (r.reasons as string[]).length)).toEqual([1, burst]);
+    expect(runs[0]?.reconcile).toBe(running.reconcile);
     expectNoOverlap(serve.lines());
     expect(serve.output()).not.toContain(WEBHOOK_SECRET);
   });
@@ -181,7 +183,7 @@ describe('shutdown mid-apply', () => {
     const configs = 2000;
     const big = createGitRemote();
     try {
-      const sha = big.commit(manyConfigs(configs));
+      const sha = commitMany(big, manyConfigs(configs));
       big.push('main');
       const path = join(dir, 'big.yaml');
       writeFileSync(

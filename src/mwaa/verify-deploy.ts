@@ -3,6 +3,7 @@ import type { AirflowCommands, ListedDag } from './airflow-commands.js';
 import type { DagDeployStatus, ImportCheckSummary } from './deploy-report.js';
 import { isAvailable } from './environment.js';
 import { type ChangedDag, mapImportErrors } from './import-errors.js';
+import { readyNewDags } from './ready-new-dags.js';
 
 export interface VerifyDeployOptions {
   cli: Pick<AirflowCommands, 'listDags' | 'listImportErrors' | 'unpause' | 'trigger'>;
@@ -122,10 +123,13 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
       }
       for (const d of lingering) (statuses.get(d.dag_id) as DagDeployStatus).note = 'still listed by Airflow';
       markImported(present, listed, statuses);
-      const names = [...missing, ...lingering].map((d) => d.dag_id).join(', ') || 'an answer';
+      const names = [...missing, ...lingering].map((d) => d.dag_id).join(', ');
+      const waitedFor = names
+        ? `waiting for Airflow to ${missing.length ? 'list' : 'drop'}: ${names}`
+        : 'without an answer from Airflow';
       return result(
         'timeout',
-        `timed out after ${seconds(now() - start)} waiting for Airflow to ${missing.length ? 'list' : 'drop'}: ${names}; nothing was deleted and the uploaded files stay in place` +
+        `timed out after ${seconds(now() - start)} ${waitedFor}; nothing was deleted and the uploaded files stay in place` +
           (lastFailure ? ` (last poll failed: ${lastFailure})` : ''),
         polls,
         otherErrors,
@@ -193,42 +197,6 @@ function markImported(
     const s = statuses.get(d.dag_id) as DagDeployStatus;
     if (listed.has(d.dag_id) && s.import_error === null) s.imported = true;
   }
-}
-
-async function readyNewDags(
-  options: VerifyDeployOptions,
-  listed: Map<string, ListedDag>,
-  statuses: Map<string, DagDeployStatus>,
-): Promise<void> {
-  const fresh = options.changed.filter((d) => d.action === 'create' && listed.has(d.dag_id));
-  if (options.unpauseNew && fresh.length > 0) {
-    const paused = fresh.filter((d) => !isUnpaused(listed.get(d.dag_id)));
-    let ok = true;
-    try {
-      await options.cli.unpause(paused.map((d) => d.dag_id));
-    } catch (err) {
-      ok = false;
-      for (const d of paused)
-        (statuses.get(d.dag_id) as DagDeployStatus).note = `unpause failed: ${errorText(err)}`;
-    }
-    for (const d of fresh) (statuses.get(d.dag_id) as DagDeployStatus).unpaused = ok || !paused.includes(d);
-  }
-  if (options.triggerNew) {
-    for (const d of fresh) {
-      const s = statuses.get(d.dag_id) as DagDeployStatus;
-      try {
-        await options.cli.trigger(d.dag_id);
-        s.triggered = true;
-      } catch (err) {
-        s.triggered = false;
-        s.note = `trigger failed: ${errorText(err)}`;
-      }
-    }
-  }
-}
-
-function isUnpaused(dag: ListedDag | undefined): boolean {
-  return dag?.is_paused === false;
 }
 
 function seconds(ms: number): string {

@@ -41,9 +41,20 @@ export class MwaaDagStore implements DagStore {
   get(key: string): Promise<string | null> {
     return this.s3.get(key);
   }
+  // Content and version in one GET: apply's conflict path needs both.
+  read(key: string): Promise<{ content: string; version: string } | null> {
+    return this.s3.read ? this.s3.read(key) : fallbackRead(this.s3, key);
+  }
   stat(keys: string[]): Promise<Map<string, string>> {
     return this.s3.stat(keys);
   }
+}
+
+async function fallbackRead(store: DagStore, key: string) {
+  const content = await store.get(key);
+  if (content === null) return null;
+  const version = (await store.stat([key])).get(key);
+  return version === undefined ? null : { content, version };
 }
 
 export function isMwaaDagStore(store: DagStore): store is MwaaDagStore {

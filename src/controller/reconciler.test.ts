@@ -4,6 +4,7 @@ import { ControllerMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
 import { initialStatus } from './status.js';
 import {
+  emptyReport,
   FakeDeployer,
   FakeDeployReporter,
   FakeImportCheck,
@@ -137,6 +138,19 @@ describe('Reconciler', () => {
     });
     await h.run();
     expect(h.deployReporter.reports.map((r) => r.ok)).toEqual([false, true]);
+  });
+
+  it('retries an incomplete apply at the next reconcile even if the branch did not move', async () => {
+    const h = setup();
+    h.deployer.result = { report: { ...emptyReport('c1'), ok: false, summary: '1 not applied' } };
+    expect(await h.run()).toBe('failure');
+    expect(h.status.lastDeployedCommit).toBeNull();
+    expect(h.deployReporter.reports.map((r) => r.ok)).toEqual([false]);
+    h.deployer.result = {};
+    expect(await h.run()).toBe('success');
+    expect(h.deployer.requests.map((r) => r.commit)).toEqual(['c1', 'c1']);
+    expect(h.status.lastDeployedCommit).toBe('c1');
+    expect(await metric(h.metrics, 'backtest_gitops_step_failures_total', { step: 'deploy' })).toBe(1);
   });
 
   it('does not retry a plan refused by a safety rule', async () => {

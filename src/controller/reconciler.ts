@@ -55,9 +55,16 @@ export class Reconciler {
       }
     };
 
+    // A step that completed but left work undone (files not applied) fails the reconcile too.
+    const partial = (name: StepName, message: string) => {
+      failed = true;
+      this.metrics.stepFailures.inc({ step: name });
+      log.error({ step: name }, message);
+    };
+
     let result: ReconcileResult;
     try {
-      await this.run(ctx, step);
+      await this.run(ctx, step, partial);
       result = failed ? 'failure' : 'success';
     } catch (err) {
       result = signal.aborted ? 'aborted' : 'failure';
@@ -78,6 +85,7 @@ export class Reconciler {
   private async run(
     ctx: StepContext,
     step: <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>,
+    partial: (name: StepName, message: string) => void,
   ) {
     const { ports, status, settings } = this;
     const head = await step('fetch', () => ports.repo.fetchHead(ctx));
@@ -115,7 +123,14 @@ export class Reconciler {
     }
     if (driftDue) status.lastDriftCheckAt = now;
     this.record(result, dryRun, ctx);
-    status.lastDeployedCommit = head;
+    // Only a complete apply settles the commit; otherwise the next reconcile re-plans and
+    // retries what is left (conflicting or failed files), even if the branch does not move.
+    if (dryRun || result.report.ok) status.lastDeployedCommit = head;
+    else
+      partial(
+        'deploy',
+        `some changes of ${head.slice(0, 7)} were not applied; retrying at the next reconcile`,
+      );
     status.lastReportedFailure = null;
     if (dryRun || !result.applied) return;
 

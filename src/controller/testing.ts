@@ -180,7 +180,7 @@ export class FakeImportCheck implements ImportCheckPort {
       unpaused: null,
       triggered: null,
     }));
-    return { ...report, dags, ok: this.importErrors === 0 };
+    return { ...report, dags, ok: report.ok && this.importErrors === 0 };
   }
 }
 

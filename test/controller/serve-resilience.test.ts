@@ -61,6 +61,33 @@ describe('serve resilience', () => {
     }
   });
 
+  it('repairs a DAG file changed behind its back and counts the drift', async () => {
+    const path = config('drift', [
+      `repo: { url: ${JSON.stringify(remote.bareDir)} }`,
+      'target: ./out-drift',
+      'schedule: "*/2 * * * * *"',
+      'drift: repair',
+      'drift_check_interval_seconds: 1',
+    ]);
+    const serve = await startServe(path);
+    try {
+      await serve.waitFor((l) => l.msg === 'reconcile finished' && l.result === 'success', 60_000);
+      const file = join(dir, 'out-drift', 'bt_0007.py');
+      const good = readFileSync(file, 'utf8');
+      writeFileSync(file, '# edited in the bucket by hand\n');
+      const from = serve.lines().length;
+      const drift = await serve.waitFor((l) => l.msg === 'drift detected in the target', 30_000, from);
+      expect(drift).toMatchObject({ drift: 1, mode: 'repair' });
+      await serve.waitFor((l) => l.msg === 'reconcile finished', 30_000, from);
+      expect(readFileSync(file, 'utf8')).toBe(good);
+      const metrics = parsePrometheus(await (await fetch(`http://127.0.0.1:${serve.port}/metrics`)).text());
+      expect(metrics.get('backtest_gitops_drift_detected_total')).toBe(1);
+      expect(metrics.get('backtest_gitops_apply_operations_total{op="repair"}')).toBe(1);
+    } finally {
+      await serve.stop();
+    }
+  });
+
   it('suspend: true plans but writes nothing to the target', async () => {
     const path = config('suspended', [
       `repo: { url: ${JSON.stringify(remote.bareDir)} }`,

@@ -108,7 +108,18 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
           gh.useLogger(ctx.log);
           const result = await validatePullRequests({
             github: gh.github,
-            repo: { sync: () => cache.sync(), readConfigFiles },
+            repo: {
+              sync: () => cache.sync(),
+              readConfigFiles,
+              // A PR is checked as if merged onto the default branch now, so a branch that
+              // is behind does not show the later merges of others as its own reverts.
+              async readMergedConfigFiles(sha: string) {
+                const merged = await cache.readMergedConfigFiles(sha);
+                return { files: scopeToFolder(merged.files, config.repo.path), base: merged.base };
+              },
+            },
+            // Only PRs into the branch we deploy are ours to check.
+            baseBranch: config.repo.branch,
             readManifest: async () => (await (await openStore()).readManifest())?.manifest ?? null,
             readDeployedFile: async (key) => (await openStore()).get(key),
             memory,

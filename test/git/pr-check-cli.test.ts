@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import { createGitRemote, type GitRemoteFixture } from '../support/github-server/git-fixture.js';
+import { runBacktestctl } from '../support/run-cli.js';
 
 const grid = (values: string) =>
   `strategy_class: LongShortEquityStrategy\nstart_date: 2022-01-01\nend_date: 2022-12-31\nparam_grid:\n  take_profit_pct: ${values}\n`;
@@ -32,17 +32,8 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env,
-    cwd: remote.workDir,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runBacktestctl(args, { cwd: remote.workDir, env });
 
 describe('backtestctl pr check', () => {
   it('plans head against the base rendering and prints the text report', async () => {

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/program.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
 import { projectRoot } from '../support/python.js';
+import { runBacktestctl } from '../support/run-cli.js';
 import { createBucket } from './fixtures.js';
 
 // backtestctl against the MWAA fake (real Airflow 2.11) and moto S3, in-process.
@@ -25,27 +24,16 @@ const EXAMPLE_DAGS = [
   ['with_callbacks', 'with_callbacks'],
 ] as const;
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
+const cli = (args: string[]) =>
+  runBacktestctl(args, {
+    cwd: repo,
     env: {
       ...MOTO_ENV,
       PATH: process.env.PATH,
       AWS_ENDPOINT_URL_S3: moto.endpoint,
       BACKTEST_GITOPS_MWAA_ENDPOINT: fake.endpoint,
     },
-    cwd: repo,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+  });
 
 beforeAll(async () => {
   // The S3 client of the target reads credentials through the SDK's standard chain.

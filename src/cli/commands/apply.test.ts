@@ -3,25 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../program.js';
+import { runBacktestctl } from '../../../test/support/run-cli.js';
 
 const examples = fileURLToPath(new URL('../../../examples', import.meta.url));
 
-async function run(args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], cwd: string) => runBacktestctl(args, { cwd, env: {} });
 
 describe('backtestctl plan/apply to a local DAG folder', () => {
   let dir: string;

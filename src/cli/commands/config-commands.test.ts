@@ -3,27 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../io.js';
-import { runCli } from '../program.js';
+import { runBacktestctl } from '../../../test/support/run-cli.js';
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
 
-async function cli(args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    cwd,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], cwd: string) => runBacktestctl(args, { cwd, env: {} });
 
 describe('backtestctl validate / expand / schema', () => {
   let repo: string;

@@ -62,6 +62,16 @@ export function buildDagSpec(input: BuildDagInput): BuildDagResult {
   for (const ctx of contexts) {
     if (ctx.index >= 0) {
       const previous = seenNames.get(ctx.name);
+      if (RESERVED_STRATEGY_NAMES.has(ctx.name)) {
+        issues.push(
+          configError(
+            locatePath(source, ['strategies', ctx.index, 'name']),
+            'reserved-name',
+            `strategy name \`${ctx.name}\` is reserved: the DAG's own tasks use it`,
+            `rename the strategy; ${[...RESERVED_STRATEGY_NAMES].join(', ')} are reserved`,
+          ),
+        );
+      }
       if (previous !== undefined) {
         issues.push(
           configError(
@@ -98,6 +108,16 @@ export function buildDagSpec(input: BuildDagInput): BuildDagResult {
       ),
     );
   }
+  if (dagId && RESERVED_DAG_IDS.has(dagId.value)) {
+    issues.push(
+      configError(
+        dagId.at,
+        'reserved-name',
+        `dag_id \`${dagId.value}\` is reserved for the support package deployed next to the DAGs`,
+        'choose another dag_id (or rename the file)',
+      ),
+    );
+  }
   if (issues.length > 0 || dagId === null) return { spec: null, issues, dagId };
 
   const callbacks = mergeMapValue(dagLayers, 'callbacks');
@@ -122,6 +142,11 @@ export function buildDagSpec(input: BuildDagInput): BuildDagResult {
   };
   return { spec, issues, dagId };
 }
+
+/** Task ids of a rendered DAG that a strategy's task group must not take. */
+const RESERVED_STRATEGY_NAMES = new Set(['before', 'after', 'backtest']);
+/** The support package deployed next to the DAGs owns this name in the DAG folder. */
+const RESERVED_DAG_IDS = new Set(['backtest_gitops_support']);
 
 /** The written dag_id, or the file name without extension; a bad file name is an error. */
 function resolveDagId(input: BuildDagInput, issues: ConfigIssue[]): BuildDagResult['dagId'] {

@@ -396,6 +396,20 @@ const cases: Case[] = [
     column: 11,
   },
   {
+    name: 'strategy named like a task of the DAG',
+    yaml: withLines('strategies:', '  - name: before'),
+    code: 'reserved-name',
+    line: 5,
+    column: 11,
+  },
+  {
+    name: 'dag_id of the support package',
+    yaml: withLines('dag_id: backtest_gitops_support'),
+    code: 'reserved-name',
+    line: 4,
+    column: 9,
+  },
+  {
     name: 'duplicate strategy names',
     yaml: withLines('strategies:', '  - name: a', '  - name: a'),
     code: 'duplicate-strategy-name',
@@ -554,6 +568,13 @@ const cases: Case[] = [
     code: 'yaml-too-deep',
     line: 5,
     column: 39,
+  },
+  {
+    name: 'nesting deep enough to exhaust the parser',
+    yaml: withLines('params:', `  deep: ${'['.repeat(5000)}1${']'.repeat(5000)}`),
+    code: 'yaml-too-deep',
+    line: 5,
+    column: 9,
   },
   {
     name: 'not UTF-8',

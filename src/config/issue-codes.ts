@@ -38,6 +38,8 @@ export const ISSUE_CODES = {
   'invalid-s3-bucket': 'A bucket name that breaks the S3 naming rules.',
   'invalid-conn-id': 'An Airflow connection id with characters Airflow does not allow.',
   'invalid-strategy-name': 'A strategy name with characters other than letters, digits, _ and -.',
+  'reserved-name':
+    'A strategy name (before, after, backtest) or dag_id (backtest_gitops_support) that the rendered DAG folder uses itself.',
   'duplicate-strategy-name': 'Two strategies of one DAG share a name.',
   'empty-strategies': '`strategies:` is an empty list.',
   // Grids

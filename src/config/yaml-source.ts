@@ -126,6 +126,19 @@ function yamlProblem(source: YamlSource, code: string, message: string, offset: 
         'a config file is one document; remove the extra `---` line',
       );
     default:
+      // The parser recurses per nesting level; thousands of `[[[[` exhaust the stack, which
+      // it reports as a syntax error. Tell the researcher what is actually wrong.
+      // Where the stack ran out depends on the machine, so point at the first bracket of
+      // that line instead: the same place on every machine.
+      if (message.includes('Maximum call stack size exceeded')) {
+        const lineStart = source.text.lastIndexOf('\n', start) + 1;
+        const bracket = source.text.slice(lineStart, start + 1).search(/[[{]/);
+        return configError(
+          locationAt(source, bracket >= 0 ? lineStart + bracket : lineStart),
+          'yaml-too-deep',
+          `maps and lists are nested more than ${MAX_NESTING_DEPTH} levels deep`,
+        );
+      }
       return configError(at, 'yaml-syntax', `YAML syntax error: ${message}`);
   }
 }

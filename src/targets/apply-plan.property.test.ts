@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { crashAt } from '../../test/support/crashing-store.js';
 import { planSync } from '../plan/plan-sync.js';
 import type { DesiredFile } from '../plan/types.js';
 import { applyPlan } from './apply-plan.js';
@@ -31,27 +32,6 @@ async function sync(store: DagStore, desired: DesiredFile[], checkDrift = false)
     maxDeleteShare: 1,
   });
   return applyPlan(plan, desired, store, { sleep: async () => undefined, concurrency: 2 });
-}
-
-/** The store, dead from operation k on (the k-th op takes effect when `after`). */
-function dying(inner: DagStore, k: number, after: boolean): DagStore {
-  let n = 0;
-  const gate = async <T>(op: () => Promise<T>): Promise<T> => {
-    n++;
-    if (n > k || (n === k && !after)) throw new Error('crash');
-    const r = await op();
-    if (n === k) throw new Error('crash');
-    return r;
-  };
-  return {
-    location: inner.location,
-    readManifest: () => gate(() => inner.readManifest()),
-    writeManifest: (m, v) => gate(() => inner.writeManifest(m, v)),
-    put: (key, c, m, cond) => gate(() => inner.put(key, c, m, cond)),
-    delete: (key) => gate(() => inner.delete(key)),
-    get: (key) => gate(() => inner.get(key)),
-    stat: (keys) => gate(() => inner.stat(keys)),
-  };
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
@@ -93,7 +73,7 @@ describe('applyPlan, any states, any crash point', () => {
             const owned = new Set(Object.keys(s0));
             const unowned = unownedDags.filter((d) => !owned.has(d)).map((d) => `${d}.py`);
             for (const key of unowned) await writeFile(join(dir, key), 'theirs');
-            await sync(dying(store, k, after), toFiles(s1)).catch(() => undefined);
+            await sync(crashAt(store, k, after), toFiles(s1)).catch(() => undefined);
             const final = toFiles(s2);
             let r = await sync(store, final);
             const expected: Record<string, string> = {};

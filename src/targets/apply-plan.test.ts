@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { crashAt } from '../../test/support/crashing-store.js';
 import { planSync } from '../plan/plan-sync.js';
 import type { DesiredFile } from '../plan/types.js';
 import { ManifestConflictError, SafetyError } from '../shared/errors.js';
@@ -44,27 +45,6 @@ async function listFiles(dir: string, sub = dir): Promise<Record<string, string>
     else out[relative(dir, p)] = await readFile(p, 'utf8');
   }
   return out;
-}
-
-/** Wraps a store so that the process "dies" at operation k: that call and every later one fails. */
-function crashAt(inner: DagStore, k: number, after: boolean): DagStore {
-  let n = 0;
-  const gate = async <T>(op: () => Promise<T>): Promise<T> => {
-    n++;
-    if (n > k || (n === k && !after)) throw new Error('crash');
-    const r = await op();
-    if (n === k) throw new Error('crash');
-    return r;
-  };
-  return {
-    location: inner.location,
-    readManifest: () => gate(() => inner.readManifest()),
-    writeManifest: (m, v) => gate(() => inner.writeManifest(m, v)),
-    put: (k2, c, m, cond) => gate(() => inner.put(k2, c, m, cond)),
-    delete: (k2) => gate(() => inner.delete(k2)),
-    get: (k2) => gate(() => inner.get(k2)),
-    stat: (ks) => gate(() => inner.stat(ks)),
-  };
 }
 
 describe('applyPlan on a local folder', () => {

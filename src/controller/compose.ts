@@ -117,6 +117,8 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
                 const merged = await cache.readMergedConfigFiles(sha);
                 return { files: scopeToFolder(merged.files, config.repo.path), base: merged.base };
               },
+              // Read after the reconcile's fetch: when it moves, open PRs are checked again.
+              defaultBranchSha: () => cache.defaultBranchSha(),
             },
             // Only PRs into the branch we deploy are ours to check.
             baseBranch: config.repo.branch,
@@ -128,9 +130,14 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
           });
           for (const f of result.failed)
             ctx.log.warn({ pr: f.pr, err: f.error }, 'pull request validation failed');
-          if (result.validated > 0 || result.recreated > 0) {
+          if (result.validated > 0 || result.recreated > 0 || result.unchanged > 0) {
             ctx.log.info(
-              { validated: result.validated, recreated: result.recreated, stale: result.stale },
+              {
+                validated: result.validated,
+                unchanged: result.unchanged,
+                recreated: result.recreated,
+                stale: result.stale,
+              },
               'pull requests validated',
             );
           }

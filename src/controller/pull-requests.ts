@@ -1,10 +1,11 @@
-import { reportedHead } from '../github/sticky-marker.js';
+import { baseMarker, reportedBase, reportedHead } from '../github/sticky-marker.js';
 import type { CheckAnnotation, GitHubPort, PullRequestInfo } from '../github/types.js';
 import type { Manifest } from '../plan/types.js';
 import { checkConfigs, type DeployedState, keysToDiff } from '../report/check-configs.js';
 import { renderPrComment } from '../report/pr-comment.js';
 import { statusDescription } from '../report/status-description.js';
 import type { ValidationReport } from '../report/types.js';
+import { baseKey, sameReport } from './pr-base.js';
 
 export const VALIDATE_CONTEXT = 'backtest-gitops/validate';
 
@@ -20,6 +21,11 @@ export interface PullRequestDeps {
      * it); used when present, so a branch that is behind plans only its own changes.
      */
     readMergedConfigFiles?(sha: string): Promise<{ files: Map<string, string>; base: string }>;
+    /**
+     * The default branch's SHA in the local cache (no fetch). With readMergedConfigFiles, a
+     * move of the default branch re-checks open PRs; absent = only a new deployment does.
+     */
+    defaultBranchSha?(): Promise<string>;
   };
   /** The manifest deployed now (the plan's baseline). */
   readManifest(): Promise<Manifest | null>;
@@ -38,11 +44,17 @@ export interface PullRequestDeps {
   log?: { info(msg: string): void; warn(msg: string): void };
 }
 
-export type PullRequestMemory = Map<number, { headSha: string; body: string }>;
+/**
+ * Kept by the caller across polls: PR number → last reported head, the comment body on
+ * GitHub, and the base that report was checked against (see pr-base.ts; absent = unknown).
+ */
+export type PullRequestMemory = Map<number, { headSha: string; body: string; base?: string }>;
 
 export interface ValidatePullRequestsResult {
   /** PRs whose head was checked and reported this round. */
   validated: number;
+  /** PRs re-checked because the default branch or the deployment moved, report unchanged: nothing written. */
+  unchanged: number;
   /** Comments recreated after someone deleted them. */
   recreated: number;
   /** PRs skipped because their head moved while we were checking (next poll reports it). */
@@ -51,30 +63,52 @@ export interface ValidatePullRequestsResult {
 }
 
 /**
- * One polling round over open PRs. A PR is checked only when its head SHA has not been
- * reported yet: the memory says so, or (after a restart) the sticky comment's hidden head
- * marker does. Idle rounds cost conditional GETs (304s, no rate limit) and no writes.
+ * One polling round over open PRs. A PR is checked when its head SHA has not been reported
+ * yet, or was reported against another base: the default branch moved (the PR is checked as
+ * if merged onto it) or the deployment did (the plan's baseline). The memory says so, or
+ * (after a restart) the sticky comment's hidden head and base markers do. A re-check whose
+ * report reads the same writes nothing. Idle rounds cost conditional GETs (304s, no rate
+ * limit), a manifest read and a local ref lookup, and no writes. The base is read from the
+ * local git cache: the caller fetches first (the reconcile's fetch step does).
  * Nothing from a PR is executed: configs are parsed as data, rendered and planned only.
  */
 export async function validatePullRequests(deps: PullRequestDeps): Promise<ValidatePullRequestsResult> {
-  const result: ValidatePullRequestsResult = { validated: 0, recreated: 0, stale: 0, failed: [] };
+  const result: ValidatePullRequestsResult = {
+    validated: 0,
+    unchanged: 0,
+    recreated: 0,
+    stale: 0,
+    failed: [],
+  };
   const pulls = (await deps.github.listOpenPulls()).filter(
     (p) => !deps.baseBranch || p.baseRef === deps.baseBranch,
   );
   const open = new Set(pulls.map((p) => p.number));
   for (const pr of deps.memory.keys()) if (!open.has(pr)) deps.memory.delete(pr); // closed: left alone
-  let synced = false;
+  let synced: Promise<void> | null = null;
+  const sync = () => (synced ??= deps.repo.sync());
   let deployed: Promise<DeployedState> | null = null;
+  const deployedState = () => (deployed ??= readDeployedState(deps));
+  const defaultBranchSha = branchReader(deps.repo);
+  let current: Promise<string> | null = null;
+  const currentBase = () =>
+    (current ??= (async () => {
+      const branch = defaultBranchSha ? await readBranch(defaultBranchSha, sync) : null;
+      return baseKey(branch, (await deployedState()).manifest);
+    })());
   for (const pr of [...pulls].sort((a, b) => a.number - b.number)) {
     try {
       const sticky = await deps.github.findStickyComment(pr.number);
       const remembered = deps.memory.get(pr.number);
-      if (sticky && reportedHead(sticky.body) === pr.headSha) {
-        if (!remembered || remembered.headSha !== pr.headSha)
-          deps.memory.set(pr.number, { headSha: pr.headSha, body: sticky.body });
-        continue;
-      }
-      if (!sticky && remembered?.headSha === pr.headSha) {
+      const reported = sticky && reportedHead(sticky.body) === pr.headSha ? sticky.body : null;
+      if (reported !== null) {
+        const base = await currentBase();
+        if (remembered?.headSha === pr.headSha && remembered.base === base) continue;
+        if (reportedBase(reported) === base) {
+          deps.memory.set(pr.number, { headSha: pr.headSha, body: reported, base });
+          continue;
+        }
+      } else if (!sticky && remembered?.headSha === pr.headSha && remembered.base === (await currentBase())) {
         // Reported before, comment deleted by someone: put the same report back.
         if (await isCurrentHead(deps.github, pr)) {
           await deps.github.upsertStickyComment(pr.number, remembered.body);
@@ -82,13 +116,17 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
         }
         continue;
       }
-      if (!synced) {
-        await deps.repo.sync();
-        synced = true;
+      await sync();
+      const deployedNow = await deployedState();
+      const { report, branch } = await checkPull(deps, pr, deployedNow);
+      const base = baseKey(defaultBranchSha ? branch : null, deployedNow.manifest);
+      const body = `${renderPrComment(report)}${baseMarker(base)}\n`;
+      if (reported !== null && sameReport(reported, body)) {
+        // The base moved but this PR's report reads the same: the comment and status stay true.
+        deps.memory.set(pr.number, { headSha: pr.headSha, body: reported, base });
+        result.unchanged += 1;
+        continue;
       }
-      deployed ??= readDeployedState(deps);
-      const report = await checkPull(deps, pr, await deployed);
-      const body = renderPrComment(report);
       if (!(await isCurrentHead(deps.github, pr))) {
         result.stale += 1;
         deps.log?.info(
@@ -118,7 +156,7 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
           ...(deps.targetUrl ? { detailsUrl: deps.targetUrl } : {}),
         });
       }
-      deps.memory.set(pr.number, { headSha: pr.headSha, body });
+      deps.memory.set(pr.number, { headSha: pr.headSha, body, base });
       result.validated += 1;
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
@@ -129,11 +167,29 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
   return result;
 }
 
+/** The default branch is part of the base only when PRs are checked as merged onto it. */
+function branchReader(repo: PullRequestDeps['repo']): (() => Promise<string>) | null {
+  const read = repo.defaultBranchSha;
+  if (!repo.readMergedConfigFiles || !read) return null;
+  return () => read.call(repo); // a method of the repo (GitRepoCache): keep its `this`
+}
+
+/** The local default-branch SHA; a cache that was never fetched is fetched once first. */
+async function readBranch(read: () => Promise<string>, sync: () => Promise<void>): Promise<string> {
+  try {
+    return await read();
+  } catch {
+    await sync();
+    return read();
+  }
+}
+
+/** The report, and the default-branch commit the head was merged onto (null: not merged). */
 async function checkPull(
   deps: PullRequestDeps,
   pr: PullRequestInfo,
   deployed: DeployedState,
-): Promise<ValidationReport> {
+): Promise<{ report: ValidationReport; branch: string | null }> {
   const merged = deps.repo.readMergedConfigFiles ? await deps.repo.readMergedConfigFiles(pr.headSha) : null;
   const files = merged?.files ?? (await deps.repo.readConfigFiles(pr.headSha));
   const input = {
@@ -145,16 +201,17 @@ async function checkPull(
     fromFork: pr.fromFork,
     ...(deps.environment ? { environment: deps.environment } : {}),
   };
+  const branch = merged?.base ?? null;
   const first = checkConfigs(input);
   const missing = keysToDiff(first);
-  if (missing.length === 0 || !deps.readDeployedFile) return first;
+  if (missing.length === 0 || !deps.readDeployedFile) return { report: first, branch };
   // Diffs need the deployed content of updated files: read just those, then plan again.
   const contents = new Map(deployed.contents ?? []);
   for (const key of missing) {
     const content = await deps.readDeployedFile(key);
     if (content !== null) contents.set(key, content);
   }
-  return checkConfigs({ ...input, deployed: { ...deployed, contents } });
+  return { report: checkConfigs({ ...input, deployed: { ...deployed, contents } }), branch };
 }
 
 async function readDeployedState(deps: PullRequestDeps): Promise<DeployedState> {

@@ -20,3 +20,23 @@ export function headMarker(sha: string): string {
 export function reportedHead(body: string): string | null {
   return HEAD_MARKER.exec(body)?.[1] ?? null;
 }
+
+const BASE_MARKER = /<!-- backtest-gitops:base=([0-9A-Za-z./]{1,200}) -->/;
+
+/**
+ * The marker recording what a comment's check was against besides the head (the default
+ * branch it was merged onto, what was deployed), so a restart re-checks only when that moved.
+ * Comments written before this marker existed have none: `reportedBase` gives null.
+ */
+export function baseMarker(key: string): string {
+  return `<!-- backtest-gitops:base=${key} -->`;
+}
+
+export function reportedBase(body: string): string | null {
+  return BASE_MARKER.exec(body)?.[1] ?? null;
+}
+
+/** The body with its base marker removed (to compare two reports regardless of their base). */
+export function withoutBaseMarker(body: string): string {
+  return body.replace(new RegExp(`${BASE_MARKER.source}\\n?`), '');
+}

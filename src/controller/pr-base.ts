@@ -23,6 +23,26 @@ function entriesDigest(manifest: Manifest): string {
   return hash.digest('hex').slice(0, 12);
 }
 
+/** The default branch is part of the base only when PRs are checked as merged onto it. */
+export function branchReader(repo: {
+  readMergedConfigFiles?: unknown;
+  defaultBranchSha?(): Promise<string>;
+}): (() => Promise<string>) | null {
+  const read = repo.defaultBranchSha;
+  if (!repo.readMergedConfigFiles || !read) return null;
+  return () => read.call(repo); // a method of the repo (GitRepoCache): keep its `this`
+}
+
+/** The local default-branch SHA; a cache that was never fetched is fetched once first. */
+export async function readBranch(read: () => Promise<string>, sync: () => Promise<void>): Promise<string> {
+  try {
+    return await read();
+  } catch {
+    await sync();
+    return read();
+  }
+}
+
 /** The visible line naming the SHAs a report was checked against (see report/pr-comment.ts). */
 const CHECKED_LINE = /^Checked `[^\n]*$/m;
 

@@ -5,7 +5,7 @@ import { checkConfigs, type DeployedState, keysToDiff } from '../report/check-co
 import { renderPrComment } from '../report/pr-comment.js';
 import { statusDescription } from '../report/status-description.js';
 import type { ValidationReport } from '../report/types.js';
-import { baseKey, sameReport } from './pr-base.js';
+import { baseKey, branchReader, readBranch, sameReport } from './pr-base.js';
 
 export const VALIDATE_CONTEXT = 'backtest-gitops/validate';
 
@@ -165,23 +165,6 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
     }
   }
   return result;
-}
-
-/** The default branch is part of the base only when PRs are checked as merged onto it. */
-function branchReader(repo: PullRequestDeps['repo']): (() => Promise<string>) | null {
-  const read = repo.defaultBranchSha;
-  if (!repo.readMergedConfigFiles || !read) return null;
-  return () => read.call(repo); // a method of the repo (GitRepoCache): keep its `this`
-}
-
-/** The local default-branch SHA; a cache that was never fetched is fetched once first. */
-async function readBranch(read: () => Promise<string>, sync: () => Promise<void>): Promise<string> {
-  try {
-    return await read();
-  } catch {
-    await sync();
-    return read();
-  }
 }
 
 /** The report, and the default-branch commit the head was merged onto (null: not merged). */

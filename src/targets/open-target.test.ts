@@ -24,6 +24,14 @@ describe('openTarget', () => {
     await expect(openTarget('gs://b/p', ctx)).rejects.toThrow(/unknown target scheme gs:\/\//);
     await expect(openTarget('s3:///nobucket', ctx)).rejects.toBeInstanceOf(UsageError);
   });
+
+  it('reports a file:// URL with a host (file://out/dags) as a usage error, not a crash', async () => {
+    await expect(openTarget('file://out/dags', ctx)).rejects.toBeInstanceOf(UsageError);
+    await expect(openTarget('file://out/dags', ctx)).rejects.toMatchObject({
+      message: expect.stringMatching(/^invalid file target file:\/\/out\/dags/),
+      hint: expect.stringContaining('file:///ABSOLUTE/PATH'),
+    });
+  });
 });
 
 describe('translateS3Error', () => {

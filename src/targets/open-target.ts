@@ -26,7 +26,7 @@ export type TargetResolver = (spec: string, ctx: TargetContext) => DagStore | Pr
  * the environment's bucket and DAG path, then returns an S3DagStore); pass it in `extra`.
  */
 export const builtinResolvers: Record<string, TargetResolver> = {
-  file: (spec, ctx) => localStore(fileURLToPath(spec), spec, ctx),
+  file: (spec, ctx) => localStore(filePath(spec), spec, ctx),
   s3: (spec, ctx) => s3Store(spec, ctx),
 };
 
@@ -53,6 +53,18 @@ export async function openTarget(
 
 function localStore(path: string, spec: string, ctx: TargetContext): DagStore {
   return new LocalDirDagStore(isAbsolute(path) ? path : resolve(ctx.cwd, path), spec);
+}
+
+/** `file:///abs/dir` → `/abs/dir`; a host (`file://out/dags`, a relative path mistaken for one) is a usage error. */
+function filePath(spec: string): string {
+  try {
+    return fileURLToPath(spec);
+  } catch (err) {
+    throw new UsageError(
+      `invalid file target ${spec}: ${(err as Error).message}`,
+      'write it as file:///ABSOLUTE/PATH, or pass a plain folder path (relative paths allowed)',
+    );
+  }
 }
 
 /** Parses `s3://bucket/prefix` and builds the store with the standard AWS SDK credential chain. */

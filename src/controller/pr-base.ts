@@ -23,6 +23,27 @@ function entriesDigest(manifest: Manifest): string {
   return hash.digest('hex').slice(0, 12);
 }
 
+/**
+ * The default-branch SHA the previous round saw, per PR memory (one per controller), so a
+ * round can tell that the branch has just moved. Kept beside the memory, not in it: the
+ * memory is a plain map of PRs that callers create and tests inspect.
+ */
+const lastSeenBranch = new WeakMap<object, string>();
+
+export function rememberBranch(memory: object, branch: string): void {
+  lastSeenBranch.set(memory, branch);
+}
+
+/**
+ * The branch moved since the previous round and what is deployed is not it yet: the
+ * reconcile deploys right after validating PRs, so a re-check is better made next round.
+ * False after a restart (nothing seen yet) and when the deploy already landed.
+ */
+export function branchJustMoved(memory: object, branch: string | null, manifest: Manifest | null): boolean {
+  const before = lastSeenBranch.get(memory);
+  return branch !== null && before !== undefined && before !== branch && manifest?.commit !== branch;
+}
+
 /** The default branch is part of the base only when PRs are checked as merged onto it. */
 export function branchReader(repo: {
   readMergedConfigFiles?: unknown;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryGitHub } from '../github/in-memory-github.js';
 import { reportedBase, withoutBaseMarker } from '../github/sticky-marker.js';
 import type { Manifest } from '../plan/types.js';
+import { deployedFromCommit } from '../report/index.js';
 import { type PullRequestDeps, type PullRequestMemory, validatePullRequests } from './pull-requests.js';
 
 /** A PR's report goes stale when the default branch or the deployment moves under it. */
@@ -52,14 +53,18 @@ function setup() {
 const stickyBody = (github: InMemoryGitHub) => github.comments.get(1)?.[0]?.body ?? '';
 
 describe('validatePullRequests when the base moves', () => {
-  it('main gains a config with the same dag_id: the comment shows the collision and the status fails', async () => {
-    const { github, deps, moveMain } = setup();
+  it('main gains a config with the same dag_id: once deployed, the comment shows the collision and the status fails', async () => {
+    const { github, deps, state, moveMain } = setup();
     github.open({ number: 1, headSha: HEAD });
     await validatePullRequests(deps);
     expect(github.statuses.map((s) => s.state)).toEqual(['success']);
     expect(stickyBody(github)).not.toContain('dag-id-collision');
 
     moveMain(MAIN_2, { 'backtests/landed.yaml': grid('momentum_daily', '[1.0]') });
+    // The reconcile validates PRs, then deploys the new head: the re-check waits for it.
+    expect(await validatePullRequests(deps)).toMatchObject({ validated: 0, unchanged: 0 });
+    expect(state.reads).toBe(1);
+    state.manifest = { version: 1, generator: 'test', commit: MAIN_2, entries: [] };
     const result = await validatePullRequests(deps);
 
     expect(result.validated).toBe(1);
@@ -78,6 +83,40 @@ describe('validatePullRequests when the base moves', () => {
     ]);
   });
 
+  it("another PR's config landing never shows as this PR's create: the re-check waits for its deploy", async () => {
+    const { github, deps, state, moveMain } = setup();
+    const deploy = () => {
+      const files = new Map(Object.entries(state.main.files));
+      state.manifest = deployedFromCommit(files, state.main.sha).manifest;
+    };
+    deploy();
+    github.open({ number: 1, headSha: HEAD });
+    await validatePullRequests(deps);
+    expect(stickyBody(github)).toContain('**1 to create, 0 to update, 0 to delete, 1 unchanged');
+
+    moveMain(MAIN_2, { 'backtests/other.yaml': grid('other_grid') });
+    const writes = github.writes.length;
+    await validatePullRequests(deps);
+    expect(github.writes).toHaveLength(writes); // not "2 to create" for a moment
+    deploy();
+    await validatePullRequests(deps);
+    const body = stickyBody(github);
+    expect(body).toContain('**1 to create, 0 to update, 0 to delete, 2 unchanged');
+    expect(body).not.toMatch(/other_grid` \| create/);
+    expect(github.statuses.map((s) => s.state)).toEqual(['success', 'success']);
+  });
+
+  it('when the deploy of the new head does not land, the next round re-checks anyway', async () => {
+    const { github, deps, moveMain } = setup();
+    github.open({ number: 1, headSha: HEAD });
+    await validatePullRequests(deps);
+    moveMain(MAIN_2, { 'backtests/landed.yaml': grid('momentum_daily', '[1.0]') });
+    await validatePullRequests(deps); // waits for the deploy
+    expect((await validatePullRequests(deps)).validated).toBe(1); // it failed: check now
+    expect(stickyBody(github)).toContain('dag-id-collision');
+    expect(github.statuses.at(-1)?.state).toBe('failure');
+  });
+
   it('main moves without changing what the PR would deploy: re-checked once, nothing written', async () => {
     const { github, deps, state, moveMain } = setup();
     github.open({ number: 1, headSha: HEAD });
@@ -86,6 +125,7 @@ describe('validatePullRequests when the base moves', () => {
     const body = stickyBody(github);
 
     moveMain(MAIN_2, { 'README.md': 'docs only' }); // not a config: the plan reads the same
+    await validatePullRequests(deps); // waits one round for a deploy (a no-op here)
     const result = await validatePullRequests(deps);
     expect(result).toMatchObject({ validated: 0, unchanged: 1, failed: [] });
     expect(state.reads).toBe(2);

@@ -5,7 +5,7 @@ import { checkConfigs, type DeployedState, keysToDiff } from '../report/check-co
 import { renderPrComment } from '../report/pr-comment.js';
 import { statusDescription } from '../report/status-description.js';
 import type { ValidationReport } from '../report/types.js';
-import { baseKey, branchReader, readBranch, sameReport } from './pr-base.js';
+import { baseKey, branchJustMoved, branchReader, readBranch, rememberBranch, sameReport } from './pr-base.js';
 
 export const VALIDATE_CONTEXT = 'backtest-gitops/validate';
 
@@ -90,11 +90,15 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
   let deployed: Promise<DeployedState> | null = null;
   const deployedState = () => (deployed ??= readDeployedState(deps));
   const defaultBranchSha = branchReader(deps.repo);
-  let current: Promise<string> | null = null;
+  let seenBranch: string | null = null;
+  let current: Promise<{ key: string; deployPending: boolean }> | null = null;
   const currentBase = () =>
     (current ??= (async () => {
       const branch = defaultBranchSha ? await readBranch(defaultBranchSha, sync) : null;
-      return baseKey(branch, (await deployedState()).manifest);
+      const { manifest } = await deployedState();
+      const deployPending = branchJustMoved(deps.memory, branch, manifest);
+      seenBranch = branch ?? seenBranch;
+      return { key: baseKey(branch, manifest), deployPending };
     })());
   for (const pr of [...pulls].sort((a, b) => a.number - b.number)) {
     try {
@@ -102,13 +106,21 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
       const remembered = deps.memory.get(pr.number);
       const reported = sticky && reportedHead(sticky.body) === pr.headSha ? sticky.body : null;
       if (reported !== null) {
-        const base = await currentBase();
-        if (remembered?.headSha === pr.headSha && remembered.base === base) continue;
-        if (reportedBase(reported) === base) {
-          deps.memory.set(pr.number, { headSha: pr.headSha, body: reported, base });
+        const { key, deployPending } = await currentBase();
+        if (remembered?.headSha === pr.headSha && remembered.base === key) continue;
+        if (reportedBase(reported) === key) {
+          deps.memory.set(pr.number, { headSha: pr.headSha, body: reported, base: key });
           continue;
         }
-      } else if (!sticky && remembered?.headSha === pr.headSha && remembered.base === (await currentBase())) {
+        // The branch just moved and its deploy (this reconcile's next step) has not landed:
+        // re-checking now would show the merged PR's files as this PR's creates, then again
+        // as unchanged. Wait one round; if the deploy does not land, re-check then anyway.
+        if (deployPending) continue;
+      } else if (
+        !sticky &&
+        remembered?.headSha === pr.headSha &&
+        remembered.base === (await currentBase()).key
+      ) {
         // Reported before, comment deleted by someone: put the same report back.
         if (await isCurrentHead(deps.github, pr)) {
           await deps.github.upsertStickyComment(pr.number, remembered.body);
@@ -119,6 +131,7 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
       await sync();
       const deployedNow = await deployedState();
       const { report, branch } = await checkPull(deps, pr, deployedNow);
+      if (defaultBranchSha && branch) seenBranch = branch;
       const base = baseKey(defaultBranchSha ? branch : null, deployedNow.manifest);
       const body = `${renderPrComment(report)}${baseMarker(base)}\n`;
       if (reported !== null && sameReport(reported, body)) {
@@ -164,6 +177,7 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
       result.failed.push({ pr: pr.number, error });
     }
   }
+  if (seenBranch) rememberBranch(deps.memory, seenBranch);
   return result;
 }
 

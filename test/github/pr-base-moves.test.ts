@@ -55,16 +55,16 @@ afterAll(async () => {
   rmSync(cacheRoot, { recursive: true, force: true });
 });
 
-/** One reconcile as the controller runs it: fetch the config repo, then validate open PRs. */
+/**
+ * One reconcile as the controller runs it: fetch the config repository, validate open PRs,
+ * then deploy the default branch head (the manifest that PR plans are made against).
+ */
 async function reconcile() {
   await repo.sync();
-  return validatePullRequests({ github, repo, memory, readManifest: async () => manifest });
-}
-
-/** The deploy of the default branch head landing (what the reconcile's deploy step writes). */
-async function deployMain() {
+  const result = await validatePullRequests({ github, repo, memory, readManifest: async () => manifest });
   const head = await repo.defaultBranchSha();
   manifest = deployedFromCommit(await repo.readConfigFiles(head), head).manifest;
+  return result;
 }
 
 const stickyBody = (pr: number) =>
@@ -89,26 +89,24 @@ describe('PR feedback when the default branch moves', () => {
 
     const merge = flow.mergePr(theirs.number);
     server.clearLog();
+    // The reconcile that fetches the merge validates before it deploys: nothing written yet.
+    expect(await reconcile()).toMatchObject({ validated: 0, failed: [] });
+    expect(server.writes()).toEqual([]);
+    // The next one re-checks against the merge, now deployed: one status, one comment edit.
     const result = await reconcile();
 
     expect(result).toMatchObject({ validated: 1, failed: [] });
     expect(statesOf(mine.sha)).toEqual(['success', 'failure']);
     const body = stickyBody(mine.number);
     expect(body).toContain('dag-id-collision');
-    expect(body).toContain(`merged onto \`${merge.slice(0, 7)}\``);
+    expect(body).toContain(
+      `merged onto \`${merge.slice(0, 7)}\` against the deployed \`${merge.slice(0, 7)}\``,
+    );
     expect(server.state.commentsOn(mine.number)).toHaveLength(1);
     expect(writeRoutes()).toEqual([
       'POST /repos/{owner}/{repo}/statuses/{sha}',
       'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
     ]);
-
-    // The merge deploys: re-checked against the new deployment; still red, no new status.
-    await deployMain();
-    server.clearLog();
-    await reconcile();
-    expect(statesOf(mine.sha)).toEqual(['success', 'failure']);
-    expect(stickyBody(mine.number)).toContain('dag-id-collision');
-    expect(writeRoutes().filter((r) => r.includes('/statuses/'))).toEqual([]);
   });
 
   it('idle polls afterwards cost 304s only; a docs-only change on main writes nothing', async () => {
@@ -123,6 +121,7 @@ describe('PR feedback when the default branch moves', () => {
     remote.commit({ 'README.md': 'how to add a backtest\n' }, { branch: 'main' });
     remote.push('main');
     server.clearLog();
+    await reconcile(); // waits for the deploy (a no-op: no config changed)
     const result = await reconcile();
     expect(result).toMatchObject({ validated: 0, unchanged: 1, failed: [] });
     expect(server.writes()).toEqual([]);

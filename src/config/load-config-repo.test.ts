@@ -187,6 +187,23 @@ describe('loadConfigRepo', () => {
     expect(result.invalidFiles).toEqual(['backtest-gitops.yaml', 'backtests/x.yaml']);
   });
 
+  it('a broken backtest-gitops.yaml marks every candidate file invalid, whatever its include said', () => {
+    // The include globs of a broken settings file cannot be trusted (a YAML error loses them,
+    // an invalid include is pruned to the default): files they matched must still count as
+    // invalid configs, or the planner would delete the DAGs of configs that still exist.
+    const configs = { 'configs/a.yaml': BASE, 'backtests/b.yaml': BASE };
+    const good = repo({ 'backtest-gitops.yaml': 'include: ["configs/*.yaml"]\n', ...configs });
+    expect(good.specs.map((s) => s.source)).toEqual(['configs/a.yaml']);
+    for (const broken of [
+      'include: ["configs/*.yaml"]\nmax_runs_per_dag: [\n',
+      'include: "configs/*.yaml"\n',
+    ]) {
+      const result = repo({ 'backtest-gitops.yaml': broken, ...configs });
+      expect(result.specs).toEqual([]);
+      expect(result.invalidFiles).toEqual(['backtest-gitops.yaml', 'backtests/b.yaml', 'configs/a.yaml']);
+    }
+  });
+
   it('reports errors in defaults at their line in backtest-gitops.yaml', () => {
     const result = repo({
       'backtest-gitops.yaml': 'defaults:\n  start_date: 2022-06-01\n',

@@ -31,7 +31,10 @@ export function loadConfigRepo(
   const issues: ConfigIssue[] = [...loaded.issues];
   const claims: ClaimedDagId[] = [];
   const specs = new Map<string, BacktestSpec>();
-  const invalid = new Set<string>(loaded.ok ? [] : [SETTINGS_FILE]);
+  // A broken settings file may have lost or pruned its `include` (falling back to the default
+  // globs): every candidate file then counts as invalid, so the planner keeps the DAGs of
+  // configs the real globs matched instead of deleting them.
+  const invalid = new Set<string>(loaded.ok ? [] : [SETTINGS_FILE, ...files.keys()]);
   for (const file of configFiles) {
     const result = validateConfigFile(file, files.get(file) as string, loaded.defaultLayers, maxRuns);
     issues.push(...result.issues);

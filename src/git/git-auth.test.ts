@@ -24,6 +24,17 @@ describe('gitAuthEnv', () => {
     expect(() => assertNoCredentialsInUrl('https://u:p@github.com/q/b.git')).toThrow(/contains credentials/);
     expect(() => assertNoCredentialsInUrl('https://github.com/q/b.git')).not.toThrow();
   });
+
+  it('refuses a token as the bare username of an http(s) URL, but allows ssh users', () => {
+    // https://TOKEN@host is how many CI snippets pass a token; git would store it in the
+    // cache's config and show it in the process list (`git remote add origin URL`).
+    expect(() =>
+      assertNoCredentialsInUrl('https://ghp_abcdefghijklmnopqrstuvwxyz0123@github.com/q/b.git'),
+    ).toThrow(/contains credentials/);
+    expect(() => assertNoCredentialsInUrl('http://tok@git.internal/q/b.git')).toThrow(/contains credentials/);
+    expect(() => assertNoCredentialsInUrl('ssh://git@github.com/q/b.git')).not.toThrow();
+    expect(() => assertNoCredentialsInUrl('git@github.com:q/b.git')).not.toThrow();
+  });
 });
 
 describe('object parsing', () => {

@@ -51,7 +51,9 @@ export function gitAuthEnv(remoteUrl: string, auth: GitAuth = {}): Record<string
 
 /** Rejects remote URLs that carry credentials, which git would store in the cache's config. */
 export function assertNoCredentialsInUrl(remoteUrl: string): void {
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(remoteUrl)) {
+  // user:password@ anywhere; for http(s) also a bare user@, which is how a token is often
+  // passed (https://TOKEN@host). ssh://git@host stays allowed: that user is no secret.
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(remoteUrl) || /^https?:\/\/[^/@]+@/i.test(remoteUrl)) {
     throw new GitError(
       'the config repository URL contains credentials',
       'remove user:password from the URL and pass the token as auth.token (GIT_TOKEN)',

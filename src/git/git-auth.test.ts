@@ -35,6 +35,18 @@ describe('gitAuthEnv', () => {
     expect(() => assertNoCredentialsInUrl('ssh://git@github.com/q/b.git')).not.toThrow();
     expect(() => assertNoCredentialsInUrl('git@github.com:q/b.git')).not.toThrow();
   });
+
+  it('names the settings that really carry the token in its hint', () => {
+    let hint = '';
+    try {
+      assertNoCredentialsInUrl('https://u:p@github.com/q/b.git');
+    } catch (err) {
+      hint = (err as { hint?: string }).hint ?? '';
+    }
+    // There is no GIT_TOKEN: git over https uses the GitHub credentials of the controller.
+    expect(hint).not.toContain('GIT_TOKEN');
+    expect(hint).toContain('GITHUB_TOKEN');
+  });
 });
 
 describe('object parsing', () => {

@@ -56,7 +56,7 @@ export function assertNoCredentialsInUrl(remoteUrl: string): void {
   if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(remoteUrl) || /^https?:\/\/[^/@]+@/i.test(remoteUrl)) {
     throw new GitError(
       'the config repository URL contains credentials',
-      'remove user:password from the URL and pass the token as auth.token (GIT_TOKEN)',
+      'remove the credentials from the URL; git over https authenticates with the GitHub credentials (GITHUB_TOKEN / github.token, or github.app)',
     );
   }
 }

@@ -74,3 +74,25 @@ describe('webhook receiver', () => {
     expect((await fetch(`${url}/webhook`)).status).toBe(405);
   });
 });
+
+describe('webhook receiver body limit', () => {
+  it('answers 413 to a body over the limit (the client gets the answer, not a reset)', async () => {
+    const handler = createWebhookHandler({ secret: SECRET, onEvent: () => {}, maxBodyBytes: 1024 });
+    const small = createServer((req, res) => {
+      void handler(req, res);
+    });
+    await new Promise<void>((resolve) => small.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (small.address() as AddressInfo).port;
+      const res = await fetch(`http://127.0.0.1:${port}/webhook`, {
+        method: 'POST',
+        headers: { 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' },
+        body: 'x'.repeat(64 * 1024),
+      });
+      expect(res.status).toBe(413);
+    } finally {
+      small.closeAllConnections();
+      await new Promise<void>((resolve) => small.close(() => resolve()));
+    }
+  });
+});

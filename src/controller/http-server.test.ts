@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../shared/errors.js';
 import { createControllerServer, listen } from './http-server.js';
 import { ControllerMetrics } from './metrics.js';
 import { memoryLogger } from './testing.js';
@@ -73,5 +74,29 @@ describe('controller HTTP server', () => {
     const b = new ControllerMetrics();
     a.reconciles.inc({ result: 'failure' });
     expect((await b.reconciles.get()).values.find((v) => v.labels.result === 'failure')?.value).toBe(0);
+  });
+});
+
+describe('listen', () => {
+  it('reports a port already in use as a usage error naming http.port, not as a bug', async () => {
+    const { base } = await start();
+    const port = Number(new URL(base).port);
+    const second = createControllerServer(
+      {
+        metrics: async () => ({ contentType: 'text/plain', body: '' }),
+        readiness: () => ({ ready: true, reasons: [] }),
+      },
+      memoryLogger().log,
+    );
+    const err = await listen(second, port, '127.0.0.1').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    second.close();
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err).toMatchObject({
+      message: expect.stringContaining(`127.0.0.1:${port} is already in use`),
+      hint: expect.stringContaining('http.port'),
+    });
   });
 });

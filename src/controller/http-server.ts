@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { UsageError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Readiness } from './status.js';
 
@@ -64,11 +65,25 @@ function send(
 /** Listens and resolves with the bound port (0 in config = any free port, for tests). */
 export async function listen(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: unknown) => reject(listenError(err, port, host));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
   return (server.address() as AddressInfo).port;
 }
+
+/** A port in use or not allowed is the operator's setting, not a bug: say which setting. */
+function listenError(err: unknown, port: number, host: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE')
+    return new UsageError(`cannot listen on ${where}: ${where} is already in use`, HINT, { cause: err });
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+    return new UsageError(`cannot listen on ${where} (${code})`, HINT, { cause: err });
+  return err;
+}
+
+const HINT = 'set http.port / http.host in the controller config (another controller may already run here)';

@@ -78,6 +78,13 @@ describe('backtestctl plan/apply to a local DAG folder', () => {
     expect(bad.code).toBe(2);
   });
 
+  it('rejects a --wait-seconds that is not a number before changing anything', async () => {
+    const r = await run(['apply', '--repo', 'repo', '--target', 'out', '--wait-seconds', '5m'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--wait-seconds must be a number of seconds');
+    await expect(readdir(join(dir, 'out'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('rejects an unknown target scheme as a usage error', async () => {
     const r = await run(['plan', '--repo', 'repo', '--target', 'gs://bucket/dags'], dir);
     expect(r.code).toBe(2);

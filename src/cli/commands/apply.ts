@@ -39,6 +39,12 @@ export const registerApply: RegisterCommand = (program, io, state) => {
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
         throw new UsageError(`--concurrency must be a whole number from 1 to 256, got ${opts.concurrency}`);
       }
+      const waitSeconds = Number(opts.waitSeconds);
+      if (opts.waitSeconds.trim() === '' || !Number.isFinite(waitSeconds) || waitSeconds < 0) {
+        throw new UsageError(
+          `--wait-seconds must be a number of seconds (0 or more), got ${opts.waitSeconds}`,
+        );
+      }
       const { plan, desired, store, config } = await prepareSync(opts, io, false);
       const invalid = reportInvalid(config, io);
       const changes = plan.files.filter((f) => f.action !== 'unchanged' && f.action !== 'keep').length;
@@ -54,14 +60,13 @@ export const registerApply: RegisterCommand = (program, io, state) => {
         adopt: opts.adopt ?? false,
         onProgress: progressPrinter(io),
       });
-      const waitSeconds = Number(opts.waitSeconds);
       // The files are written whatever the check says: a failing check must not hide the apply.
       let checkError: unknown = null;
       const check =
         opts.verify === false
           ? null
           : await checkApplyImport(store, result, {
-              waitSeconds: Number.isFinite(waitSeconds) && waitSeconds >= 0 ? waitSeconds : 300,
+              waitSeconds,
               unpauseNew: opts.unpauseNew ?? false,
               triggerNew: opts.triggerNew ?? false,
               log: (line) => io.stderr(`${line}\n`),

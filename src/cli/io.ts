@@ -11,9 +11,26 @@ export interface CliIo {
 
 export function processIo(): CliIo {
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: writerIgnoringClosedReader(process.stdout),
+    stderr: writerIgnoringClosedReader(process.stderr),
     env: process.env,
     cwd: process.cwd(),
+  };
+}
+
+/**
+ * A reader that went away (`backtestctl expand x.yaml | head`) makes writes fail with EPIPE,
+ * which Node raises as an uncaught 'error' event: the command would crash with a stack
+ * trace, an apply possibly between its object writes and its manifest write. Output to a
+ * closed reader is dropped instead and the command finishes; other errors stay fatal.
+ */
+function writerIgnoringClosedReader(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
   };
 }

@@ -86,6 +86,13 @@ describe('backtestctl pr check', () => {
     expect(
       (await run(['pr', 'check', '--base', 'main', '--head', 'feature', '--github-output'])).stderr,
     ).toMatch(/GITHUB_STEP_SUMMARY/);
+    // An unwritable job summary is the caller's setting, not a bug in backtestctl.
+    const unwritable = await run(['pr', 'check', '--base', 'main', '--head', 'feature', '--github-output'], {
+      GITHUB_STEP_SUMMARY: join(remote.workDir, 'no-such-dir', 'summary.md'),
+    });
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).toContain('cannot append to $GITHUB_STEP_SUMMARY');
+    expect(unwritable.stderr).not.toContain('internal error');
   });
 
   it('plans only the head changes when the base moved on after the branch was made', async () => {

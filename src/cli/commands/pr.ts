@@ -79,7 +79,14 @@ async function runPrCheck(opts: PrCheckOptions, io: CliIo): Promise<ExitCode> {
         ? markdown
         : renderTextReport(report),
   );
-  if (summaryFile) await appendFile(summaryFile, `${markdown}\n`);
+  if (summaryFile) {
+    await appendFile(summaryFile, `${markdown}\n`).catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(
+        `cannot append to $GITHUB_STEP_SUMMARY (${summaryFile}): ${err.code ?? err.message}`,
+        'set GITHUB_STEP_SUMMARY to a writable file, or drop --github-output',
+      );
+    });
+  }
   return report.valid ? ExitCode.ok : ExitCode.invalid;
 }
 

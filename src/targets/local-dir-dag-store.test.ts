@@ -56,6 +56,18 @@ describe('LocalDirDagStore', () => {
     expect(await store.get('sub/ours.py')).toBeNull();
   });
 
+  it('reports a target that is a file, not a folder, as a TargetError naming it', async () => {
+    await writeFile(join(dir, 'README.md'), 'not a folder');
+    const onFile = new LocalDirDagStore(join(dir, 'README.md'), 'README.md');
+    const err = await onFile.readManifest().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TargetError);
+    expect(err).toMatchObject({ code: 'io', message: expect.stringContaining('ENOTDIR') });
+    await expect(onFile.stat(['a.py'])).rejects.toBeInstanceOf(TargetError);
+  });
+
   it('refuses keys that leave the folder', async () => {
     await expect(store.put('../x.py', 'x', meta, { mode: 'adopt' })).rejects.toBeInstanceOf(TargetError);
   });

@@ -169,7 +169,13 @@ async function readOrNull(path: string): Promise<Buffer | null> {
   try {
     return await readFile(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    // ENOTDIR (the target is a file), EACCES, EISDIR: the operator's setup, not a bug.
+    throw new TargetError(`cannot read ${path}: ${code ?? 'io error'}`, path, {
+      code: 'io',
+      hint: 'the target must be a folder we can read and write (or a path where one can be created)',
+      cause: err,
+    });
   }
 }

@@ -66,6 +66,8 @@ describe('LocalDirDagStore', () => {
     expect(err).toBeInstanceOf(TargetError);
     expect(err).toMatchObject({ code: 'io', message: expect.stringContaining('ENOTDIR') });
     await expect(onFile.stat(['a.py'])).rejects.toBeInstanceOf(TargetError);
+    await expect(onFile.writeManifest(manifest('a'), null)).rejects.toBeInstanceOf(TargetError);
+    await expect(onFile.put('a.py', 'x', meta, { mode: 'create' })).rejects.toBeInstanceOf(TargetError);
   });
 
   it('refuses keys that leave the folder', async () => {

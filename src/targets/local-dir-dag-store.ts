@@ -43,7 +43,7 @@ export class LocalDirDagStore implements DagStore {
 
   async writeManifest(manifest: Manifest, expectedVersion: string | null): Promise<string> {
     const path = this.path(MANIFEST_KEY);
-    await mkdir(dirname(path), { recursive: true });
+    await this.mkdirFor(MANIFEST_KEY, path);
     return withLockFile(`${path}.lock`, async () => {
       const current = await readOrNull(path);
       const currentVersion = current === null ? null : sha256(current);
@@ -56,7 +56,7 @@ export class LocalDirDagStore implements DagStore {
 
   async put(key: string, content: string, _meta: PutMeta, condition: PutCondition): Promise<string> {
     const path = this.path(key);
-    await mkdir(dirname(path), { recursive: true });
+    await this.mkdirFor(key, path);
     if (condition.mode === 'create') {
       const tmp = await this.writeTemp(path, content);
       try {
@@ -118,6 +118,12 @@ export class LocalDirDagStore implements DagStore {
       });
     }
     return path;
+  }
+
+  private async mkdirFor(key: string, path: string): Promise<void> {
+    await mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
+      throw this.ioError('create the folder for', key, err);
+    });
   }
 
   private describe(key: string): string {

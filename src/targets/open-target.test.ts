@@ -5,7 +5,7 @@ import { openTarget, type TargetResolver } from './open-target.js';
 import { S3DagStore } from './s3-dag-store.js';
 import { translateS3Error } from './s3-errors.js';
 
-const ctx = { env: { AWS_REGION: 'eu-west-1' }, cwd: '/work/repo' };
+const ctx = { env: { AWS_REGION: 'eu-west-1' }, cwd: '/srv/configs' };
 
 describe('openTarget', () => {
   it('opens folders, file:// URLs and s3:// prefixes', async () => {

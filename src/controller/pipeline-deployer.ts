@@ -42,7 +42,7 @@ export class PipelineDeployer implements DeployPort {
     });
     const store = await this.store;
     const files = scopeToFolder(await opts.reader.readConfigFiles(request.commit), opts.configPath);
-    const config = loadConfigRepo(files, opts.environment ? { environment: opts.environment } : {});
+    const config = loadConfigRepo(files, { environment: opts.environment });
     for (const issue of config.issues.filter((i) => i.severity === 'error').slice(0, 50)) {
       ctx.log.warn(
         { file: issue.file, line: issue.line, column: issue.column, code: issue.code },

@@ -29,7 +29,7 @@ export interface CheckConfigsInput {
  * PR comment, the statuses and `pr check`. Pure: the same inputs give the same report.
  */
 export function checkConfigs(input: CheckConfigsInput): ValidationReport {
-  const loaded = loadConfigRepo(input.files, input.environment ? { environment: input.environment } : {});
+  const loaded = loadConfigRepo(input.files, { environment: input.environment });
   const issues = sortIssues(loaded.issues);
   const base = {
     headSha: input.headSha,
@@ -70,7 +70,7 @@ export function deployedFromCommit(
   commit: string,
   opts: { environment?: string; generator?: string } = {},
 ): DeployedState {
-  const loaded = loadConfigRepo(files, opts.environment ? { environment: opts.environment } : {});
+  const loaded = loadConfigRepo(files, { environment: opts.environment });
   let desired: DesiredFile[];
   try {
     desired = renderRepo(loaded.specs);

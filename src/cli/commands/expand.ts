@@ -48,7 +48,7 @@ async function runExpand(io: CliIo, fileArg: string, options: ExpandOptions): Pr
   const path = toRepoPath(io.cwd, repoDir, fileArg);
   const files = await readRepoFiles(repoDir);
   if (!files.has(path)) throw new UsageError(`${path}: no such YAML file in the config repository`);
-  const result = loadConfigRepo(files, options.environment ? { environment: options.environment } : {});
+  const result = loadConfigRepo(files, { environment: options.environment });
   assertKnownEnvironment(result);
   const spec = result.specs.find((s) => s.source === path);
   if (!spec) {

@@ -12,6 +12,7 @@ import type { DagStore } from '../../targets/dag-store.js';
 import { extraTargetResolvers } from '../../targets/extra-resolvers.js';
 import { openTarget } from '../../targets/open-target.js';
 import { ExitCode } from '../exit-codes.js';
+import { formatIssueLine } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import { readConfigDir } from '../read-config-dir.js';
 import type { RegisterCommand } from './index.js';
@@ -70,7 +71,7 @@ export async function prepareSync(
       'pass the repo root with --repo DIR',
     );
   });
-  const config = loadConfigRepo(files, opts.environment ? { environment: opts.environment } : {});
+  const config = loadConfigRepo(files, { environment: opts.environment });
   const desired = renderRepo(config.specs);
   const store = await openTarget(
     opts.target,
@@ -109,7 +110,7 @@ export async function prepareSync(
 /** Reports configs that failed validation (their DAGs are kept); returns true if there were any. */
 export function reportInvalid(config: ConfigRepoResult, io: CliIo): boolean {
   const errors = config.issues.filter((i) => i.severity === 'error');
-  for (const i of errors) io.stderr(`${i.file}:${i.line}:${i.column}: error ${i.code}: ${i.message}\n`);
+  for (const issue of errors) io.stderr(`${formatIssueLine(issue)}\n`);
   if (config.invalidFiles.length > 0) {
     io.stderr(
       `${config.invalidFiles.length} config file(s) invalid; their deployed DAGs are kept as they are.\n`,

@@ -43,7 +43,7 @@ Exit codes: 0 rendered, 1 invalid configs (nothing written), 2 usage or I/O erro
 async function runRender(io: CliIo, options: RenderCommandOptions): Promise<ExitCode> {
   const repoDir = await resolveRepoDir(io.cwd, options.repo);
   const files = await readRepoFiles(repoDir);
-  const result = loadConfigRepo(files, options.environment ? { environment: options.environment } : {});
+  const result = loadConfigRepo(files, { environment: options.environment });
   assertKnownEnvironment(result);
   const errors = result.issues.filter((issue) => issue.severity === 'error');
   if (errors.length > 0 || result.invalidFiles.length > 0) {

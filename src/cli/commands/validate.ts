@@ -40,7 +40,7 @@ Exit codes: 0 all valid, 1 invalid configs, 2 usage or I/O error.`,
 async function runValidate(io: CliIo, fileArgs: string[], options: ValidateOptions): Promise<ExitCode> {
   const repoDir = await resolveRepoDir(io.cwd, options.repo);
   const files = await readRepoFiles(repoDir);
-  const result = loadConfigRepo(files, options.environment ? { environment: options.environment } : {});
+  const result = loadConfigRepo(files, { environment: options.environment });
   assertKnownEnvironment(result);
   const selected = selectFiles(
     result,

@@ -63,6 +63,16 @@ export function createGitHubClient(opts: GitHubClientOptions): {
   const unit = opts.retryAfterUnitMs ?? 1000;
   const maxRetries = opts.retries ?? 3;
   const maxWait = opts.maxRetryAfterSeconds ?? 60;
+  const onLimit =
+    (what: string, whyGiveUp: (seconds: number) => string) =>
+    (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+      const retry = retryCount < maxRetries && retryAfter <= maxWait;
+      log.warn(
+        `GitHub ${what} on ${options.method} ${options.url}; ${retry ? `retrying in ${retryAfter}s` : `${whyGiveUp(retryAfter)}, giving up for now`}`,
+      );
+      if (retry) traffic.throttled += 1;
+      return retry;
+    };
   const passthrough = { key: () => ({ schedule: (_o: unknown, fn: () => Promise<void>) => fn() }) };
   const traffic: GitHubTraffic = {
     requests: 0,
@@ -88,35 +98,13 @@ export function createGitHubClient(opts: GitHubClientOptions): {
     retry: { retries: maxRetries, retryAfterBaseValue: opts.retryBaseMs ?? 1000 },
     // Cast: the plugin types its handlers as returning void, but the boolean decides the retry,
     // and our pass-through limiter is duck-typed to the Bottleneck.Group calls the plugin makes.
+    // Both limits: retry while the wait is short and retries remain, else give up until the
+    // next poll (a reconcile must not block for the whole quota window).
     throttle: {
       retryAfterBaseValue: unit,
       ...(opts.spaceWrites === false ? { write: passthrough, notifications: passthrough } : {}),
-      onRateLimit: (
-        retryAfter: number,
-        options: { method: string; url: string },
-        _o: unknown,
-        retryCount: number,
-      ) => {
-        const retry = retryCount < maxRetries && retryAfter <= maxWait;
-        log.warn(
-          `GitHub rate limit hit on ${options.method} ${options.url}; ${retry ? `retrying in ${retryAfter}s` : `quota resets in ${retryAfter}s, giving up for now`}`,
-        );
-        if (retry) traffic.throttled += 1;
-        return retry;
-      },
-      onSecondaryRateLimit: (
-        retryAfter: number,
-        options: { method: string; url: string },
-        _o: unknown,
-        retryCount: number,
-      ) => {
-        const retry = retryCount < maxRetries && retryAfter <= maxWait;
-        log.warn(
-          `GitHub secondary rate limit on ${options.method} ${options.url}; ${retry ? `retrying in ${retryAfter}s` : `retry-after ${retryAfter}s is too long, giving up for now`}`,
-        );
-        if (retry) traffic.throttled += 1;
-        return retry;
-      },
+      onRateLimit: onLimit('rate limit hit', (s) => `quota resets in ${s}s`),
+      onSecondaryRateLimit: onLimit('secondary rate limit', (s) => `retry-after ${s}s is too long`),
     } as never,
   });
   octokit.hook.wrap('request', async (request, options) => {

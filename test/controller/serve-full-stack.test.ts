@@ -14,8 +14,8 @@ import {
 } from '../support/github-server/index.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
+import { parsePrometheus, type ServeProcess, startServe } from '../support/serve-process.js';
 import { backtestConfig, sendWebhook } from './fixtures.js';
-import { parsePrometheus, type ServeProcess, startServe } from './serve-process.js';
 
 /**
  * `backtestctl serve` against every real part at once: moto S3, the MWAA fake running real

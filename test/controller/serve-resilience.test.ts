@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRemote, type GitRemoteFixture } from '../support/github-server/index.js';
+import { parsePrometheus, startServe } from '../support/serve-process.js';
 import { backtestConfig, commitMany, manyConfigs } from './fixtures.js';
-import { parsePrometheus, startServe } from './serve-process.js';
 
 let dir: string;
 let remote: GitRemoteFixture;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRemote, type GitRemoteFixture } from '../support/github-server/index.js';
+import { type LogLine, parsePrometheus, type ServeProcess, startServe } from '../support/serve-process.js';
 import { backtestConfig, commitMany, manyConfigs, sendWebhook } from './fixtures.js';
-import { type LogLine, parsePrometheus, type ServeProcess, startServe } from './serve-process.js';
 
 const WEBHOOK_SECRET = 'whsec-serve-test-0123456789abcdef';
 const TOKEN = 'ghp_servetesttoken0123456789abcdefABCD';

@@ -10,7 +10,6 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServeProcess, startServe } from '../controller/serve-process.js';
 import {
   createGitRemote,
   type GitHubServer,
@@ -20,6 +19,7 @@ import {
 } from '../support/github-server/index.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
+import { type ServeProcess, startServe } from '../support/serve-process.js';
 
 /**
  * The user's day, through every real part at once: a real git remote, the local GitHub API

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { projectRoot } from '../support/python.js';
+import { projectRoot } from './python.js';
 
 /** One JSON log line of the controller. */
 export type LogLine = Record<string, unknown> & { msg: string; reconcile?: string };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { gate } from '../../test/support/controller-fakes.js';
 import { CoalescingRunner } from './coalescing-runner.js';
-import { gate } from './testing.js';
 
 describe('CoalescingRunner', () => {
   it('runs one job at a time and merges requests made during a run into one follow-up', async () => {

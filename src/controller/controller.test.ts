@@ -1,8 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { Controller } from './controller.js';
-import { ControllerMetrics } from './metrics.js';
-import { Reconciler } from './reconciler.js';
-import { initialStatus } from './status.js';
 import {
   FakeDeployer,
   FakeRepo,
@@ -11,7 +7,11 @@ import {
   ManualClock,
   ManualScheduler,
   memoryLogger,
-} from './testing.js';
+} from '../../test/support/controller-fakes.js';
+import { Controller } from './controller.js';
+import { ControllerMetrics } from './metrics.js';
+import { Reconciler } from './reconciler.js';
+import { initialStatus } from './status.js';
 
 function setup(graceMs = 10_000) {
   const clock = new ManualClock();

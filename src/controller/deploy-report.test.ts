@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryGitHub } from '../github/in-memory-github.js';
+import { InMemoryGitHub } from '../../test/support/in-memory-github.js';
 import type { DeployReport } from '../mwaa/deploy-report.js';
 import { reportDeploy } from './deploy-report.js';
 

@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { memoryLogger } from '../../test/support/controller-fakes.js';
 import { UsageError } from '../shared/errors.js';
 import { createControllerServer, listen } from './http-server.js';
 import { ControllerMetrics } from './metrics.js';
-import { memoryLogger } from './testing.js';
 
 let server: Server | null = null;
 afterEach(async () => {

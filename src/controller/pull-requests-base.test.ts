@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryGitHub } from '../github/in-memory-github.js';
+import { InMemoryGitHub } from '../../test/support/in-memory-github.js';
 import { reportedBase, withoutBaseMarker } from '../github/sticky-marker.js';
 import type { Manifest } from '../plan/types.js';
 import { deployedFromCommit } from '../report/index.js';

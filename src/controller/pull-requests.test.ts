@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryGitHub } from '../github/in-memory-github.js';
+import { InMemoryGitHub } from '../../test/support/in-memory-github.js';
 import { STICKY_MARKER } from '../github/sticky-marker.js';
 import { type PullRequestDeps, type PullRequestMemory, validatePullRequests } from './pull-requests.js';
 

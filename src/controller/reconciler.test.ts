@@ -1,8 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { SafetyError } from '../shared/errors.js';
-import { ControllerMetrics } from './metrics.js';
-import { Reconciler } from './reconciler.js';
-import { initialStatus } from './status.js';
 import {
   emptyReport,
   FakeDeployer,
@@ -12,7 +8,11 @@ import {
   FakeRepo,
   ManualClock,
   memoryLogger,
-} from './testing.js';
+} from '../../test/support/controller-fakes.js';
+import { SafetyError } from '../shared/errors.js';
+import { ControllerMetrics } from './metrics.js';
+import { Reconciler } from './reconciler.js';
+import { initialStatus } from './status.js';
 
 function setup(opts: { suspend?: boolean; drift?: 'report' | 'repair' | 'off'; attempts?: number } = {}) {
   const clock = new ManualClock(1_700_000_000_000, true);

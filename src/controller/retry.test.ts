@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../test/support/controller-fakes.js';
 import { SafetyError } from '../shared/errors.js';
 import { withRetry } from './retry.js';
-import { ManualClock } from './testing.js';
 
 const policy = { attempts: 5, initialDelayMs: 100, maxDelayMs: 500 };
 

@@ -1,5 +1,4 @@
 export { type ConnectGitHubOptions, connectGitHub, webUrlFor } from './connect.js';
-export { InMemoryGitHub } from './in-memory-github.js';
 export {
   createGitHubClient,
   type GitHubAuth,

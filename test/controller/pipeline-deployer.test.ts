@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PipelineDeployer, scopeToFolder } from '../../src/controller/pipeline-deployer.js';
 import type { DeployRequest } from '../../src/controller/ports.js';
-import { memoryLogger } from '../../src/controller/testing.js';
 import { LocalDirDagStore } from '../../src/targets/local-dir-dag-store.js';
+import { memoryLogger } from '../support/controller-fakes.js';
 import { backtestConfig } from './fixtures.js';
 
 /** The deploy step on a real local folder target, with commits as in-memory file maps. */

@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -144,6 +145,21 @@ describe('container image (without a Docker engine)', () => {
     for (const dev of ['vitest', 'typescript', '@biomejs', 'tsx', 'kubernetes-models']) {
       expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
     }
+  });
+
+  it('ships no test code: no test files, no test doubles, nothing from test/', () => {
+    const files = readdirSync(join(app, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.js'),
+    );
+    expect(files).toContain(join('cli', 'main.js'));
+    expect(files.filter((f) => /\.test\.js$|(^|\/)test(ing)?(\/|\.js$)/.test(f))).toEqual([]);
+    // The doubles of our own ports live in test/support; neither they nor an import of them ship.
+    const leaks = files.filter((f) =>
+      /\bInMemoryGitHub\b|\bManualClock\b|\bFakeDeployer\b|from '(\.\.\/)+test\//.test(
+        readFileSync(join(app, 'dist', f), 'utf8'),
+      ),
+    );
+    expect(leaks).toEqual([]);
   });
 
   it('runs --version and serve --help as uid 10001', async () => {

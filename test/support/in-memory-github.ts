@@ -1,4 +1,4 @@
-import { isStickyComment, withStickyMarker } from './sticky-marker.js';
+import { isStickyComment, withStickyMarker } from '../../src/github/sticky-marker.js';
 import type {
   CheckRunInput,
   CommitState,
@@ -8,7 +8,7 @@ import type {
   RepoRef,
   StickyComment,
   UpsertOutcome,
-} from './types.js';
+} from '../../src/github/types.js';
 
 /**
  * An in-memory GitHubPort for unit tests of the workflows (a fake of OUR port, not of

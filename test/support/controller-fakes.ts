@@ -1,5 +1,3 @@
-import type { DeployReport } from '../mwaa/deploy-report.js';
-import { createLogger, type Logger } from '../shared/logger.js';
 import type {
   Clock,
   ConfigRepoPort,
@@ -10,11 +8,14 @@ import type {
   ImportCheckPort,
   PullRequestPort,
   Scheduler,
-} from './ports.js';
+} from '../../src/controller/ports.js';
+import type { DeployReport } from '../../src/mwaa/deploy-report.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 
 /**
  * In-memory stand-ins for the controller's own ports, a controllable clock and scheduler.
- * Used by the controller's unit tests and the serve benchmark; nothing here touches I/O.
+ * Used by the controller's tests only; kept under test/ so it never reaches dist/ or the image.
+ * Nothing here touches I/O.
  */
 
 /** A clock whose timers fire only when the test advances time (or at once, with `autoAdvance`). */

@@ -7,6 +7,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Whether each stream is a terminal (for colour); absent means no. */
+  tty?: { stdout: boolean; stderr: boolean };
+  /** Whether a person can answer a question on stdin (apply's confirmation); absent means no. */
+  interactive?: boolean;
 }
 
 export function processIo(): CliIo {
@@ -15,6 +19,8 @@ export function processIo(): CliIo {
     stderr: writerIgnoringClosedReader(process.stderr),
     env: process.env,
     cwd: process.cwd(),
+    tty: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
+    interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
   };
 }
 

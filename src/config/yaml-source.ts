@@ -110,12 +110,7 @@ function yamlProblem(source: YamlSource, code: string, message: string, offset: 
   const at = locationAt(source, start);
   switch (code) {
     case 'DUPLICATE_KEY':
-      return configError(
-        at,
-        'duplicate-key',
-        'this key appears twice in the same mapping',
-        'remove one of them',
-      );
+      return duplicateKeyIssue(source, at, start);
     case 'TAG_RESOLVE_FAILED':
       return customTagIssue(at, message.replace(/^Unresolved tag: /, ''));
     case 'MULTIPLE_DOCS':
@@ -152,6 +147,38 @@ function firstSyntaxErrorOnly(issues: ConfigIssue[]): ConfigIssue[] {
     .filter((i) => i.code === 'yaml-syntax')
     .sort((a, b) => a.line - b.line || a.column - b.column)[0];
   return issues.filter((i) => i.code !== 'yaml-syntax' || i === firstSyntax);
+}
+
+/** Names the repeated key and the line where it first appears, as a reader needs to fix it. */
+function duplicateKeyIssue(source: YamlSource, at: SourceLocation, offset: number): ConfigIssue {
+  let key: string | null = null;
+  let firstLine: number | null = null;
+  visit(source.doc, {
+    Map(_key, map) {
+      const repeated = map.items.find((pair) => isScalar(pair.key) && pair.key.range?.[0] === offset);
+      if (!repeated || !isScalar(repeated.key)) return undefined;
+      const value = repeated.key.value;
+      const first = map.items.find((pair) => isScalar(pair.key) && pair.key.value === value);
+      key = String(value);
+      if (first && first !== repeated) firstLine = nodeLocation(source, first.key as Node).line;
+      return visit.BREAK;
+    },
+  });
+  if (key === null) {
+    return configError(
+      at,
+      'duplicate-key',
+      'this key appears twice in the same mapping',
+      'remove one of them',
+    );
+  }
+  const where = firstLine === null ? 'earlier in the same mapping' : `on line ${firstLine}`;
+  return configError(
+    at,
+    'duplicate-key',
+    `duplicate key \`${key}\`: it already appears ${where}`,
+    'remove one of them, or merge their values',
+  );
 }
 
 function customTagIssue(at: SourceLocation, tag: string): ConfigIssue {

@@ -45,8 +45,9 @@ export const registerApply: RegisterCommand = (program, io, state) => {
           `--wait-seconds must be a number of seconds (0 or more), got ${opts.waitSeconds}`,
         );
       }
-      const { plan, desired, store, config } = await prepareSync(opts, io, false);
-      const invalid = reportInvalid(config, io);
+      const prepared = await prepareSync(opts, io, false);
+      const { plan, desired, store } = prepared;
+      const invalid = reportInvalid(prepared, io);
       const changes = plan.files.filter((f) => f.action !== 'unchanged' && f.action !== 'keep').length;
       if (opts.format === 'text') io.stdout(formatPlanText(plan, store.location));
       if (changes > 0 && !opts.yes && !(await confirm(`Apply ${changes} change(s) to ${store.location}?`))) {

@@ -35,14 +35,18 @@ describe('backtestctl validate / expand / schema', () => {
   it('validate prints compiler-style errors, collisions in both files, exit 1', async () => {
     const r = await cli(['validate'], repo);
     expect(r.code).toBe(1);
-    expect(r.stdout.split('\n')).toEqual([
-      'backtests/broken.yaml:3:11: error end-before-start: end_date 2021-01-01 is before start_date 2022-01-01 (swap the dates, or fix the one that is wrong)',
-      'backtests/broken.yaml:4:1: error unknown-key: unknown key `stop_los_pct` (did you mean `stop_loss_pct`?)',
-      'backtests/grid_copy.yaml:1:9: error dag-id-collision: dag_id `grid_search` is also used by backtests/grid_search.yaml (`grid_search`) (every config must have its own DAG id: set a different `dag_id:` or rename the file)',
-      'backtests/grid_search.yaml:1:1: error dag-id-collision: dag_id `grid_search` is also used by backtests/grid_copy.yaml (`grid_search`) (every config must have its own DAG id: set a different `dag_id:` or rename the file)',
+    // The first line of each diagnostic, as editors' and CI's problem matchers read them
+    // (the source excerpts are covered by the golden tests in test/cli/diagnostics.test.ts).
+    expect(r.stdout.split('\n').filter((line) => /^\S+:\d+:\d+: |^\d+ configs/.test(line))).toEqual([
+      'backtests/broken.yaml:3:11: error[end-before-start]: end_date 2021-01-01 is before start_date 2022-01-01',
+      'backtests/broken.yaml:4:1: error[unknown-key]: unknown key `stop_los_pct`',
+      'backtests/grid_copy.yaml:1:9: error[dag-id-collision]: dag_id `grid_search` is also used by backtests/grid_search.yaml (`grid_search`)',
+      'backtests/grid_search.yaml:1:1: error[dag-id-collision]: dag_id `grid_search` is also used by backtests/grid_copy.yaml (`grid_search`)',
       '7 configs, 22 runs, 4 errors',
-      '',
     ]);
+    expect(r.stdout).toContain(
+      ['4 | stop_los_pct: 5', '  | ^^^^^^^^^^^^', '  = hint: did you mean `stop_loss_pct`?'].join('\n'),
+    );
   });
 
   it('validate --format json has exactly the documented shape', async () => {
@@ -59,6 +63,9 @@ describe('backtestctl validate / expand / schema', () => {
           file: 'backtests/broken.yaml',
           line: 3,
           column: 11,
+          end_line: 3,
+          end_column: 21,
+          severity: 'error',
           code: 'end-before-start',
           message: 'end_date 2021-01-01 is before start_date 2022-01-01',
           hint: 'swap the dates, or fix the one that is wrong',
@@ -67,6 +74,9 @@ describe('backtestctl validate / expand / schema', () => {
           file: 'backtests/broken.yaml',
           line: 4,
           column: 1,
+          end_line: 4,
+          end_column: 13,
+          severity: 'error',
           code: 'unknown-key',
           message: 'unknown key `stop_los_pct`',
           hint: 'did you mean `stop_loss_pct`?',
@@ -87,6 +97,9 @@ describe('backtestctl validate / expand / schema', () => {
             file: 'backtests/syntax.yaml',
             line: 2,
             column: 1,
+            end_line: 2,
+            end_column: 2,
+            severity: 'error',
             code: 'yaml-syntax',
             message: expect.stringMatching(/^YAML syntax error: /),
             hint: null,
@@ -209,7 +222,7 @@ describe('backtestctl validate / expand / schema', () => {
     const r = await cli(['expand', 'backtests/broken.yaml'], repo);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('backtests/broken.yaml:4:1: error unknown-key');
+    expect(r.stderr).toContain('backtests/broken.yaml:4:1: error[unknown-key]');
   });
 
   it('schema prints the committed JSON Schema', async () => {

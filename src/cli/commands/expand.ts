@@ -8,7 +8,7 @@ import {
 } from '../../config/index.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatIssueLine } from '../format-issues.js';
+import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import { assertKnownEnvironment, readRepoFiles, resolveRepoDir, toRepoPath } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
@@ -60,7 +60,7 @@ async function runExpand(io: CliIo, fileArg: string, options: ExpandOptions): Pr
     }
     // Problems in backtest-gitops.yaml can be why the file yields no spec.
     const issues = result.issues.filter((i) => i.file === path || i.file === SETTINGS_FILE);
-    for (const issue of issues) io.stderr(`${formatIssueLine(issue)}\n`);
+    printIssues(io, issues, files, { stream: 'stderr', repoDir });
     io.stderr(`${path} is invalid: ${issues.length} errors\n`);
     return ExitCode.invalid;
   }

@@ -5,7 +5,7 @@ import { MwaaDagStore, resolveMwaaTarget } from '../../mwaa/mwaa-target.js';
 import { formatVariableChanges, syncVariables } from '../../mwaa/variables-sync.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatIssueLine } from '../format-issues.js';
+import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import { assertKnownEnvironment, readRepoFiles, resolveRepoDir } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
@@ -63,14 +63,15 @@ export const registerMwaa: RegisterCommand = (program: Command, io: CliIo, state
     .option('--dry-run', 'show what would change, change nothing')
     .action(async (opts: VariablesSyncOptions) => {
       const repoDir = await resolveRepoDir(io.cwd, opts.repo);
+      const files = await readRepoFiles(repoDir);
       const config = loadConfigRepo(
-        await readRepoFiles(repoDir),
+        files,
         opts.configEnvironment ? { environment: opts.configEnvironment } : {},
       );
       assertKnownEnvironment(config);
       const settingsErrors = config.issues.filter((i) => i.file === SETTINGS_FILE && i.severity === 'error');
       if (settingsErrors.length > 0) {
-        for (const issue of settingsErrors) io.stderr(`${formatIssueLine(issue)}\n`);
+        printIssues(io, settingsErrors, files, { stream: 'stderr', repoDir });
         io.stderr(`${SETTINGS_FILE} is invalid; no variable was changed.\n`);
         state.exitCode = ExitCode.invalid;
         return;

@@ -12,7 +12,7 @@ import type { DagStore } from '../../targets/dag-store.js';
 import { extraTargetResolvers } from '../../targets/extra-resolvers.js';
 import { openTarget } from '../../targets/open-target.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatIssueLine } from '../format-issues.js';
+import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import { readConfigDir } from '../read-config-dir.js';
 import type { RegisterCommand } from './index.js';
@@ -35,6 +35,9 @@ export interface PreparedSync {
   desired: DesiredFile[];
   store: DagStore;
   config: ConfigRepoResult;
+  /** The config repository's files and root, for printing issues with their source lines. */
+  files: ReadonlyMap<string, string>;
+  repoDir: string;
 }
 
 export function addSyncOptions(cmd: Command): Command {
@@ -104,13 +107,16 @@ export async function prepareSync(
     const previousContent = new Map(previous.filter((p): p is [string, string] => p[1] !== null));
     plan = planSync({ ...input, previousContent });
   }
-  return { plan, desired, store, config };
+  return { plan, desired, store, config, files, repoDir };
 }
 
 /** Reports configs that failed validation (their DAGs are kept); returns true if there were any. */
-export function reportInvalid(config: ConfigRepoResult, io: CliIo): boolean {
+export function reportInvalid(
+  { config, files, repoDir }: Pick<PreparedSync, 'config' | 'files' | 'repoDir'>,
+  io: CliIo,
+): boolean {
   const errors = config.issues.filter((i) => i.severity === 'error');
-  for (const issue of errors) io.stderr(`${formatIssueLine(issue)}\n`);
+  printIssues(io, errors, files, { stream: 'stderr', repoDir });
   if (config.invalidFiles.length > 0) {
     io.stderr(
       `${config.invalidFiles.length} config file(s) invalid; their deployed DAGs are kept as they are.\n`,
@@ -134,9 +140,10 @@ export const registerPlan: RegisterCommand = (program, io, state) => {
       .command('plan')
       .description('show what apply would create, update and delete in the target (changes nothing)'),
   ).action(async (opts: SyncCliOptions) => {
-    const { plan, store, config } = await prepareSync(opts, io, opts.format === 'text');
+    const prepared = await prepareSync(opts, io, opts.format === 'text');
+    const { plan, store } = prepared;
     io.stdout(opts.format === 'json' ? planJson(plan) : formatPlanText(plan, store.location));
-    const invalid = reportInvalid(config, io);
+    const invalid = reportInvalid(prepared, io);
     state.exitCode = invalid || plan.massDelete ? ExitCode.invalid : ExitCode.ok;
   });
 };

@@ -5,7 +5,7 @@ import { loadConfigRepo } from '../../config/index.js';
 import { renderRepo } from '../../render/index.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatIssueLine } from '../format-issues.js';
+import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import { assertKnownEnvironment, readRepoFiles, resolveRepoDir } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
@@ -48,7 +48,7 @@ async function runRender(io: CliIo, options: RenderCommandOptions): Promise<Exit
   const errors = result.issues.filter((issue) => issue.severity === 'error');
   if (errors.length > 0 || result.invalidFiles.length > 0) {
     // Same lines as `validate`, so an editor can jump to each problem; nothing is written.
-    for (const issue of errors) io.stderr(`${formatIssueLine(issue)}\n`);
+    printIssues(io, errors, files, { stream: 'stderr', repoDir });
     io.stderr(`${result.invalidFiles.length} invalid config file(s); nothing rendered\n`);
     return ExitCode.invalid;
   }

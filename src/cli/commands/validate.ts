@@ -3,7 +3,7 @@ import picomatch from 'picomatch';
 import { type ConfigRepoResult, loadConfigRepo, SETTINGS_FILE } from '../../config/index.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatIssueLine, issueToJson } from '../format-issues.js';
+import { issueToJson, printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import { assertKnownEnvironment, readRepoFiles, resolveRepoDir, toRepoPath } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
@@ -49,10 +49,14 @@ async function runValidate(io: CliIo, fileArgs: string[], options: ValidateOptio
   );
   const report = buildReport(result, files, selected);
   if (options.format === 'json') {
-    const json = { ok: report.ok, configs: report.configs, errors: report.errors.map(issueToJson) };
+    const json = {
+      ok: report.ok,
+      configs: report.configs,
+      errors: report.errors.map((issue) => issueToJson(issue, files.get(issue.file))),
+    };
     io.stdout(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    for (const issue of report.errors) io.stdout(`${formatIssueLine(issue)}\n`);
+    printIssues(io, report.errors, files, { stream: 'stdout', repoDir });
     const runs = report.configs.reduce((sum, c) => sum + c.runs, 0);
     io.stdout(`${report.checked} configs, ${runs} runs, ${report.errors.length} errors\n`);
     if (report.checked === 0 && fileArgs.length === 0) {

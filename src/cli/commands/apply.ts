@@ -1,9 +1,6 @@
 import { createInterface } from 'node:readline/promises';
-import { checkApplyImport, formatImportCheck } from '../../mwaa/apply-check.js';
-import { formatPlanText } from '../../plan/format-plan.js';
 import { UsageError } from '../../shared/errors.js';
 import type { ApplyResult } from '../../targets/apply-plan.js';
-import { applyPlan } from '../../targets/apply-plan.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
@@ -46,6 +43,10 @@ export const registerApply: RegisterCommand = (program, io, state) => {
         );
       }
       const prepared = await prepareSync(opts, io, false);
+      const [{ formatPlanText }, { applyPlan }] = await Promise.all([
+        import('../../plan/format-plan.js'),
+        import('../../targets/apply-plan.js'),
+      ]);
       const { plan, desired, store } = prepared;
       const invalid = reportInvalid(prepared, io);
       const changes = plan.files.filter((f) => f.action !== 'unchanged' && f.action !== 'keep').length;
@@ -61,6 +62,7 @@ export const registerApply: RegisterCommand = (program, io, state) => {
         adopt: opts.adopt ?? false,
         onProgress: progressPrinter(io),
       });
+      const { checkApplyImport, formatImportCheck } = await import('../../mwaa/apply-check.js');
       // The files are written whatever the check says: a failing check must not hide the apply.
       let checkError: unknown = null;
       const check =

@@ -1,8 +1,6 @@
 import { type Command, Option } from 'commander';
 import { effectiveVariables, loadConfigRepo, SETTINGS_FILE } from '../../config/index.js';
-import { collectEnvironmentStatus, formatEnvironmentStatus } from '../../mwaa/environment-status.js';
-import { MwaaDagStore, resolveMwaaTarget } from '../../mwaa/mwaa-target.js';
-import { formatVariableChanges, syncVariables } from '../../mwaa/variables-sync.js';
+import type { MwaaDagStore } from '../../mwaa/mwaa-target.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
@@ -41,6 +39,9 @@ export const registerMwaa: RegisterCommand = (program: Command, io: CliIo, state
     )
     .action(async (opts: MwaaOptions) => {
       const store = await openEnvironment(opts, io);
+      const { collectEnvironmentStatus, formatEnvironmentStatus } = await import(
+        '../../mwaa/environment-status.js'
+      );
       const manifest = (await store.readManifest())?.manifest ?? null;
       const status = await collectEnvironmentStatus(store.environment, manifest, store.connection.airflow);
       io.stdout(
@@ -78,6 +79,7 @@ export const registerMwaa: RegisterCommand = (program: Command, io: CliIo, state
       }
       const desired = effectiveVariables(config.settings, opts.configEnvironment);
       const store = await openEnvironment({ environment: opts.environment }, io);
+      const { formatVariableChanges, syncVariables } = await import('../../mwaa/variables-sync.js');
       if (store.environment.status !== 'AVAILABLE') {
         throw new UsageError(
           `MWAA environment '${opts.environment}' is ${store.environment.status}; variables can only be set while it is AVAILABLE`,
@@ -96,6 +98,8 @@ async function openEnvironment(
   opts: Pick<MwaaOptions, 'environment' | 's3Endpoint'>,
   io: CliIo,
 ): Promise<MwaaDagStore> {
+  // The MWAA and S3 clients load only for the commands that talk to MWAA.
+  const { MwaaDagStore, resolveMwaaTarget } = await import('../../mwaa/mwaa-target.js');
   const store = await resolveMwaaTarget(`mwaa://${opts.environment}`, {
     env: io.env,
     cwd: io.cwd,

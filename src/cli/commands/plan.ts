@@ -3,14 +3,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigRepo } from '../../config/index.js';
 import type { ConfigRepoResult } from '../../config/types.js';
-import { formatPlanText, planJson } from '../../plan/format-plan.js';
-import { planSync } from '../../plan/plan-sync.js';
 import type { DesiredFile, SyncPlan } from '../../plan/types.js';
-import { renderRepo } from '../../render/index.js';
 import { UsageError } from '../../shared/errors.js';
 import type { DagStore } from '../../targets/dag-store.js';
-import { extraTargetResolvers } from '../../targets/extra-resolvers.js';
-import { openTarget } from '../../targets/open-target.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
@@ -75,6 +70,14 @@ export async function prepareSync(
     );
   });
   const config = loadConfigRepo(files, { environment: opts.environment });
+  // Rendering, planning and the S3 and MWAA clients load only when a plan or apply runs,
+  // so `--version` and `validate` do not pay for them at start-up.
+  const [{ renderRepo }, { planSync }, { openTarget }, { extraTargetResolvers }] = await Promise.all([
+    import('../../render/index.js'),
+    import('../../plan/plan-sync.js'),
+    import('../../targets/open-target.js'),
+    import('../../targets/extra-resolvers.js'),
+  ]);
   const desired = renderRepo(config.specs);
   const store = await openTarget(
     opts.target,
@@ -141,6 +144,7 @@ export const registerPlan: RegisterCommand = (program, io, state) => {
       .description('show what apply would create, update and delete in the target (changes nothing)'),
   ).action(async (opts: SyncCliOptions) => {
     const prepared = await prepareSync(opts, io, opts.format === 'text');
+    const { formatPlanText, planJson } = await import('../../plan/format-plan.js');
     const { plan, store } = prepared;
     io.stdout(opts.format === 'json' ? planJson(plan) : formatPlanText(plan, store.location));
     const invalid = reportInvalid(prepared, io);

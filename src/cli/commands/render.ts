@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigRepo } from '../../config/index.js';
-import { renderRepo } from '../../render/index.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
@@ -53,6 +52,7 @@ async function runRender(io: CliIo, options: RenderCommandOptions): Promise<Exit
     return ExitCode.invalid;
   }
   const outDir = resolve(io.cwd, options.out);
+  const { renderRepo } = await import('../../render/index.js');
   const rendered = renderRepo(result.specs);
   for (const file of rendered) {
     const path = join(outDir, ...file.key.split('/'));

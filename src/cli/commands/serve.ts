@@ -1,9 +1,5 @@
-import { composePorts } from '../../controller/compose.js';
-import { loadControllerConfig } from '../../controller/load-controller-config.js';
-import { runController } from '../../controller/run-controller.js';
 import { parseEnv } from '../../shared/env.js';
 import { UsageError } from '../../shared/errors.js';
-import { createLogger } from '../../shared/logger.js';
 import { ExitCode } from '../exit-codes.js';
 import type { RegisterCommand } from './index.js';
 
@@ -28,6 +24,15 @@ export const registerServe: RegisterCommand = (program, io, state) => {
           'no controller config given',
           'pass --config controller.yaml (see deploy/controller.example.yaml)',
         );
+      // Loaded here, not at start-up: the controller pulls in the AWS, GitHub and metrics
+      // clients, which `--version`, `validate` and the other offline commands never need.
+      const [{ composePorts }, { loadControllerConfig }, { runController }, { createLogger }] =
+        await Promise.all([
+          import('../../controller/compose.js'),
+          import('../../controller/load-controller-config.js'),
+          import('../../controller/run-controller.js'),
+          import('../../shared/logger.js'),
+        ]);
       const config = loadControllerConfig(path, env, io.cwd);
       // A live set: installation tokens fetched later are added and censored too.
       const secrets = new Set(config.secrets);

@@ -140,7 +140,7 @@ describe('results comment', () => {
   });
 
   it('escapes what the jobs and configs wrote', () => {
-    const runs = gridRuns().map((r) => ({
+    const runs: RunOutcome[] = gridRuns().map((r) => ({
       ...r,
       params: { ...r.params, take_profit_pct: '<img src=x>|@bob' },
     }));

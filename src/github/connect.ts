@@ -5,7 +5,7 @@ import {
   type GitHubClientOptions,
   type GitHubTraffic,
 } from './octokit-client.js';
-import { OctokitGitHub } from './octokit-github.js';
+import { appBotLogin, OctokitGitHub, tokenUserLogin } from './octokit-github.js';
 
 export interface ConnectGitHubOptions extends GitHubClientOptions {
   /** `owner/repo` of the config repository. */
@@ -32,6 +32,7 @@ export function connectGitHub(opts: ConnectGitHubOptions): {
     { owner, repo, webUrl: opts.webUrl ?? webUrlFor(opts.baseUrl) },
     opts.auth.kind === 'app',
     secretsOf(opts.auth),
+    opts.auth.kind === 'app' ? appBotLogin : tokenUserLogin,
   );
   const auth = opts.auth;
   const gitToken =

@@ -30,6 +30,7 @@ interface ApiPull {
 interface ApiComment {
   id: number;
   body?: string;
+  user: { login: string } | null;
 }
 
 interface ApiStatus {
@@ -43,15 +44,36 @@ interface ApiStatus {
 export class OctokitGitHub implements GitHubPort {
   private readonly cache: ConditionalGetCache;
   private readonly statusCache = new Map<string, string>();
+  private login: Promise<string> | null = null;
 
+  /**
+   * `identify` names the account our writes appear under; by default the token's user
+   * (`GET /user`); connectGitHub passes `appBotLogin` for an App.
+   */
   constructor(
     private readonly octokit: GitHubClient,
     private readonly traffic: GitHubTraffic,
     readonly repoRef: RepoRef,
     readonly canCreateCheckRuns: boolean,
     private readonly secrets: readonly string[] = [],
+    private readonly identify: (octokit: GitHubClient) => Promise<string> = tokenUserLogin,
   ) {
     this.cache = new ConditionalGetCache(octokit);
+  }
+
+  /**
+   * The login our comments are authored by, learned once (and again after a failure).
+   * Only comments by this login are ever read as ours: markers copied into anyone else's
+   * comment mean nothing.
+   */
+  botLogin(): Promise<string> {
+    this.login ??= this.call('find out which account the controller writes as', undefined, () =>
+      this.identify(this.octokit),
+    ).catch((err: unknown) => {
+      this.login = null;
+      throw err;
+    });
+    return this.login;
   }
 
   private get o() {
@@ -97,6 +119,7 @@ export class OctokitGitHub implements GitHubPort {
     pr: number,
     matches: (body: string | undefined) => boolean,
   ): Promise<StickyComment | null> {
+    const login = await this.botLogin();
     return this.call(`list comments of #${pr}`, 'pull_requests:read', async () => {
       for (let page = 1; ; page += 1) {
         const batch = await this.cache.get<ApiComment[]>(
@@ -108,7 +131,7 @@ export class OctokitGitHub implements GitHubPort {
             page,
           },
         );
-        const found = batch.find((c) => matches(c.body));
+        const found = batch.find((c) => c.user?.login === login && matches(c.body));
         if (found) return { id: found.id, body: found.body ?? '' };
         if (batch.length < PER_PAGE) return null;
       }
@@ -244,6 +267,18 @@ export class OctokitGitHub implements GitHubPort {
       });
     }
   }
+}
+
+/** A personal token's account: `GET /user`. */
+export async function tokenUserLogin(octokit: GitHubClient): Promise<string> {
+  return (await octokit.request('GET /user')).data.login;
+}
+
+/** An App writes as `<slug>[bot]`; `GET /app` (JWT-authenticated) names the slug. */
+export async function appBotLogin(octokit: GitHubClient): Promise<string> {
+  const app = (await octokit.request('GET /app')).data as { slug?: string } | null;
+  if (!app?.slug) throw new Error('GET /app did not name the App (no slug)');
+  return `${app.slug}[bot]`;
 }
 
 function toPullInfo(p: ApiPull): PullRequestInfo {

@@ -67,10 +67,16 @@ export interface GitHubPort {
   readonly repoRef: RepoRef;
   /** Check runs need a GitHub App installation token. */
   readonly canCreateCheckRuns: boolean;
+  /**
+   * The login the controller's comments are authored by (learned from GitHub once). Only
+   * comments by it are treated as ours by findStickyComment / findCommentContaining.
+   */
+  botLogin(): Promise<string>;
   listOpenPulls(): Promise<PullRequestInfo[]>;
   getPull(pr: number): Promise<PullRequestInfo>;
+  /** Our sticky comment: the first comment by botLogin() carrying the sticky marker. */
   findStickyComment(pr: number): Promise<StickyComment | null>;
-  /** The first comment on the PR whose body contains `marker` (for idempotent one-off reports). */
+  /** Our first comment on the PR whose body contains `marker` (for idempotent one-off reports). */
   findCommentContaining(pr: number, marker: string): Promise<StickyComment | null>;
   /** One comment per PR, found by a hidden marker; edited only when its body changes. */
   upsertStickyComment(pr: number, body: string): Promise<UpsertOutcome>;

@@ -30,6 +30,8 @@ describe('the local GitHub server matches GitHub OpenAPI description', () => {
     });
     const o = { owner: server.owner, repo: server.repo };
 
+    // Who the controller writes as: the token's user, or the App's `<slug>[bot]`.
+    expect(await github.botLogin()).toBe(server.state.tokenUser.login);
     expect((await github.listOpenPulls()).map((p) => p.fromFork)).toEqual([true, false]);
     await github.listOpenPulls(); // 304
     expect((await github.getPull(1)).headSha).toBe(sha);
@@ -73,6 +75,9 @@ describe('the local GitHub server matches GitHub OpenAPI description', () => {
       })),
     });
     expect(server.state.checkRuns[0]?.annotations).toHaveLength(60);
+    expect(await app.github.botLogin()).toBe('backtest-gitops[bot]');
+    expect(await app.github.upsertStickyComment(1, 'from the App')).toBe('created');
+    expect(server.state.commentsOn(1).at(-1)?.user.login).toBe('backtest-gitops[bot]');
     expect(await app.gitToken()).toMatch(/^ghs_/); // installation token for git over HTTPS
 
     // Error answers too, where GitHub documents them (404 on a missing pull).
@@ -100,6 +105,8 @@ describe('the local GitHub server matches GitHub OpenAPI description', () => {
         'GET /repos/{owner}/{repo}/commits/{ref}/status 200',
         'GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls 200',
         'GET /rate_limit 200',
+        'GET /user 200',
+        'GET /app 200',
         'POST /app/installations/{installation_id}/access_tokens 201',
         'POST /repos/{owner}/{repo}/check-runs 201',
         'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id} 200',

@@ -17,7 +17,8 @@ import type {
 export class InMemoryGitHub implements GitHubPort {
   readonly repoRef: RepoRef = { owner: 'quant', repo: 'backtests', webUrl: 'https://github.com' };
   readonly pulls = new Map<number, PullRequestInfo>();
-  readonly comments = new Map<number, { id: number; body: string }[]>();
+  /** Comments per PR; `author` absent = written by the bot (through this port). */
+  readonly comments = new Map<number, { id: number; body: string; author?: string }[]>();
   readonly statuses: { sha: string; context: string; state: CommitState; description: string }[] = [];
   readonly checkRuns: CheckRunInput[] = [];
   readonly writes: string[] = [];
@@ -27,7 +28,25 @@ export class InMemoryGitHub implements GitHubPort {
   onGetPull: ((pr: number) => void) | null = null;
   private nextId = 1;
 
-  constructor(readonly canCreateCheckRuns = false) {}
+  constructor(
+    readonly canCreateCheckRuns = false,
+    readonly login = 'backtest-gitops[bot]',
+  ) {}
+
+  async botLogin(): Promise<string> {
+    return this.login;
+  }
+
+  /** A comment written by someone else (a researcher, an attacker copying our markers). */
+  addForeignComment(pr: number, body: string, author = 'mallory'): void {
+    const list = this.comments.get(pr) ?? [];
+    list.push({ id: this.nextId++, body, author });
+    this.comments.set(pr, list);
+  }
+
+  private ours(pr: number) {
+    return (this.comments.get(pr) ?? []).filter((c) => (c.author ?? this.login) === this.login);
+  }
 
   open(pr: Partial<PullRequestInfo> & { number: number; headSha: string }): void {
     this.pulls.set(pr.number, {
@@ -54,11 +73,11 @@ export class InMemoryGitHub implements GitHubPort {
   }
 
   async findStickyComment(pr: number): Promise<StickyComment | null> {
-    return (this.comments.get(pr) ?? []).find((c) => isStickyComment(c.body)) ?? null;
+    return this.ours(pr).find((c) => isStickyComment(c.body)) ?? null;
   }
 
   async findCommentContaining(pr: number, marker: string): Promise<StickyComment | null> {
-    return (this.comments.get(pr) ?? []).find((c) => c.body.includes(marker)) ?? null;
+    return this.ours(pr).find((c) => c.body.includes(marker)) ?? null;
   }
 
   async upsertStickyComment(pr: number, body: string): Promise<UpsertOutcome> {

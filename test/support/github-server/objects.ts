@@ -334,3 +334,24 @@ export function checkRunObject(u: Urls, repo: RepoObject, c: CheckRunState) {
     pull_requests: [],
   };
 }
+
+/** `GET /user`: the account a personal token belongs to (GitHub's public-user shape). */
+export function publicUserObject(user: UserObject) {
+  return {
+    ...user,
+    user_view_type: 'public',
+    name: null,
+    company: null,
+    blog: null,
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: STAMP,
+    updated_at: STAMP,
+  };
+}

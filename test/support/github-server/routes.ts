@@ -1,4 +1,12 @@
-import { checkRunObject, commentObject, pullFullObject, pullSimpleObject, statusObject } from './objects.js';
+import {
+  appObject,
+  checkRunObject,
+  commentObject,
+  publicUserObject,
+  pullFullObject,
+  pullSimpleObject,
+  statusObject,
+} from './objects.js';
 import type { GitHubState } from './state.js';
 
 export interface RouteInput {
@@ -28,6 +36,26 @@ const R = '/repos/{owner}/{repo}';
 
 const ROUTES: [string, string, Handler][] = [
   ['GET', '/rate_limit', (st) => ok('/rate_limit', rateLimitBody(st))],
+  [
+    'GET',
+    '/user',
+    (st, _p, input) => {
+      if (st.authorFor(input.auth) === st.bot) {
+        // As on GitHub: an installation token has no user to answer for.
+        return {
+          status: 403,
+          route: '/user',
+          body: {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+            status: '403',
+          },
+        };
+      }
+      return ok('/user', publicUserObject(st.tokenUser));
+    },
+  ],
+  ['GET', '/app', (st) => ok('/app', appObject(st.urls, st.repoObj.owner))],
   [
     'POST',
     '/app/installations/{installation_id}/access_tokens',
@@ -82,12 +110,12 @@ const ROUTES: [string, string, Handler][] = [
   [
     'POST',
     `${R}/issues/{issue_number}/comments`,
-    (st, p, _i, json) => {
+    (st, p, input, json) => {
       const route = `${R}/issues/{issue_number}/comments`;
       if (!st.pulls.has(Number(p.issue_number))) return notFound(route);
       if (typeof json.body !== 'string') return invalid(route, 'body is required');
       if (json.body.length > 65_536) return invalid(route, 'Body is too long (maximum is 65536 characters)');
-      const c = st.addComment(Number(p.issue_number), json.body, st.bot);
+      const c = st.addComment(Number(p.issue_number), json.body, st.authorFor(input.auth));
       return { status: 201, route, body: commentObject(st.repoObj, c) };
     },
   ],
@@ -230,7 +258,7 @@ export function routeRequest(st: GitHubState, input: RouteInput): RouteResult {
     if (method !== input.method) continue;
     const params = match(template, path);
     if (!params) continue;
-    const isAppJwt = template.startsWith('/app/');
+    const isAppJwt = template === '/app' || template.startsWith('/app/');
     const presented = input.auth.replace(/^(token|bearer)\s+/i, '');
     const authorised = isAppJwt
       ? presented.split('.').length === 3

@@ -13,7 +13,12 @@ import {
 /** The server's in-memory world: one repository with pulls, comments, statuses, check runs. */
 export class GitHubState {
   readonly repoObj: RepoObject;
+  /** The App's slug: installation tokens act as `<slug>[bot]`. */
+  readonly appSlug = 'backtest-gitops';
+  /** Who writes with an installation token: the App's bot account. */
   readonly bot: UserObject;
+  /** Who writes with the personal token: a machine user (what `GET /user` answers). */
+  readonly tokenUser: UserObject;
   readonly researcher: UserObject;
   readonly pulls = new Map<number, PullState>();
   readonly comments: CommentState[] = [];
@@ -32,8 +37,15 @@ export class GitHubState {
     readonly defaultBranch: string,
   ) {
     this.repoObj = repoObject(urls, userObject(urls, owner, 1, 'User'), repo, 10, defaultBranch);
-    this.bot = userObject(urls, 'backtest-gitops[bot]', 2, 'Bot');
+    this.bot = userObject(urls, `${this.appSlug}[bot]`, 2, 'Bot');
     this.researcher = userObject(urls, 'researcher', 3, 'User');
+    this.tokenUser = userObject(urls, 'backtest-gitops-machine', 4, 'User');
+  }
+
+  /** The account behind a presented token: the App's bot for installation tokens, else the token's user. */
+  authorFor(auth: string): UserObject {
+    const presented = auth.replace(/^(token|bearer)\s+/i, '');
+    return this.installationTokens.has(presented) ? this.bot : this.tokenUser;
   }
 
   id(): number {

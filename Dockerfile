@@ -4,7 +4,7 @@
 # Runs as uid 10001 with a read-only root filesystem; the only writable paths are the
 # cache volume (/var/cache/backtest-gitops) and /tmp (mount an emptyDir for both).
 
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+ARG NODE_IMAGE=node:22.23-bookworm-slim
 
 # ---- build: dev dependencies, TypeScript -> dist/ ----------------------------------------
 FROM ${NODE_IMAGE} AS build

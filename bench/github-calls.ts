@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type PullRequestMemory, validatePullRequests } from '../src/controller/pull-requests.js';
 import { GitRepoCache } from '../src/git/index.js';
 import { connectGitHub } from '../src/github/index.js';
+import { childEnv } from '../test/support/child-env.js';
 import { createGitRemote, PullRequestFlow, startGitHubServer } from '../test/support/github-server/index.js';
 
 const config = (i: number) =>
@@ -28,7 +29,7 @@ try {
     spaceWrites: false,
   });
   const memory: PullRequestMemory = new Map();
-  const repo = new GitRepoCache({ url: remote.bareDir, cacheDir: join(cacheRoot, 'cache') });
+  const repo = new GitRepoCache({ childEnv, url: remote.bareDir, cacheDir: join(cacheRoot, 'cache') });
   const poll = () => validatePullRequests({ github, repo, memory, readManifest: async () => null });
 
   const measure = async (label: string, act: () => Promise<unknown>, rounds = 1) => {

@@ -41,6 +41,7 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
     url: config.repo.url,
     cacheDir: join(config.cache_dir, 'repo.git'),
     branch: config.repo.branch,
+    childEnv: env.childEnv,
     ...(https && gh
       ? {
           auth: {

@@ -35,7 +35,11 @@ export type ControllerConfig = Omit<ControllerConfigFile, 'github' | 'cache_dir'
 };
 
 /** Reads and validates a controller config file; throws ControllerConfigError listing every problem. */
-export function loadControllerConfig(path: string, env: EnvOptions, cwd = process.cwd()): ControllerConfig {
+export function loadControllerConfig(
+  path: string,
+  env: Partial<EnvOptions>,
+  cwd = process.cwd(),
+): ControllerConfig {
   const file = resolve(cwd, path);
   let text: string;
   try {
@@ -49,7 +53,7 @@ export function loadControllerConfig(path: string, env: EnvOptions, cwd = proces
 export interface ParseOptions {
   /** Absolute path of the file (for relative paths and messages). */
   file: string;
-  env: EnvOptions;
+  env: Partial<EnvOptions>;
   readFile?: (path: string) => string;
 }
 
@@ -156,7 +160,7 @@ function classifyTarget(target: string, baseDir: string, problems: string[]): Ta
 
 function resolveGitHubAuth(
   github: NonNullable<ControllerConfigFile['github']>,
-  env: EnvOptions,
+  env: Partial<EnvOptions>,
   baseDir: string,
   readFile: (path: string) => string,
   problems: string[],

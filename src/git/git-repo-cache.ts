@@ -12,6 +12,8 @@ export interface GitRepoCacheOptions {
   auth?: GitAuth;
   /** Default branch; detected from the remote's HEAD when absent. */
   branch?: string;
+  /** What git inherits from the process: `parseEnv().childEnv` (PATH, HOME, proxies, ssh agent). */
+  childEnv: Record<string, string>;
 }
 
 /**
@@ -31,7 +33,7 @@ export class GitRepoCache implements ConfigRepoReader {
   constructor(private readonly opts: GitRepoCacheOptions) {
     assertNoCredentialsInUrl(opts.url);
     gitAuthEnv(opts.url, opts.auth); // validates the auth for this URL up front
-    this.git = new GitRunner(opts.cacheDir, gitAuthEnv(opts.url, {}));
+    this.git = new GitRunner(opts.cacheDir, opts.childEnv, gitAuthEnv(opts.url, {}));
     this.branchName = opts.branch ?? null;
     this.reader = new GitTreeReader(this.git, (ref) => [
       ref,
@@ -115,7 +117,12 @@ export class GitRepoCache implements ConfigRepoReader {
       ...(token ? { token } : {}),
       ...(auth.sshKeyPath ? { sshKeyPath: auth.sshKeyPath } : {}),
     };
-    return new GitRunner(this.opts.cacheDir, gitAuthEnv(this.opts.url, withToken), token ? [token] : []);
+    return new GitRunner(
+      this.opts.cacheDir,
+      this.opts.childEnv,
+      gitAuthEnv(this.opts.url, withToken),
+      token ? [token] : [],
+    );
   }
 
   private async fetch(): Promise<void> {

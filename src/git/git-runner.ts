@@ -12,10 +12,11 @@ export class GitRunner {
 
   constructor(
     readonly dir: string,
+    /** What git inherits from the process (`EnvOptions.childEnv`: PATH, HOME, proxies, ...). */
+    private readonly childEnv: Record<string, string>,
+    /** Variables set for git on purpose (credentials, GIT_CONFIG_*), from trusted config. */
     private readonly env: Record<string, string> = {},
     private readonly secrets: readonly string[] = [],
-    /** The process environment, injected; only the keys git needs are passed on. */
-    private readonly ambient: NodeJS.ProcessEnv = process.env,
   ) {}
 
   /** Runs `git <args>` and returns stdout. */
@@ -32,7 +33,7 @@ export class GitRunner {
     return new Promise((resolve, reject) => {
       const child = spawn('git', args, {
         cwd: this.dir,
-        env: { ...baseEnv(this.ambient), ...this.env },
+        env: { ...this.childEnv, ...this.env },
         stdio: 'pipe',
       });
       const out: Buffer[] = [];
@@ -58,7 +59,7 @@ export class GitRunner {
       allowEnvironment: Object.keys(this.env),
       // We set GIT_CONFIG_* (the token header) and GIT_SSH_COMMAND ourselves, from trusted config.
       unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true },
-    } as Parameters<typeof simpleGit>[0]).env({ ...baseEnv(this.ambient), ...this.env });
+    } as Parameters<typeof simpleGit>[0]).env({ ...this.childEnv, ...this.env });
     return this.client;
   }
 
@@ -67,33 +68,4 @@ export class GitRunner {
     const detail = redact(cause instanceof Error ? cause.message : String(cause), this.secrets).trim();
     return new GitError(`${what}: ${detail}`, hint);
   }
-}
-
-/**
- * The parts of the ambient environment git needs (PATH, HOME, proxies, ssh-agent). Only
- * these are passed: editors, pagers and GIT_* variables could redirect or hijack git.
- */
-const AMBIENT_KEYS = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LANG',
-  'LC_ALL',
-  'TMPDIR',
-  'SSH_AUTH_SOCK',
-  'HTTPS_PROXY',
-  'HTTP_PROXY',
-  'NO_PROXY',
-  'https_proxy',
-  'http_proxy',
-  'no_proxy',
-];
-
-function baseEnv(ambient: NodeJS.ProcessEnv): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const key of AMBIENT_KEYS) {
-    const value = ambient[key];
-    if (value !== undefined) env[key] = value;
-  }
-  return env;
 }

@@ -25,13 +25,54 @@ export interface EnvOptions {
   logLevel?: string;
   /** BACKTEST_GITOPS_CACHE_DIR: overrides `cache_dir`. */
   cacheDir?: string;
-  /** BACKTEST_GITOPS_S3_ENDPOINT: custom S3 endpoint (S3-compatible stores, tests); implies path-style. */
+  /**
+   * BACKTEST_GITOPS_S3_ENDPOINT (or the SDK's AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL): custom S3
+   * endpoint (S3-compatible stores, tests); implies path-style.
+   */
   s3Endpoint?: string;
   /** BACKTEST_GITOPS_MWAA_ENDPOINT: custom MWAA control-plane endpoint (tests). */
   mwaaEndpoint?: string;
   /** AWS_REGION (or AWS_DEFAULT_REGION). */
   awsRegion?: string;
+  /**
+   * AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), when both are set; used as
+   * given for S3 and MWAA alike. Absent: the SDK's standard chain (profile, SSO, IRSA, role).
+   */
+  awsCredentials?: AwsCredentials;
+  /** AWS_MAX_ATTEMPTS: attempts per AWS request (SDK standard retry mode). */
+  awsMaxAttempts?: number;
+  /** GITHUB_STEP_SUMMARY: the job-summary file of a GitHub Actions step (`pr check --github-output`). */
+  githubStepSummary?: string;
+  /** GITHUB_SERVER_URL + GITHUB_REPOSITORY, as set in GitHub Actions: the repository's web URL. */
+  githubRepositoryUrl?: string;
+  /**
+   * What child processes (git) inherit: PATH, HOME, locale, TMPDIR, the ssh agent and proxies.
+   * Nothing else: editors, pagers and GIT_* variables could redirect or hijack git.
+   */
+  childEnv: Record<string, string>;
 }
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+const CHILD_ENV_KEYS = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'SSH_AUTH_SOCK',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'https_proxy',
+  'http_proxy',
+  'no_proxy',
+];
 
 /** Reads the variables above; empty strings count as unset. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): EnvOptions {
@@ -52,13 +93,36 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): EnvOptions {
     controllerConfigPath: get('BACKTEST_GITOPS_CONFIG'),
     logLevel: get('BACKTEST_GITOPS_LOG_LEVEL', 'LOG_LEVEL'),
     cacheDir: get('BACKTEST_GITOPS_CACHE_DIR'),
-    s3Endpoint: get('BACKTEST_GITOPS_S3_ENDPOINT'),
+    s3Endpoint: get('BACKTEST_GITOPS_S3_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'),
     mwaaEndpoint: get('BACKTEST_GITOPS_MWAA_ENDPOINT'),
     awsRegion: get('AWS_REGION', 'AWS_DEFAULT_REGION'),
+    awsCredentials: awsCredentials(get),
+    awsMaxAttempts: positiveInt(get('AWS_MAX_ATTEMPTS')),
+    githubStepSummary: get('GITHUB_STEP_SUMMARY'),
+    githubRepositoryUrl: both(get('GITHUB_SERVER_URL'), get('GITHUB_REPOSITORY')),
+    childEnv: Object.fromEntries(
+      CHILD_ENV_KEYS.flatMap((key) => (env[key] === undefined ? [] : [[key, env[key] as string]])),
+    ),
   };
   // Drop unset keys so spreading the result over file values never writes `undefined`.
   for (const key of Object.keys(options) as (keyof EnvOptions)[]) {
     if (options[key] === undefined) delete options[key];
   }
   return options;
+}
+
+function awsCredentials(get: (name: string) => string | undefined): AwsCredentials | undefined {
+  const [accessKeyId, secretAccessKey] = [get('AWS_ACCESS_KEY_ID'), get('AWS_SECRET_ACCESS_KEY')];
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  const sessionToken = get('AWS_SESSION_TOKEN');
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
+function positiveInt(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function both(server: string | undefined, repository: string | undefined): string | undefined {
+  return server && repository ? `${server.replace(/\/+$/, '')}/${repository}` : undefined;
 }

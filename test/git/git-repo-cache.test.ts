@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigRepo, MAX_CONFIG_FILE_BYTES } from '../../src/config/index.js';
 import { GitRepoCache, openLocalRepo } from '../../src/git/index.js';
+import { childEnv } from '../support/child-env.js';
 import { createGitRemote, type GitRemoteFixture } from '../support/github-server/git-fixture.js';
 import { startGitHttpServer } from '../support/github-server/git-http-server.js';
 
@@ -22,7 +23,7 @@ describe('GitRepoCache over a real bare remote', () => {
       'README.md': '# not a config\n',
     });
     remote.push('main');
-    const cache = new GitRepoCache({ url: remote.bareDir, cacheDir: join(remote.root, 'cache') });
+    const cache = new GitRepoCache({ childEnv, url: remote.bareDir, cacheDir: join(remote.root, 'cache') });
     await cache.sync();
     expect(cache.branch).toBe('main');
     expect(await cache.defaultBranchSha()).toBe(first);
@@ -45,7 +46,11 @@ describe('GitRepoCache over a real bare remote', () => {
   });
 
   it('survives a force-push that rewrites the PR head and the default branch', async () => {
-    const cache = new GitRepoCache({ url: remote.bareDir, cacheDir: join(remote.root, 'cache-force') });
+    const cache = new GitRepoCache({
+      childEnv,
+      url: remote.bareDir,
+      cacheDir: join(remote.root, 'cache-force'),
+    });
     await cache.sync();
     remote.git(['checkout', '--quiet', 'feature']);
     remote.git(['reset', '--quiet', '--hard', 'main']);
@@ -68,14 +73,14 @@ describe('GitRepoCache over a real bare remote', () => {
   it('detects a corrupted cache and re-clones it', async () => {
     const cacheDir = join(remote.root, 'cache-corrupt');
     const head = await (async () => {
-      const c = new GitRepoCache({ url: remote.bareDir, cacheDir });
+      const c = new GitRepoCache({ childEnv, url: remote.bareDir, cacheDir });
       await c.sync();
       return c.defaultBranchSha();
     })();
     // Corrupt every object in the cache (loose objects and packs).
     corruptObjects(join(cacheDir, 'objects'));
     writeFileSync(join(cacheDir, 'left-by-the-old-cache'), '');
-    const restarted = new GitRepoCache({ url: remote.bareDir, cacheDir });
+    const restarted = new GitRepoCache({ childEnv, url: remote.bareDir, cacheDir });
     await restarted.sync();
     expect(existsSync(join(cacheDir, 'left-by-the-old-cache'))).toBe(false); // re-cloned
     expect(await restarted.defaultBranchSha()).toBe(head);
@@ -85,11 +90,15 @@ describe('GitRepoCache over a real bare remote', () => {
 
     // A cache folder that is not a repository at all is also replaced.
     rmSync(join(cacheDir, 'HEAD'));
-    await new GitRepoCache({ url: remote.bareDir, cacheDir }).sync();
+    await new GitRepoCache({ childEnv, url: remote.bareDir, cacheDir }).sync();
   });
 
   it('serialises concurrent syncs and reads while fetching', async () => {
-    const cache = new GitRepoCache({ url: remote.bareDir, cacheDir: join(remote.root, 'cache-concurrent') });
+    const cache = new GitRepoCache({
+      childEnv,
+      url: remote.bareDir,
+      cacheDir: join(remote.root, 'cache-concurrent'),
+    });
     await Promise.all([cache.sync(), cache.sync(), cache.sync()]);
     const sha = await cache.defaultBranchSha();
     const [files] = await Promise.all([cache.readConfigFiles(sha), cache.sync()]);
@@ -97,7 +106,7 @@ describe('GitRepoCache over a real bare remote', () => {
   });
 
   it('reads a local clone for `pr check` and rejects unknown refs with a clear error', async () => {
-    const local = openLocalRepo(remote.workDir);
+    const local = openLocalRepo(remote.workDir, childEnv);
     const sha = await local.resolve('main');
     expect((await local.readConfigFiles(sha)).has('backtests/momentum.yaml')).toBe(true);
     await expect(local.resolve('no-such-branch')).rejects.toThrow(/cannot resolve "no-such-branch"/);
@@ -113,7 +122,7 @@ describe('oversized and duplicate blobs', () => {
         'backtests/a.yaml': 'same: 1\n',
         'backtests/b.yaml': 'same: 1\n',
       });
-      const files = await openLocalRepo(r.workDir).readConfigFiles(sha);
+      const files = await openLocalRepo(r.workDir, childEnv).readConfigFiles(sha);
       expect(files.get('backtests/a.yaml')).toBe('same: 1\n');
       expect(files.get('backtests/b.yaml')).toBe('same: 1\n');
       const issues = loadConfigRepo(files).issues.filter((i) => i.file === 'backtests/huge.yaml');
@@ -138,7 +147,7 @@ describe('readMergedConfigFiles', () => {
       r.git(['checkout', '--quiet', 'main']);
       r.commit({ 'backtests/later.yaml': 'later: 1\n', 'backtests/a.yaml': 'a: 2\n' });
       r.push('main');
-      const cache = new GitRepoCache({ url: r.bareDir, cacheDir: join(r.root, 'cache') });
+      const cache = new GitRepoCache({ childEnv, url: r.bareDir, cacheDir: join(r.root, 'cache') });
       await cache.sync();
       const merged = await cache.readMergedConfigFiles(head);
       expect(merged.base).toBe(await cache.defaultBranchSha());
@@ -164,7 +173,7 @@ describe('HTTPS token auth', () => {
     const server = await startGitHttpServer(remote.bareDir, token);
     try {
       const cacheDir = join(remote.root, 'cache-https');
-      const cache = new GitRepoCache({ url: server.url, cacheDir, auth: { token } });
+      const cache = new GitRepoCache({ childEnv, url: server.url, cacheDir, auth: { token } });
       await cache.sync();
       expect(await cache.defaultBranchSha()).toMatch(/^[0-9a-f]{40}$/);
       expect(server.authHeaders.length).toBeGreaterThan(0);
@@ -173,6 +182,7 @@ describe('HTTPS token auth', () => {
 
       const wrongToken = 'ghs_WRONGWRONGWRONGWRONGWRONGWRONG99';
       const bad = new GitRepoCache({
+        childEnv,
         url: server.url,
         cacheDir: join(remote.root, 'cache-bad'),
         auth: { token: wrongToken },
@@ -197,6 +207,7 @@ describe('HTTPS token auth', () => {
     try {
       let asked = 0;
       const cache = new GitRepoCache({
+        childEnv,
         url: server.url,
         cacheDir: join(remote.root, 'cache-app'),
         auth: {
@@ -219,6 +230,7 @@ describe('HTTPS token auth', () => {
     expect(
       () =>
         new GitRepoCache({
+          childEnv,
           url: 'https://x-access-token:secret@github.com/o/r.git',
           cacheDir: '/nonexistent',
         }),

@@ -7,6 +7,7 @@ import { GitRepoCache } from '../../src/git/index.js';
 import { connectGitHub, type OctokitGitHub } from '../../src/github/index.js';
 import type { Manifest } from '../../src/plan/types.js';
 import { deployedFromCommit } from '../../src/report/index.js';
+import { childEnv } from '../support/child-env.js';
 import {
   createGitRemote,
   type GitHubServer,
@@ -46,7 +47,7 @@ beforeAll(async () => {
     spaceWrites: false,
     retryBaseMs: 5,
   }));
-  repo = new GitRepoCache({ url: remote.bareDir, cacheDir: join(cacheRoot, 'cache') });
+  repo = new GitRepoCache({ childEnv, url: remote.bareDir, cacheDir: join(cacheRoot, 'cache') });
 });
 
 afterAll(async () => {

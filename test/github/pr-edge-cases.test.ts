@@ -7,6 +7,7 @@ import { type PullRequestMemory, validatePullRequests } from '../../src/controll
 import { GitRepoCache } from '../../src/git/index.js';
 import { connectGitHub, type OctokitGitHub } from '../../src/github/index.js';
 import { deployedFromCommit } from '../../src/report/index.js';
+import { childEnv } from '../support/child-env.js';
 import {
   createGitRemote,
   type GitHubServer,
@@ -38,7 +39,7 @@ beforeAll(async () => {
     spaceWrites: false,
     retryBaseMs: 5,
   }));
-  const repo = new GitRepoCache({ url: remote.bareDir, cacheDir: join(cacheRoot, 'cache') });
+  const repo = new GitRepoCache({ childEnv, url: remote.bareDir, cacheDir: join(cacheRoot, 'cache') });
   const memory: PullRequestMemory = new Map();
   poll = () => validatePullRequests({ github, repo, memory, readManifest: async () => null });
 });
@@ -103,7 +104,7 @@ describe('PR feedback edge cases', () => {
       },
       spaceWrites: false,
     });
-    const repo = new GitRepoCache({ url: remote.bareDir, cacheDir: join(cacheRoot, 'cache-app') });
+    const repo = new GitRepoCache({ childEnv, url: remote.bareDir, cacheDir: join(cacheRoot, 'cache-app') });
     const pr = flow.openPr('app-typo', { 'backtests/typo.yaml': `${config}stop_los_pct: 3\n` });
     await validatePullRequests({ github: app, repo, memory: new Map(), readManifest: async () => null });
     const run = server.state.checkRuns.find((c) => c.headSha === pr.sha);
@@ -128,7 +129,11 @@ describe('PR feedback edge cases', () => {
     remote.git(['checkout', '--quiet', 'main']);
     const main = remote.commit({ 'backtests/later.yaml': config }, { branch: 'main' });
     remote.push('main');
-    const repo = new GitRepoCache({ url: remote.bareDir, cacheDir: join(cacheRoot, 'cache-behind') });
+    const repo = new GitRepoCache({
+      childEnv,
+      url: remote.bareDir,
+      cacheDir: join(cacheRoot, 'cache-behind'),
+    });
     await repo.sync();
     const deployed = deployedFromCommit(await repo.readConfigFiles(main), main);
     await validatePullRequests({

@@ -8,6 +8,7 @@ import { GitRepoCache } from '../../src/git/index.js';
 import { connectGitHub, createGitHubClient, OctokitGitHub } from '../../src/github/index.js';
 import type { DeployReport } from '../../src/mwaa/deploy-report.js';
 import { GitHubApiError } from '../../src/shared/errors.js';
+import { childEnv } from '../support/child-env.js';
 import {
   createGitRemote,
   type GitHubServer,
@@ -46,7 +47,7 @@ beforeAll(async () => {
     retryBaseMs: 5,
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
   }));
-  const repo = new GitRepoCache({ url: remote.bareDir, cacheDir: join(cacheRoot, 'cache') });
+  const repo = new GitRepoCache({ childEnv, url: remote.bareDir, cacheDir: join(cacheRoot, 'cache') });
   poll = () =>
     validatePullRequests({
       github,

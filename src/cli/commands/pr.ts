@@ -5,6 +5,7 @@ import { checkConfigs, deployedFromCommit } from '../../report/check-configs.js'
 import { renderPrComment } from '../../report/pr-comment.js';
 import { renderTextReport, reportJson } from '../../report/text-report.js';
 import type { RepoLinks } from '../../report/types.js';
+import { parseEnv } from '../../shared/env.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -50,17 +51,18 @@ async function runPrCheck(opts: PrCheckOptions, io: CliIo): Promise<ExitCode> {
   if (!['text', 'markdown', 'json'].includes(opts.format)) {
     throw new UsageError(`unknown --format ${JSON.stringify(opts.format)}`, 'use text, markdown or json');
   }
-  const summaryFile = opts.githubOutput ? io.env.GITHUB_STEP_SUMMARY : undefined;
+  const env = parseEnv(io.env);
+  const summaryFile = opts.githubOutput ? env.githubStepSummary : undefined;
   if (opts.githubOutput && !summaryFile) {
     throw new UsageError(
       '--github-output needs $GITHUB_STEP_SUMMARY',
       'run inside GitHub Actions, or set it to a file path',
     );
   }
-  const repo = openLocalRepo(resolve(io.cwd, opts.repo));
+  const repo = openLocalRepo(resolve(io.cwd, opts.repo), env.childEnv);
   const [baseSha, headSha] = [await repo.resolve(opts.base), await repo.resolve(opts.head)];
-  const env = opts.environment ? { environment: opts.environment } : {};
-  const deployed = deployedFromCommit(await repo.readConfigFiles(baseSha), baseSha, env);
+  const environment = opts.environment ? { environment: opts.environment } : {};
+  const deployed = deployedFromCommit(await repo.readConfigFiles(baseSha), baseSha, environment);
   // Plan what merging would deploy: head's own changes onto base, so a head that is behind
   // base does not show reverts of base's later commits.
   const report = checkConfigs({
@@ -68,8 +70,8 @@ async function runPrCheck(opts: PrCheckOptions, io: CliIo): Promise<ExitCode> {
     headSha,
     mergedOnto: baseSha,
     deployed,
-    links: linksFor(opts.linkBase, io.env),
-    ...env,
+    links: linksFor(opts.linkBase ?? env.githubRepositoryUrl),
+    ...environment,
   });
   const markdown = renderPrComment(report);
   io.stdout(
@@ -90,12 +92,7 @@ async function runPrCheck(opts: PrCheckOptions, io: CliIo): Promise<ExitCode> {
   return report.valid ? ExitCode.ok : ExitCode.invalid;
 }
 
-function linksFor(linkBase: string | undefined, env: NodeJS.ProcessEnv): RepoLinks | null {
-  const url =
-    linkBase ??
-    (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
-      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`
-      : null);
+function linksFor(url: string | undefined): RepoLinks | null {
   if (!url) return null;
   const match = /^(https?:\/\/[^/]+)\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
   if (!match?.[1] || !match[2] || !match[3]) {

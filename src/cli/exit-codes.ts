@@ -6,5 +6,7 @@ export const ExitCode = {
   invalid: 1,
   /** Usage error, I/O error, unreachable service. */
   error: 2,
+  /** `plan --detailed-exitcode` only: the plan has changes (errors are then 1). */
+  changes: 2,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

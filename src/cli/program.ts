@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../shared/version.js';
-import { registerCommands } from './commands/index.js';
+import { type CommandState, registerCommands } from './commands/index.js';
 import { ExitCode } from './exit-codes.js';
 import { handleCliError } from './handle-error.js';
 import type { CliIo } from './io.js';
@@ -9,7 +9,7 @@ import type { CliIo } from './io.js';
  * Builds the `backtestctl` program. Each command's action stores its exit code in
  * `state.exitCode`; errors thrown by actions are mapped by handleCliError.
  */
-export function buildProgram(io: CliIo, state: { exitCode: ExitCode }): Command {
+export function buildProgram(io: CliIo, state: CommandState): Command {
   const program = new Command('backtestctl')
     .description(
       'GitOps for backtests on Apache Airflow / AWS MWAA: validate configs, render DAGs, plan and apply them.\n\n' +
@@ -26,12 +26,13 @@ export function buildProgram(io: CliIo, state: { exitCode: ExitCode }): Command 
 
 /** Runs the CLI with the given argv (without `node` and the script path). */
 export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
-  const state: { exitCode: ExitCode } = { exitCode: ExitCode.ok };
+  const state: CommandState = { exitCode: ExitCode.ok };
   const program = buildProgram(io, state);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;
   } catch (err) {
-    return handleCliError(err, io);
+    const code = handleCliError(err, io);
+    return code !== ExitCode.ok && state.errorExitCode !== undefined ? state.errorExitCode : code;
   }
 }

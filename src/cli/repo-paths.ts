@@ -1,11 +1,21 @@
 import { stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ConfigRepoResult } from '../config/index.js';
 import { UsageError } from '../shared/errors.js';
 import { readConfigDir } from './read-config-dir.js';
 
-/** Resolves `--repo` against the working directory and checks it is a directory. */
-export async function resolveRepoDir(cwd: string, repo: string): Promise<string> {
+/** The help text of every `--repo` option: what happens when it is left out. */
+export const REPO_OPTION_HELP =
+  'config repository root (default: the nearest folder at or above the current one, or above the first FILE, holding backtest-gitops.yaml or .git)';
+
+/**
+ * Resolves `--repo` against the working directory and checks it is a directory. Without
+ * `--repo`, the root is found as git finds its work tree: the nearest folder at or above
+ * `from` (the working directory, or the folder of the first FILE argument) that holds
+ * backtest-gitops.yaml or .git; the working directory when there is none.
+ */
+export async function resolveRepoDir(cwd: string, repo: string | undefined, from?: string): Promise<string> {
+  if (repo === undefined) return findRepoRoot(resolve(cwd, from ?? '.'), cwd);
   const dir = resolve(cwd, repo);
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) {
@@ -15,6 +25,19 @@ export async function resolveRepoDir(cwd: string, repo: string): Promise<string>
     );
   }
   return dir;
+}
+
+async function findRepoRoot(start: string, cwd: string): Promise<string> {
+  const info = await stat(start).catch(() => null);
+  let dir = info?.isDirectory() ? start : dirname(start);
+  for (;;) {
+    for (const marker of ['backtest-gitops.yaml', '.git']) {
+      if (await stat(join(dir, marker)).catch(() => null)) return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return cwd;
+    dir = parent;
+  }
 }
 
 /** readConfigDir, with I/O failures turned into an error that says which directory. */

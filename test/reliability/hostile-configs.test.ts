@@ -63,7 +63,7 @@ describe('hostile config corpus', () => {
   });
 
   it('deploys nothing from the hostile files and the good one still deploys', async () => {
-    const run = await runBacktestctl(['apply', '--repo', repo, '--target', target]);
+    const run = await runBacktestctl(['apply', '--repo', repo, '--target', target, '--yes']);
     // Invalid configs make apply report failure, but the valid DAG is applied.
     expect([0, 1]).toContain(run.code);
     const files = await readdir(target, { recursive: true });

@@ -98,7 +98,10 @@ describe('backtestctl plan/apply against S3: clear errors', () => {
   });
 
   it('names the IAM action and resource on access denied', async () => {
-    const r = await cli(['apply', '--repo', 'examples', '--target', `s3://${BUCKET}/dags`], creds(reader));
+    const r = await cli(
+      ['apply', '--repo', 'examples', '--target', `s3://${BUCKET}/dags`, '--yes'],
+      creds(reader),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`access denied: s3:PutObject on s3://${BUCKET}/dags/`);
     expect(r.stderr).toContain(`grant s3:PutObject on arn:aws:s3:::${BUCKET}/dags/*`);

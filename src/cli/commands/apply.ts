@@ -26,12 +26,20 @@ export const registerApply: RegisterCommand = (program, io, state) => {
   )
     .option('--allow-mass-delete', 'allow deleting more than --max-delete-share of the owned DAGs')
     .option('--concurrency <n>', 'parallel uploads', '8')
-    .option('--yes', 'do not ask for confirmation on an interactive terminal')
+    .option('--yes', 'apply without asking; required when not run from a terminal (scripts, CI)')
     .option('--no-verify', 'mwaa:// targets: do not ask Airflow whether the changed DAGs imported')
     .option('--wait-seconds <n>', 'mwaa:// targets: how long to wait for MWAA to import changed DAGs', '300')
     .option('--unpause-new', 'mwaa:// targets: unpause newly created DAGs once they imported')
     .option('--trigger-new', 'mwaa:// targets: trigger newly created DAGs once after they imported')
     .action(async (opts: ApplyCliOptions) => {
+      // As terraform's -auto-approve: nobody can answer the question in a script or in CI, so
+      // an unattended apply must say it means it, before anything is read or written.
+      if (!opts.yes && !io.interactive) {
+        throw new UsageError(
+          'apply changes the target and asks first, but there is no terminal to ask on',
+          'pass --yes to apply without asking (scripts and CI), or run `backtestctl plan` to only look',
+        );
+      }
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
         throw new UsageError(`--concurrency must be a whole number from 1 to 256, got ${opts.concurrency}`);
@@ -133,9 +141,8 @@ function applyJson(r: ApplyResult) {
   };
 }
 
-/** Asks on an interactive terminal; in CI and pipes (no TTY) it proceeds, as GitOps runs unattended. */
+/** Asks on the terminal (the action has already refused to run without one unless --yes). */
 async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) return true;
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());

@@ -10,12 +10,18 @@ import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
-import { assertKnownEnvironment, readRepoFiles, resolveRepoDir, toRepoPath } from '../repo-paths.js';
+import {
+  assertKnownEnvironment,
+  REPO_OPTION_HELP,
+  readRepoFiles,
+  resolveRepoDir,
+  toRepoPath,
+} from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 import { formatRunsTable } from './runs-table.js';
 
 interface ExpandOptions {
-  repo: string;
+  repo?: string;
   format: 'text' | 'json';
   environment?: string;
 }
@@ -25,7 +31,7 @@ export const registerExpand: RegisterCommand = (program: Command, io: CliIo, sta
     .command('expand')
     .description('Print every backtest run a config produces (its param_grid expanded).')
     .argument('<file>', 'config file, relative to the working directory')
-    .option('--repo <dir>', 'config repository root (for backtest-gitops.yaml defaults)', '.')
+    .option('--repo <dir>', REPO_OPTION_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--environment <name>', 'apply the defaults of this environment from backtest-gitops.yaml')
     .addHelpText(
@@ -44,7 +50,7 @@ Exit codes: 0 ok, 1 the config is invalid, 2 usage or I/O error.`,
 };
 
 async function runExpand(io: CliIo, fileArg: string, options: ExpandOptions): Promise<ExitCode> {
-  const repoDir = await resolveRepoDir(io.cwd, options.repo);
+  const repoDir = await resolveRepoDir(io.cwd, options.repo, fileArg);
   const path = toRepoPath(io.cwd, repoDir, fileArg);
   const files = await readRepoFiles(repoDir);
   if (!files.has(path)) throw new UsageError(`${path}: no such YAML file in the config repository`);

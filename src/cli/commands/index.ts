@@ -11,8 +11,17 @@ import { registerSchema } from './schema.js';
 import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
 
+/**
+ * What a command reports back to runCli: its exit code, and optionally the code that an
+ * error it throws maps to (plan --detailed-exitcode makes every error 1).
+ */
+export interface CommandState {
+  exitCode: ExitCode;
+  errorExitCode?: ExitCode;
+}
+
 /** A `backtestctl` sub-command: adds itself to the program and sets `state.exitCode`. */
-export type RegisterCommand = (program: Command, io: CliIo, state: { exitCode: ExitCode }) => void;
+export type RegisterCommand = (program: Command, io: CliIo, state: CommandState) => void;
 
 // One line per command module; keep in the order `--help` should list them.
 const commands: RegisterCommand[] = [
@@ -27,6 +36,6 @@ const commands: RegisterCommand[] = [
   registerServe,
 ];
 
-export function registerCommands(program: Command, io: CliIo, state: { exitCode: ExitCode }): void {
+export function registerCommands(program: Command, io: CliIo, state: CommandState): void {
   for (const register of commands) register(program, io, state);
 }

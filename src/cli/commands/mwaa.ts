@@ -5,7 +5,7 @@ import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
-import { assertKnownEnvironment, readRepoFiles, resolveRepoDir } from '../repo-paths.js';
+import { assertKnownEnvironment, REPO_OPTION_HELP, readRepoFiles, resolveRepoDir } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 
 interface MwaaOptions {
@@ -16,7 +16,7 @@ interface MwaaOptions {
 
 interface VariablesSyncOptions {
   environment: string;
-  repo: string;
+  repo?: string;
   configEnvironment?: string;
   dryRun?: boolean;
 }
@@ -56,7 +56,7 @@ export const registerMwaa: RegisterCommand = (program: Command, io: CliIo, state
     .command('sync')
     .description(`set batch_job_queue, batch_job_definition, trading_strategies_bucket from ${SETTINGS_FILE}`)
     .requiredOption('--environment <name>', 'MWAA environment name')
-    .option('--repo <dir>', 'config repository root', '.')
+    .option('--repo <dir>', REPO_OPTION_HELP)
     .option(
       '--config-environment <name>',
       `environment in ${SETTINGS_FILE} whose variables override the defaults`,

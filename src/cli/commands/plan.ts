@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigRepo } from '../../config/index.js';
 import type { ConfigRepoResult } from '../../config/types.js';
@@ -10,11 +9,12 @@ import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import { readConfigDir } from '../read-config-dir.js';
+import { REPO_OPTION_HELP, resolveRepoDir } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 
 /** Options shared by `plan` and `apply`. */
 export interface SyncCliOptions {
-  repo: string;
+  repo?: string;
   target: string;
   format: 'text' | 'json';
   environment?: string;
@@ -37,7 +37,7 @@ export interface PreparedSync {
 
 export function addSyncOptions(cmd: Command): Command {
   return cmd
-    .option('--repo <dir>', 'config repository root', '.')
+    .option('--repo <dir>', REPO_OPTION_HELP)
     .requiredOption(
       '--target <target>',
       'where DAGs go: a folder, file://DIR, s3://BUCKET/PREFIX or mwaa://ENV',
@@ -62,10 +62,10 @@ export async function prepareSync(
   const share = Number(opts.maxDeleteShare ?? '0.5');
   if (!(share >= 0 && share <= 1))
     throw new UsageError(`--max-delete-share must be between 0 and 1, got ${opts.maxDeleteShare}`);
-  const repoDir = resolve(io.cwd, opts.repo);
+  const repoDir = await resolveRepoDir(io.cwd, opts.repo);
   const files = await readConfigDir(repoDir).catch((err: Error) => {
     throw new UsageError(
-      `cannot read the config repository ${opts.repo}: ${err.message}`,
+      `cannot read the config repository ${opts.repo ?? repoDir}: ${err.message}`,
       'pass the repo root with --repo DIR',
     );
   });
@@ -137,17 +137,45 @@ export async function repoCommit(dir: string): Promise<string> {
   });
 }
 
+/** Files an apply of this plan would write or delete. */
+export function plannedChanges(plan: SyncPlan): number {
+  return plan.files.filter((f) => f.action !== 'unchanged' && f.action !== 'keep').length;
+}
+
 export const registerPlan: RegisterCommand = (program, io, state) => {
   addSyncOptions(
     program
       .command('plan')
-      .description('show what apply would create, update and delete in the target (changes nothing)'),
-  ).action(async (opts: SyncCliOptions) => {
-    const prepared = await prepareSync(opts, io, opts.format === 'text');
-    const { formatPlanText, planJson } = await import('../../plan/format-plan.js');
-    const { plan, store } = prepared;
-    io.stdout(opts.format === 'json' ? planJson(plan) : formatPlanText(plan, store.location));
-    const invalid = reportInvalid(prepared, io);
-    state.exitCode = invalid || plan.massDelete ? ExitCode.invalid : ExitCode.ok;
-  });
+      .description('Show what apply would create, update and delete in the target (changes nothing).'),
+  )
+    .option(
+      '--detailed-exitcode',
+      'exit 0 when nothing would change, 2 when apply would change something, 1 on any error',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ backtestctl plan --target ./out/dags
+  $ backtestctl plan --target s3://my-dag-bucket/dags --format json
+  $ backtestctl plan --target mwaa://research-prod --detailed-exitcode   # in CI: 2 means "apply needed"
+
+Exit codes: 0 ok, 1 invalid configs or a plan a safety rule refuses, 2 usage or I/O error.
+With --detailed-exitcode (as terraform plan): 0 no changes, 2 changes, 1 any error.`,
+    )
+    .action(async (opts: SyncCliOptions & { detailedExitcode?: boolean }) => {
+      // Terraform's convention: with --detailed-exitcode every failure is 1, since 2 means "changes".
+      if (opts.detailedExitcode) state.errorExitCode = ExitCode.invalid;
+      const prepared = await prepareSync(opts, io, opts.format === 'text');
+      const { formatPlanText, planJson } = await import('../../plan/format-plan.js');
+      const { plan, store } = prepared;
+      io.stdout(opts.format === 'json' ? planJson(plan) : formatPlanText(plan, store.location));
+      const invalid = reportInvalid(prepared, io);
+      state.exitCode =
+        invalid || plan.massDelete
+          ? ExitCode.invalid
+          : opts.detailedExitcode && plannedChanges(plan) > 0
+            ? ExitCode.changes
+            : ExitCode.ok;
+    });
 };

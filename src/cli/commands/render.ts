@@ -6,11 +6,11 @@ import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
-import { assertKnownEnvironment, readRepoFiles, resolveRepoDir } from '../repo-paths.js';
+import { assertKnownEnvironment, REPO_OPTION_HELP, readRepoFiles, resolveRepoDir } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 
 interface RenderCommandOptions {
-  repo: string;
+  repo?: string;
   out: string;
   environment?: string;
 }
@@ -22,7 +22,7 @@ export const registerRender: RegisterCommand = (program: Command, io: CliIo, sta
       'Render every backtest config into its Airflow DAG file (plus the backtest_gitops_support package) in a folder. ' +
         'A plain render: no manifest, nothing deleted; use plan/apply to deploy.',
     )
-    .option('--repo <dir>', 'config repository root', '.')
+    .option('--repo <dir>', REPO_OPTION_HELP)
     .requiredOption('--out <dir>', 'folder to write the DAG files into (created if missing)')
     .option('--environment <name>', 'apply the defaults of this environment from backtest-gitops.yaml')
     .addHelpText(

@@ -5,11 +5,17 @@ import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { issueToJson, printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
-import { assertKnownEnvironment, readRepoFiles, resolveRepoDir, toRepoPath } from '../repo-paths.js';
+import {
+  assertKnownEnvironment,
+  REPO_OPTION_HELP,
+  readRepoFiles,
+  resolveRepoDir,
+  toRepoPath,
+} from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 
 interface ValidateOptions {
-  repo: string;
+  repo?: string;
   format: 'text' | 'json';
   environment?: string;
 }
@@ -19,7 +25,7 @@ export const registerValidate: RegisterCommand = (program: Command, io: CliIo, s
     .command('validate')
     .description('Check every backtest config of a repository and report each problem with file:line:column.')
     .argument('[files...]', 'only report these config files (dag_id collisions are still checked repo-wide)')
-    .option('--repo <dir>', 'config repository root', '.')
+    .option('--repo <dir>', REPO_OPTION_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--environment <name>', 'apply the defaults of this environment from backtest-gitops.yaml')
     .addHelpText(
@@ -38,7 +44,7 @@ Exit codes: 0 all valid, 1 invalid configs, 2 usage or I/O error.`,
 };
 
 async function runValidate(io: CliIo, fileArgs: string[], options: ValidateOptions): Promise<ExitCode> {
-  const repoDir = await resolveRepoDir(io.cwd, options.repo);
+  const repoDir = await resolveRepoDir(io.cwd, options.repo, fileArgs[0]);
   const files = await readRepoFiles(repoDir);
   const result = loadConfigRepo(files, { environment: options.environment });
   assertKnownEnvironment(result);

@@ -13,7 +13,9 @@ export function buildProgram(io: CliIo, state: CommandState): Command {
   const program = new Command('backtestctl')
     .description(
       'GitOps for backtests on Apache Airflow / AWS MWAA: validate configs, render DAGs, plan and apply them.\n\n' +
-        'Exit codes: 0 ok, 1 invalid configs or refused plan, 2 usage or I/O error.',
+        'Exit codes: 0 ok, 1 invalid configs or refused plan, 2 usage or I/O error\n' +
+        '(plan --detailed-exitcode: 0 no changes, 2 changes, 1 any error).\n\n' +
+        'Shell completion: source <(backtestctl completion bash)   # or zsh',
     )
     .version(VERSION, '-V, --version')
     .showHelpAfterError()
@@ -21,7 +23,24 @@ export function buildProgram(io: CliIo, state: CommandState): Command {
     .exitOverride();
   registerCommands(program, io, state);
   for (const cmd of program.commands) cmd.exitOverride();
+  sentenceCaseDescriptions(program);
   return program;
+}
+
+/**
+ * One house style for `--help`, whoever wrote the command: a command's description is a
+ * sentence (capital letter, full stop); option and argument help stays lowercase, as
+ * commander's own `display help for command` is.
+ */
+function sentenceCaseDescriptions(command: Command): void {
+  for (const sub of command.commands) {
+    const text = sub.description().trim();
+    if (text) {
+      const capital = text.charAt(0).toUpperCase() + text.slice(1);
+      sub.description(/[.!?]$/.test(capital) ? capital : `${capital}.`);
+    }
+    sentenceCaseDescriptions(sub);
+  }
 }
 
 /** Runs the CLI with the given argv (without `node` and the script path). */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { registerApply } from './apply.js';
+import { registerCompletion } from './completion.js';
 import { registerExpand } from './expand.js';
 import { registerMwaa } from './mwaa.js';
 import { registerPlan } from './plan.js';
@@ -34,6 +35,7 @@ const commands: RegisterCommand[] = [
   registerMwaa,
   registerPr,
   registerServe,
+  registerCompletion,
 ];
 
 export function registerCommands(program: Command, io: CliIo, state: CommandState): void {

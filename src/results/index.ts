@@ -1,3 +1,5 @@
+export { airflowMajorVersion, dagRunReader, runState } from './airflow-runs.js';
+export { collectDagRun, latestDagRun, reportSettings } from './collect-dag-run.js';
 export {
   METRIC_NAME,
   type MetricsFile,
@@ -6,6 +8,7 @@ export {
   parseMetricsFile,
 } from './metrics-file.js';
 export { overfittingCheck } from './overfitting.js';
+export { discoverResults, readMetrics, readRunOutcomes } from './read-results.js';
 export { renderResultsCsv } from './render-csv.js';
 export {
   GITHUB_COMMENT_LIMIT,
@@ -14,6 +17,8 @@ export {
   summaryLine,
 } from './render-markdown.js';
 export { renderResultsText } from './render-text.js';
+export { dagRunPrefix, metricsKey, type ResultsStore } from './results-store.js';
 export * from './statistics.js';
 export { runName, summarizeResults, varyingKeys } from './summarize.js';
+export { runLocations, runsWithStates, taskLogUrl } from './sweep-runs.js';
 export * from './types.js';

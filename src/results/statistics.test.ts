@@ -110,7 +110,10 @@ function ranked(
       metrics: {
         kind: 'ok',
         file: {
-          metrics: (row.sharpe === undefined ? { other: 1 } : { sharpe: row.sharpe }) as Record<string, number>,
+          metrics: (row.sharpe === undefined ? { other: 1 } : { sharpe: row.sharpe }) as Record<
+            string,
+            number
+          >,
           ...(row.n === undefined ? {} : { n_observations: row.n }),
           ...(row.skew === undefined ? {} : { skew: row.skew }),
           ...(row.kurtosis === undefined ? {} : { kurtosis: row.kurtosis }),

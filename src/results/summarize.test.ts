@@ -68,7 +68,7 @@ describe('summarizeResults', () => {
     expect(s.ranked[0]?.objective).toBeCloseTo(1.9, 10);
     expect(s.unranked.map((u) => [u.name, u.reason])).toEqual([
       ['run-00002', 'metrics.json is malformed: metrics.sharpe: must be a finite number'],
-      ['run-00005', 'succeeded but wrote no metrics.json'],
+      ['run-00005', 'no metrics.json'],
       ['run-00007', 'failed'],
     ]);
     expect(s.counts).toEqual({ total: 9, done: 9, succeeded: 8, failed: 1, pending: 0, unreadable: 2 });

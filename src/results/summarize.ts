@@ -67,7 +67,7 @@ function unrankedReason(run: RunOutcome, objective: string): string | null {
   if (run.state === 'running') return 'running';
   switch (run.metrics.kind) {
     case 'missing':
-      return 'succeeded but wrote no metrics.json';
+      return 'no metrics.json';
     case 'invalid':
       return `metrics.json is malformed: ${run.metrics.problem}`;
     case 'not-read':

@@ -8,6 +8,7 @@ import { registerMwaa } from './mwaa.js';
 import { registerPlan } from './plan.js';
 import { registerPr } from './pr.js';
 import { registerRender } from './render.js';
+import { registerResults } from './results.js';
 import { registerSchema } from './schema.js';
 import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
@@ -33,6 +34,7 @@ const commands: RegisterCommand[] = [
   registerPlan,
   registerApply,
   registerMwaa,
+  registerResults,
   registerPr,
   registerServe,
   registerCompletion,

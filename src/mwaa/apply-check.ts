@@ -63,6 +63,7 @@ export async function checkApplyImport(
     triggerNew: options.triggerNew,
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.log ? { onProgress: options.log } : {}),
   });
 }
 

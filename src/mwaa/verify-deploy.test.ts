@@ -274,3 +274,31 @@ describe('verifyDeploy when the web server hiccups', () => {
     expect(af.now()).toBe(0);
   });
 });
+
+describe('verifyDeploy progress', () => {
+  it('says before each wait what is pending, how long it waited and when it gives up', async () => {
+    const af = fakeAirflow((t) => ({
+      dags: t >= 12_000 ? [dag('a'), dag('gone')] : [dag('gone')],
+      errors: t >= 12_000 ? [] : [{ filepath: '/dags/b.py', error: 'SyntaxError' }],
+    }));
+    const lines: string[] = [];
+    const check = await verifyDeploy({
+      ...af,
+      changed: [
+        { dag_id: 'a', source: 'backtests/a.yaml', action: 'create' },
+        { dag_id: 'gone', source: null, action: 'delete' },
+      ],
+      timeoutMs: 20_000,
+      pollIntervalMs: 5_000,
+      unpauseNew: false,
+      triggerNew: false,
+      onProgress: (line) => lines.push(line),
+    });
+    expect(check.state).toBe('timeout');
+    expect(lines).toEqual([
+      '  waiting for Airflow: 2 changed DAG(s) pending (a: not listed yet, gone: deleted, still listed); 0 s elapsed, gives up in 20 s',
+      '  waiting for Airflow: 2 changed DAG(s) pending (a: not listed yet, gone: deleted, still listed); 5 s elapsed, gives up in 15 s',
+      '  waiting for Airflow: 1 changed DAG(s) pending (gone: deleted, still listed); 13 s elapsed, gives up in 8 s',
+    ]);
+  });
+});

@@ -25,6 +25,11 @@ export interface VerifyDeployOptions {
   triggerNew: boolean;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /**
+   * Told before each wait what is still pending, how long it has waited and when it gives
+   * up, so a person watching a 300 s wait sees it move (`apply` prints it on stderr).
+   */
+  onProgress?: (line: string) => void;
 }
 
 /** MWAA's ~30 s S3 sync plus a scheduler pass. */
@@ -135,6 +140,9 @@ export async function verifyDeploy(options: VerifyDeployOptions): Promise<Import
         otherErrors,
       );
     }
+    options.onProgress?.(
+      progressLine({ missing, provisional, lingering, lastFailure, elapsedMs: now() - start, remaining }),
+    );
     await sleep(Math.min(interval, remaining));
     interval = Math.min(interval * 1.5, options.maxPollIntervalMs ?? 15_000);
   }
@@ -197,6 +205,29 @@ function markImported(
     const s = statuses.get(d.dag_id) as DagDeployStatus;
     if (listed.has(d.dag_id) && s.import_error === null) s.imported = true;
   }
+}
+
+/** `waiting for Airflow: 1 of 3 changed DAGs pending (grid_search: not listed yet); 20 s elapsed, gives up in 280 s` */
+function progressLine(state: {
+  missing: readonly ChangedDag[];
+  provisional: readonly ChangedDag[];
+  lingering: readonly ChangedDag[];
+  lastFailure: string | null;
+  elapsedMs: number;
+  remaining: number;
+}): string {
+  const pending = [
+    ...state.missing.map((d) => `${d.dag_id}: not listed yet`),
+    ...state.provisional.map((d) => `${d.dag_id}: import error, maybe still the previous file's`),
+    ...state.lingering.map((d) => `${d.dag_id}: deleted, still listed`),
+  ];
+  const shown =
+    pending.slice(0, 5).join(', ') + (pending.length > 5 ? `, and ${pending.length - 5} more` : '');
+  const what =
+    state.lastFailure !== null
+      ? `the last poll failed (${state.lastFailure}); trying again`
+      : `${pending.length} changed DAG(s) pending (${shown})`;
+  return `  waiting for Airflow: ${what}; ${seconds(state.elapsedMs)} elapsed, gives up in ${seconds(state.remaining)}`;
 }
 
 function seconds(ms: number): string {

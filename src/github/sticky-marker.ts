@@ -1,7 +1,11 @@
 /** Hidden markers in our PR comments: who wrote it, and for which head SHA. */
 export const STICKY_MARKER = '<!-- backtest-gitops:sticky -->';
 
-const HEAD_MARKER = /<!-- backtest-gitops:head=([0-9a-f]{40,64}) -->/;
+/**
+ * Read only where we write it: the line after the sticky marker (or the first line), so a
+ * marker quoted from user text further down (a code span, a rendered file) is never read.
+ */
+const HEAD_MARKER = /^(?:<!-- backtest-gitops:sticky -->\n)?<!-- backtest-gitops:head=([0-9a-f]{40,64}) -->/;
 
 /** The comment body as stored: the sticky marker first, so we can find it again. */
 export function withStickyMarker(body: string): string {
@@ -21,7 +25,8 @@ export function reportedHead(body: string): string | null {
   return HEAD_MARKER.exec(body)?.[1] ?? null;
 }
 
-const BASE_MARKER = /<!-- backtest-gitops:base=([0-9A-Za-z./]{1,200}) -->/;
+/** Read only where we write it: the last line of the comment. */
+const BASE_MARKER = /<!-- backtest-gitops:base=([0-9A-Za-z./]{1,200}) -->\n?$/;
 
 /**
  * The marker recording what a comment's check was against besides the head (the default
@@ -38,5 +43,5 @@ export function reportedBase(body: string): string | null {
 
 /** The body with its base marker removed (to compare two reports regardless of their base). */
 export function withoutBaseMarker(body: string): string {
-  return body.replace(new RegExp(`${BASE_MARKER.source}\\n?`), '');
+  return body.replace(BASE_MARKER, '');
 }

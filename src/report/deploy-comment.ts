@@ -1,5 +1,5 @@
 import type { DeployReport } from '../mwaa/deploy-report.js';
-import { code, escapeText, fenced, plural, short } from './markdown.js';
+import { code, escapeText, fenced, messageText, plural, short } from './markdown.js';
 
 /** The short report posted on a merged PR once its commit is deployed. */
 export function renderDeployComment(report: DeployReport): string {
@@ -14,7 +14,7 @@ export function renderDeployComment(report: DeployReport): string {
     `<!-- backtest-gitops:deploy=${report.commit} -->`,
     `### ${icon} backtest-gitops: ${report.ok ? 'deployed' : 'deploy needs attention'} ${code(short(report.commit))} to ${code(report.target)}${env ? ` (${env})` : ''}`,
     '',
-    escapeText(report.summary),
+    messageText(report.summary),
   ];
   if (report.dags.length > 0) {
     out.push('', '| DAG | change | imported | unpaused | triggered |', '|---|---|---|---|---|');
@@ -37,7 +37,14 @@ export function renderDeployComment(report: DeployReport): string {
       '</details>',
     );
   }
-  if (report.kept_invalid.length > 0) {
+  if (report.not_live && report.not_live.length > 0) {
+    out.push('', '**Not live: the default branch asks for configs that cannot be deployed.**', '');
+    for (const n of report.not_live) {
+      out.push(
+        `- ${code(`${n.file}:${n.line}:${n.column}`)} ${escapeText(n.message)}; live instead: ${escapeText(n.live)}`,
+      );
+    }
+  } else if (report.kept_invalid.length > 0) {
     out.push(
       '',
       `${plural(report.kept_invalid.length, 'invalid config')} kept the last good DAG: ${report.kept_invalid.map((f) => code(f)).join(', ')}`,

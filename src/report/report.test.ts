@@ -57,7 +57,7 @@ describe('renderPrComment', () => {
     const body = renderPrComment({ ...validReport, plan: planOf(files), issues });
     expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT - 512);
     expect(body).toMatch(/rendered files? omitted to fit/);
-    expect(body).toMatch(/warnings? omitted/);
+    expect(body).toMatch(/more warnings? not listed/);
     expect(body).toContain('400 to update');
     expect(body).toContain(`<!-- backtest-gitops:head=${HEAD} -->`);
   });

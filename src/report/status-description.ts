@@ -1,4 +1,5 @@
 import type { DeployReport } from '../mwaa/deploy-report.js';
+import { escapeUserText } from './escape.js';
 import { plural } from './markdown.js';
 import type { ValidationReport } from './types.js';
 
@@ -44,7 +45,8 @@ export function dagCount(report: ValidationReport): number {
   return (report.plan?.files ?? []).filter((f) => f.dag_id !== null && f.action !== 'delete').length;
 }
 
+/** One line of plain text: user parts (paths, messages) pass the one escaping rule first. */
 function clip(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = escapeUserText(text, 'plain').replace(/\s+/g, ' ').trim();
   return line.length <= STATUS_DESCRIPTION_MAX ? line : `${line.slice(0, STATUS_DESCRIPTION_MAX - 1)}…`;
 }

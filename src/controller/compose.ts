@@ -6,6 +6,7 @@ import type { EnvOptions } from '../shared/env.js';
 import type { Logger } from '../shared/logger.js';
 import type { DagStore } from '../targets/dag-store.js';
 import { extraTargetResolvers } from '../targets/extra-resolvers.js';
+import { normaliseRepoUrl } from '../targets/claims.js';
 import { openTarget } from '../targets/open-target.js';
 import { reportDeploy } from './deploy-report.js';
 import type { ControllerConfig } from './load-controller-config.js';
@@ -17,8 +18,8 @@ import { type PullRequestMemory, validatePullRequests } from './pull-requests.js
 export interface ComposeOptions {
   config: ControllerConfig;
   env: EnvOptions;
-  /** The process environment, handed to the AWS SDK's credential chain by openTarget. */
-  processEnv: NodeJS.ProcessEnv;
+  /** @deprecated unused: adapters receive `env` (parseEnv's result); kept until every caller drops it. */
+  processEnv?: unknown;
   cwd: string;
   log: Logger;
   /** The logger's live secret set: short-lived tokens obtained later are added to it. */
@@ -63,14 +64,12 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
   // One store for deploys and PR plans; opened on first use, re-opened after a failed open.
   let store: Promise<DagStore> | null = null;
   const openStore = (): Promise<DagStore> => {
-    store ??= openTarget(
-      config.target,
-      { env: opts.processEnv, cwd: opts.cwd, ...(env.s3Endpoint ? { s3Endpoint: env.s3Endpoint } : {}) },
-      extraTargetResolvers,
-    ).catch((err: unknown) => {
-      store = null;
-      throw err;
-    });
+    store ??= openTarget(config.target, { options: env, cwd: opts.cwd }, extraTargetResolvers).catch(
+      (err: unknown) => {
+        store = null;
+        throw err;
+      },
+    );
     return store;
   };
   const readConfigFiles = async (sha: string) =>
@@ -82,6 +81,12 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
     maxDeleteShare: config.prune.max_delete_share,
     allowMassDelete: config.prune.allow_mass_delete,
     openStore,
+    owner: {
+      repo: normaliseRepoUrl(config.repo.url),
+      path: config.repo.path,
+      environment: config.repo.environment ?? null,
+    },
+    isAncestor: (ancestor, commit) => cache.isAncestor(ancestor, commit),
   });
   const ports: ControllerPorts & { traffic?: GitHubTraffic } = { repo, deployer };
 
@@ -90,7 +95,7 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
     mwaa?.environment ?? (config.targetKind.kind === 'mwaa' ? config.targetKind.environment : undefined);
   if (mwaa?.verify && mwaaEnvironment) {
     ports.importCheck = mwaaImportCheck({
-      connection: connectMwaa(mwaaEnvironment, opts.processEnv, mwaa.region),
+      connection: connectMwaa(mwaaEnvironment, env, mwaa.region),
       waitSeconds: mwaa.wait_seconds,
       unpauseNew: mwaa.unpause_new,
       triggerNew: mwaa.trigger_new,

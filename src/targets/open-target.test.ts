@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { parseEnv } from '../shared/env.js';
 import { UsageError } from '../shared/errors.js';
 import { LocalDirDagStore } from './local-dir-dag-store.js';
 import { openTarget, type TargetResolver } from './open-target.js';
 import { S3DagStore } from './s3-dag-store.js';
 import { translateS3Error } from './s3-errors.js';
 
-const ctx = { env: { AWS_REGION: 'eu-west-1' }, cwd: '/srv/configs' };
+const ctx = { options: parseEnv({ AWS_REGION: 'eu-west-1' }), cwd: '/srv/configs' };
 
 describe('openTarget', () => {
   it('opens folders, file:// URLs and s3:// prefixes', async () => {

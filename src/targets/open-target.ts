@@ -1,16 +1,24 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type EnvOptions, parseEnv } from '../shared/env.js';
 import { UsageError } from '../shared/errors.js';
 import type { DagStore } from './dag-store.js';
 import { LocalDirDagStore } from './local-dir-dag-store.js';
+import { makeS3Client } from './s3-client.js';
 import { S3DagStore } from './s3-dag-store.js';
 
-/** What a target resolver may use: the caller's environment and options, never process globals. */
+/** What a target resolver may use: the caller's parsed environment and options, never process globals. */
 export interface TargetContext {
-  env: NodeJS.ProcessEnv;
+  /** The environment as parseEnv read it (region, credentials, endpoints). */
+  options?: EnvOptions;
+  /**
+   * @deprecated callers not yet passing `options` hand the raw environment, parsed here with
+   * parseEnv; to be removed once every caller passes `options`.
+   */
+  env?: NodeJS.ProcessEnv;
   cwd: string;
-  /** S3-compatible endpoint (`--s3-endpoint`); else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL from env. */
+  /** S3-compatible endpoint (`--s3-endpoint`); else the one parseEnv read. */
   s3Endpoint?: string;
   /** SSE-KMS key for objects written to S3. */
   sseKmsKeyId?: string;
@@ -67,44 +75,31 @@ function filePath(spec: string): string {
   }
 }
 
-/** Parses `s3://bucket/prefix` and builds the store with the standard AWS SDK credential chain. */
+/** The parsed environment of a context (see TargetContext.env). */
+export function contextOptions(ctx: TargetContext): EnvOptions {
+  return ctx.options ?? parseEnv(ctx.env ?? {});
+}
+
+/** Parses `s3://bucket/prefix` and builds the store with the injected client or settings. */
 export function s3Store(spec: string, ctx: TargetContext): S3DagStore {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(spec);
   const bucket = m?.[1];
   if (!m || !bucket) throw new UsageError(`invalid S3 target ${spec}`, 'write it as s3://BUCKET/PREFIX');
-  const endpoint = ctx.s3Endpoint ?? ctx.env.AWS_ENDPOINT_URL_S3 ?? ctx.env.AWS_ENDPOINT_URL;
-  const client = ctx.s3Client ?? makeS3Client(ctx.env, endpoint);
+  const options = contextOptions(ctx);
+  const endpoint = ctx.s3Endpoint ?? options.s3Endpoint;
+  const client =
+    ctx.s3Client ??
+    makeS3Client({
+      ...(endpoint ? { endpoint } : {}),
+      ...(options.awsRegion ? { region: options.awsRegion } : {}),
+      ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
+      ...(options.awsMaxAttempts ? { maxAttempts: options.awsMaxAttempts } : {}),
+    });
   return new S3DagStore({
     client,
     bucket,
     prefix: m[2] ?? '',
     ...(ctx.sseKmsKeyId ? { sseKmsKeyId: ctx.sseKmsKeyId } : {}),
     ...(endpoint ? { endpoint } : {}),
-  });
-}
-
-/**
- * An S3 client from the SDK's standard chain (env keys, AWS_PROFILE, SSO, IRSA, instance role).
- * Standard retry mode retries throttling, 5xx and dropped connections with backoff and jitter.
- * A custom endpoint (MinIO, moto, LocalStack) gets path-style URLs and checksums only when
- * required, which S3-compatible servers handle.
- */
-export function makeS3Client(env: NodeJS.ProcessEnv, endpoint?: string): S3Client {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (endpoint ? 'us-east-1' : undefined);
-  return new S3Client({
-    ...(region ? { region } : {}),
-    retryMode: 'standard',
-    // A bucket in another region than AWS_REGION: follow S3's redirect instead of failing.
-    followRegionRedirects: true,
-    maxAttempts: Number(env.AWS_MAX_ATTEMPTS) || 5,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
-    ...(endpoint
-      ? {
-          endpoint,
-          forcePathStyle: true,
-          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-          responseChecksumValidation: 'WHEN_REQUIRED' as const,
-        }
-      : {}),
   });
 }

@@ -24,14 +24,12 @@ export function inProcessController(opts: {
   env: Record<string, string>;
   logLevel?: string;
 }): InProcessController {
-  const processEnv = { ...process.env, ...opts.env };
-  // The AWS SDK's default credential chain reads the process environment itself.
-  for (const [k, v] of Object.entries(opts.env)) if (k.startsWith('AWS_')) process.env[k] = v;
-  const env = parseEnv(processEnv);
+  // Credentials, region and endpoints reach the adapters through parseEnv, as in `serve`.
+  const env = parseEnv({ ...process.env, ...opts.env });
   const config = parseControllerConfig(opts.yaml, { file: join(opts.dir, 'controller.yaml'), env });
   const secrets = new Set(config.secrets);
   const log = createLogger({ level: opts.logLevel ?? 'silent', secrets });
-  const ports = composePorts({ config, env, processEnv, cwd: opts.dir, log, secrets });
+  const ports = composePorts({ config, env, cwd: opts.dir, log, secrets });
   const metrics = new ControllerMetrics();
   const reconciler = new Reconciler(
     ports,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MwaaError } from '../shared/errors.js';
 import { airflowMajor, bucketFromArn, isAvailable, normalizeDagS3Path } from './environment.js';
 
 describe('interpreting GetEnvironment', () => {
@@ -18,6 +19,9 @@ describe('interpreting GetEnvironment', () => {
     expect(airflowMajor('2.10.3')).toBe(2);
     expect(airflowMajor('3.0.6')).toBe(3);
     expect(() => airflowMajor('1.10.12')).toThrow(/unsupported Airflow version/);
+    // Typed, so the CLI prints the message and hint rather than "internal error" and a stack.
+    expect(() => airflowMajor('1.10.12')).toThrow(MwaaError);
+    expect(() => bucketFromArn('arn:aws:s3:::bucket/with/key')).toThrow(MwaaError);
   });
 
   it('only AVAILABLE environments are asked', () => {

@@ -1,3 +1,5 @@
+import { MwaaError } from '../shared/errors.js';
+
 /**
  * What we need to know about an MWAA environment, in our own words (the SDK's shapes stay
  * in mwaa-client.ts). Plain data plus the pure helpers that interpret GetEnvironment.
@@ -27,7 +29,10 @@ export function bucketFromArn(arn: string): string {
   const match = /^arn:aws[a-z-]*:s3:::([^/]+)$/.exec(arn.trim());
   if (match?.[1]) return match[1];
   if (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(arn.trim())) return arn.trim();
-  throw new Error(`not an S3 bucket ARN: ${arn}`);
+  throw new MwaaError(`the MWAA environment's SourceBucketArn is not an S3 bucket ARN: ${arn}`, {
+    code: 'mwaa-bucket',
+    hint: 'set the environment source bucket to a bucket ARN (arn:aws:s3:::BUCKET)',
+  });
 }
 
 /** `dags/`, `/dags`, `dags` -> `dags`; `""` stays the bucket root. */
@@ -40,5 +45,11 @@ export function airflowMajor(version: string): 2 | 3 {
   const major = Number.parseInt(version.split('.')[0] ?? '', 10);
   if (major === 3) return 3;
   if (major === 2) return 2;
-  throw new Error(`unsupported Airflow version '${version}' (backtest-gitops renders for Airflow 2 and 3)`);
+  throw new MwaaError(
+    `unsupported Airflow version '${version}' (backtest-gitops renders for Airflow 2 and 3)`,
+    {
+      code: 'mwaa-airflow-version',
+      hint: 'upgrade the MWAA environment to Airflow 2.x or 3.x',
+    },
+  );
 }

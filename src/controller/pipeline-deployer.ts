@@ -1,10 +1,12 @@
 import { loadConfigRepo } from '../config/index.js';
+import type { ConfigRepoResult } from '../config/types.js';
 import type { ConfigRepoReader } from '../git/index.js';
-import type { DagDeployStatus, DeployReport } from '../mwaa/deploy-report.js';
+import type { DagDeployStatus, DeployReport, NotLive } from '../mwaa/deploy-report.js';
 import { planSync } from '../plan/plan-sync.js';
-import type { SyncPlan } from '../plan/types.js';
+import type { Manifest, ManifestOwner, SyncPlan } from '../plan/types.js';
 import { renderRepo } from '../render/index.js';
 import { type ApplyResult, applyPlan } from '../targets/apply-plan.js';
+import { checkClaims } from '../targets/claims.js';
 import type { DagStore } from '../targets/dag-store.js';
 import type { DeployPort, DeployRequest, DeployResult, StepContext } from './ports.js';
 
@@ -18,6 +20,10 @@ export interface PipelineDeployerOptions {
   maxDeleteShare: number;
   allowMassDelete: boolean;
   concurrency?: number;
+  /** The source this controller deploys (the target is added once the store is open). */
+  owner?: Omit<ManifestOwner, 'target'>;
+  /** Git ancestry in the repo cache, for ordered deploys. */
+  isAncestor?: (ancestor: string, commit: string) => Promise<boolean>;
 }
 
 type Op = 'create' | 'update' | 'delete' | 'repair';
@@ -52,6 +58,13 @@ export class PipelineDeployer implements DeployPort {
     const desired = renderRepo(config.specs);
     ctx.signal.throwIfAborted();
     const current = await store.readManifest();
+    const claims = {
+      ...(opts.owner ? { owner: { ...opts.owner, target: store.location } } : {}),
+      ...(opts.isAncestor ? { isAncestor: opts.isAncestor } : {}),
+    };
+    // Owner and order first: a foreign or newer manifest is refused before anything is planned.
+    if (current) await checkClaims(current.manifest, request.commit, store.location, claims);
+    const notLive = notLiveReport(config, current?.manifest ?? null);
     const input = {
       desired,
       manifest: current?.manifest ?? null,
@@ -72,8 +85,9 @@ export class PipelineDeployer implements DeployPort {
     const changes = OPS.reduce((n, op) => n + planned[op], 0);
     const dagsBefore = current?.manifest.entries.filter((e) => e.dag_id !== null).length ?? 0;
     const base = { commit: request.commit, driftDetected, dagsManaged: dagsBefore };
-    if (request.dryRun || changes === 0) {
-      const report = this.report(request.commit, store.location, [], config.invalidFiles, plan);
+    const pendingLeft = (current?.manifest.pending?.length ?? 0) > 0;
+    if (request.dryRun || (changes === 0 && !pendingLeft)) {
+      const report = this.report(request.commit, store.location, [], notLive, plan);
       return { ...base, applied: false, operations: planned, report };
     }
     ctx.log.info({ commit: request.commit, ...planned, target: store.location }, 'applying');
@@ -81,6 +95,7 @@ export class PipelineDeployer implements DeployPort {
       signal: ctx.signal,
       allowMassDelete: opts.allowMassDelete,
       concurrency: opts.concurrency ?? 8,
+      ...claims,
     });
     const done = result.files.filter((f) => f.status === 'done');
     const operations = { create: 0, update: 0, delete: 0, repair: 0 };
@@ -100,14 +115,7 @@ export class PipelineDeployer implements DeployPort {
           ]
         : [],
     );
-    const report = this.report(
-      request.commit,
-      store.location,
-      dags,
-      config.invalidFiles,
-      result.plan,
-      result,
-    );
+    const report = this.report(request.commit, store.location, dags, notLive, result.plan, result);
     const dagsManaged = dagsAfter(result, dagsBefore);
     return { ...base, applied: true, operations, dagsManaged, report };
   }
@@ -116,17 +124,21 @@ export class PipelineDeployer implements DeployPort {
     commit: string,
     target: string,
     dags: DagDeployStatus[],
-    invalid: string[],
+    notLive: NotLive[],
     plan: SyncPlan,
     result?: ApplyResult,
   ): DeployReport {
+    const invalid = [...new Set(notLive.map((n) => n.file))];
     const problems = result ? result.conflicts.length + result.failed.length : 0;
     const count = (a: Op) => dags.filter((d) => d.action === a).length;
     const summary = result
       ? `${commit.slice(0, 7)}: ${count('create')} created, ${count('update')} updated, ${count('delete')} deleted` +
         (invalid.length ? `, ${invalid.length} invalid kept` : '') +
         (problems ? `, ${problems} not applied` : '')
-      : `${commit.slice(0, 7)}: up to date (${plan.summary.unchanged.length} DAGs)`;
+      : invalid.length > 0
+        ? `${commit.slice(0, 7)}: not live: ${invalid.length} invalid config(s) (${invalid.join(', ')}); last good DAGs kept`
+        : `${commit.slice(0, 7)}: up to date (${plan.summary.unchanged.length} DAGs)`;
+    // Nothing reports success while the target differs from what the commit asks for.
     return {
       commit,
       target,
@@ -134,10 +146,30 @@ export class PipelineDeployer implements DeployPort {
       airflow_version: null,
       dags,
       kept_invalid: invalid,
-      ok: problems === 0,
+      ...(notLive.length > 0 ? { not_live: notLive } : {}),
+      ok: problems === 0 && invalid.length === 0,
       summary: summary.slice(0, 140),
     };
   }
+}
+
+/** Each invalid config's first error, and what runs instead of what it asks for. */
+export function notLiveReport(config: ConfigRepoResult, manifest: Manifest | null): NotLive[] {
+  return config.invalidFiles.map((file) => {
+    const first = config.issues.find((i) => i.file === file && i.severity === 'error');
+    const kept = (manifest?.entries ?? []).filter((e) => e.source === file && e.dag_id !== null);
+    const live =
+      kept.length > 0
+        ? kept.map((e) => `DAG ${e.dag_id} from commit ${e.commit.slice(0, 7)} (last good)`).join(', ')
+        : 'nothing (no earlier version was deployed)';
+    return {
+      file,
+      line: first?.line ?? 1,
+      column: first?.column ?? 1,
+      message: first?.message ?? 'invalid',
+      live,
+    };
+  });
 }
 
 function isOp(action: string): action is Op {

@@ -52,7 +52,6 @@ async function metric(metrics: ControllerMetrics, name: string, labels: Record<s
 describe('Reconciler', () => {
   it('runs every step in order on a new commit and records metrics', async () => {
     const h = setup();
-    h.importCheck.importErrors = 1;
     expect(await h.run()).toBe('success');
     expect(h.pullRequests.calls).toBe(1);
     expect(h.deployer.requests).toMatchObject([{ commit: 'c1', checkDrift: true, dryRun: false }]);
@@ -62,10 +61,53 @@ describe('Reconciler', () => {
     expect(await metric(h.metrics, 'backtest_gitops_reconciles_total', { result: 'success' })).toBe(1);
     expect(await metric(h.metrics, 'backtest_gitops_apply_operations_total', { op: 'create' })).toBe(2);
     expect(await metric(h.metrics, 'backtest_gitops_dags_managed')).toBe(3);
-    expect(await metric(h.metrics, 'backtest_gitops_import_errors')).toBe(1);
+    expect(await metric(h.metrics, 'backtest_gitops_import_errors')).toBe(0);
     expect(await metric(h.metrics, 'backtest_gitops_last_successful_reconcile_timestamp_seconds')).toBe(
       h.clock.now() / 1000,
     );
+  });
+
+  it('deploys the default branch before it talks to GitHub about open PRs', async () => {
+    const h = setup();
+    const order: string[] = [];
+    const deploy = h.deployer.deploy.bind(h.deployer);
+    h.deployer.deploy = async (r, c) => {
+      order.push('deploy');
+      return deploy(r, c);
+    };
+    const validate = h.pullRequests.validateOpenPullRequests.bind(h.pullRequests);
+    h.pullRequests.validateOpenPullRequests = async () => {
+      order.push('validate-prs');
+      return validate();
+    };
+    h.pullRequests.failures = 99; // GitHub down
+    expect(await h.run()).toBe('failure');
+    expect(order).toEqual(['deploy', 'validate-prs']);
+    expect(h.status.lastDeployedCommit).toBe('c1');
+    expect(h.pullRequests.calls).toBe(1); // not retried: Octokit retries its own calls
+  });
+
+  it('counts a failed import check as a failed reconcile, and reports it', async () => {
+    const h = setup();
+    h.importCheck.importErrors = 1;
+    expect(await h.run()).toBe('failure');
+    expect(await metric(h.metrics, 'backtest_gitops_import_errors')).toBe(1);
+    expect(await metric(h.metrics, 'backtest_gitops_step_failures_total', { step: 'import-check' })).toBe(1);
+    expect(h.deployReporter.reports.map((r) => r.ok)).toEqual([false]);
+  });
+
+  it('reports a default branch that is not fully live even when nothing changed, and keeps trying', async () => {
+    const h = setup();
+    h.deployer.result = {
+      applied: false,
+      report: { ...emptyReport('c1'), ok: false, kept_invalid: ['b.yaml'] },
+    };
+    expect(await h.run()).toBe('failure');
+    expect(h.deployReporter.reports.map((r) => [r.commit, r.ok])).toEqual([['c1', false]]);
+    expect(await metric(h.metrics, 'backtest_gitops_reconciles_total', { result: 'failure' })).toBe(1);
+    expect(h.status.lastDeployedCommit).toBeNull();
+    await h.run();
+    expect(h.deployer.requests).toHaveLength(2);
   });
 
   it('skips the deploy when the branch did not move and no drift check is due', async () => {
@@ -95,13 +137,17 @@ describe('Reconciler', () => {
     expect(await metric(h.metrics, 'backtest_gitops_drift_detected_total')).toBe(4);
   });
 
-  it('retries a failing step with exponential backoff and succeeds', async () => {
+  it('retries the fetch with exponential backoff; the deploy retries inside apply, not twice', async () => {
     const h = setup({ attempts: 4 });
-    h.deployer.failures = 3;
+    h.repo.failures = 3;
     expect(await h.run()).toBe('success');
-    expect(h.deployer.requests).toHaveLength(4);
     expect(h.clock.sleeps).toEqual([1000, 2000, 4000]);
-    expect(h.lines.filter((l) => l.includes('deploy failed; retrying'))).toHaveLength(3);
+    expect(h.lines.filter((l) => l.includes('fetch failed; retrying'))).toHaveLength(3);
+    const g = setup({ attempts: 4 });
+    g.deployer.failures = 1;
+    expect(await g.run()).toBe('failure');
+    expect(g.deployer.requests).toHaveLength(1);
+    expect(await g.run()).toBe('success'); // the next poll retries
   });
 
   it('reports a step that keeps failing, continues, and never throws', async () => {

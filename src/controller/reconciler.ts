@@ -9,18 +9,24 @@ export interface ReconcilerSettings {
   suspend: boolean;
   drift: 'report' | 'repair' | 'off';
   driftCheckIntervalMs: number;
+  /** Retries of the fetch step; the other steps retry inside their clients (S3 SDK, apply rounds, Octokit), never twice. */
   retry: RetryPolicy;
   /** Target location, for the failure report. */
   target: string;
+  /** Longest one step may run before its signal aborts it (default 5 minutes). */
+  stepTimeoutMs?: number;
 }
 
 export type StepName = 'fetch' | 'validate-prs' | 'deploy' | 'import-check' | 'report';
 
 /**
- * One reconcile: fetch → validate PRs → plan and apply the default branch (when it moved
- * or a drift check is due) → MWAA import check → GitHub deploy report. Each step is
- * retried with backoff; a step that still fails is logged and counted, later independent
- * steps still run, and nothing is thrown (the process must outlive any failure).
+ * One reconcile: fetch → plan and apply the default branch (when it moved, a drift check is
+ * due, or its last deploy was not complete) → MWAA import check → GitHub deploy report →
+ * validate open PRs. The deploy comes first and needs nothing from GitHub, so an outage
+ * there delays no deploy. One retry policy per call: only the fetch is retried here; S3,
+ * apply and Octokit retry inside their clients. Every step has a time budget (its signal
+ * aborts). A step that fails is logged and counted, later independent steps still run, and
+ * nothing is thrown (the process must outlive any failure).
  */
 export class Reconciler {
   private sequence = 0;
@@ -41,16 +47,25 @@ export class Reconciler {
     const started = this.clock.now();
     log.info({ reasons }, 'reconcile started');
     let failed = false;
-    const step = async <T>(name: StepName, run: () => Promise<T>): Promise<T | undefined> => {
+    const step = async <T>(name: StepName, run: (ctx: StepContext) => Promise<T>): Promise<T | undefined> => {
+      const budget = AbortSignal.timeout(this.settings.stepTimeoutMs ?? 300_000);
+      const stepCtx: StepContext = { log, signal: AbortSignal.any([signal, budget]) };
+      const policy = name === 'fetch' ? this.settings.retry : { ...this.settings.retry, attempts: 1 };
       try {
-        return await withRetry(run, this.settings.retry, this.clock, signal, (err, attempt, delayMs) =>
-          log.warn({ step: name, attempt, delayMs, err: describe(err) }, `${name} failed; retrying`),
+        return await withRetry(
+          () => run(stepCtx),
+          policy,
+          this.clock,
+          stepCtx.signal,
+          (err, attempt, delayMs) =>
+            log.warn({ step: name, attempt, delayMs, err: describe(err) }, `${name} failed; retrying`),
         );
       } catch (err) {
         if (signal.aborted) throw err;
         failed = true;
         this.metrics.stepFailures.inc({ step: name });
-        log.error({ step: name, err: describe(err) }, `${name} failed`);
+        const timedOut = budget.aborted ? { timedOutAfterMs: this.settings.stepTimeoutMs ?? 300_000 } : {};
+        log.error({ step: name, err: describe(err), ...timedOut }, `${name} failed`);
         return undefined;
       }
     };
@@ -84,17 +99,25 @@ export class Reconciler {
 
   private async run(
     ctx: StepContext,
-    step: <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>,
+    step: <T>(name: StepName, run: (ctx: StepContext) => Promise<T>) => Promise<T | undefined>,
+    partial: (name: StepName, message: string) => void,
+  ) {
+    const { ports, status } = this;
+    const head = await step('fetch', (c) => ports.repo.fetchHead(c));
+    status.repoReachable = head !== undefined;
+    if (head === undefined) return;
+    await this.deployHead(head, ctx, step, partial);
+    const prs = ports.pullRequests;
+    if (prs) await step('validate-prs', (c) => prs.validateOpenPullRequests(c));
+  }
+
+  private async deployHead(
+    head: string,
+    ctx: StepContext,
+    step: <T>(name: StepName, run: (ctx: StepContext) => Promise<T>) => Promise<T | undefined>,
     partial: (name: StepName, message: string) => void,
   ) {
     const { ports, status, settings } = this;
-    const head = await step('fetch', () => ports.repo.fetchHead(ctx));
-    status.repoReachable = head !== undefined;
-    if (head === undefined) return;
-
-    const prs = ports.pullRequests;
-    if (prs) await step('validate-prs', () => prs.validateOpenPullRequests(ctx));
-
     const now = this.clock.now();
     const driftDue =
       settings.drift !== 'off' &&
@@ -106,11 +129,11 @@ export class Reconciler {
     const dryRun = settings.suspend;
     if (dryRun) ctx.log.info({ commit: head }, 'suspended: planning only, nothing is applied');
     let deployError: unknown;
-    const result = await step('deploy', async () => {
+    const result = await step('deploy', async (c) => {
       try {
         return await ports.deployer.deploy(
           { commit: head, checkDrift: driftDue, drift: settings.drift, dryRun },
-          ctx,
+          c,
         );
       } catch (err) {
         deployError = err;
@@ -123,28 +146,26 @@ export class Reconciler {
     }
     if (driftDue) status.lastDriftCheckAt = now;
     this.record(result, dryRun, ctx);
-    // Only a complete apply settles the commit; otherwise the next reconcile re-plans and
-    // retries what is left (conflicting or failed files), even if the branch does not move.
+    // Only a complete apply of valid configs settles the commit; otherwise the next reconcile
+    // re-plans and retries what is left, even if the branch does not move.
     if (dryRun || result.report.ok) status.lastDeployedCommit = head;
-    else
-      partial(
-        'deploy',
-        `some changes of ${head.slice(0, 7)} were not applied; retrying at the next reconcile`,
-      );
+    else partial('deploy', `${head.slice(0, 7)} is not fully live: ${result.report.summary}`);
     status.lastReportedFailure = null;
-    if (dryRun || !result.applied) return;
+    // Report what changed, and what main asks for that is not live, even when nothing changed.
+    if (dryRun || (!result.applied && result.report.ok)) return;
 
     let report = result.report;
     const importCheck = ports.importCheck;
-    if (importCheck) {
-      const verified = await step('import-check', () => importCheck.verify(report, ctx));
+    if (importCheck && result.applied) {
+      const verified = await step('import-check', (c) => importCheck.verify(report, c));
       if (verified) {
         report = verified;
         this.metrics.importErrors.set(verified.dags.filter((d) => d.imported === false).length);
+        if (!verified.ok) partial('import-check', `${head.slice(0, 7)}: ${verified.summary}`);
       }
     }
     const reporter = ports.deployReporter;
-    if (reporter) await step('report', () => reporter.report(report, ctx));
+    if (reporter) await step('report', (c) => reporter.report(report, c));
   }
 
   private record(result: DeployResult, dryRun: boolean, ctx: StepContext): void {
@@ -179,12 +200,14 @@ export class Reconciler {
     commit: string,
     err: unknown,
     ctx: StepContext,
-    step: <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>,
+    step: <T>(name: StepName, run: (ctx: StepContext) => Promise<T>) => Promise<T | undefined>,
   ): Promise<void> {
     const reporter = this.ports.deployReporter;
-    const message = describe(err).message;
+    const { message, code } = describe(err);
     const key = `${commit}:${message}`;
     if (!reporter || this.settings.suspend || this.status.lastReportedFailure === key) return;
+    // A newer commit is already live (another replica was faster): nothing failed for GitHub to hear about.
+    if (code === 'superseded') return;
     const report: DeployReport = {
       commit,
       target: this.settings.target,
@@ -195,8 +218,8 @@ export class Reconciler {
       ok: false,
       summary: `deploy failed: ${message}`.slice(0, 140),
     };
-    const sent = await step('report', async () => {
-      await reporter.report(report, ctx);
+    const sent = await step('report', async (c) => {
+      await reporter.report(report, c);
       return true;
     });
     if (sent) this.status.lastReportedFailure = key;

@@ -3,4 +3,4 @@ export { gitAuthEnv } from './git-auth.js';
 export { GitRepoCache, type GitRepoCacheOptions } from './git-repo-cache.js';
 export { GitRunner } from './git-runner.js';
 export { openLocalRepo } from './local-repo.js';
-export { type ConfigRepoReader, GitTreeReader } from './tree-reader.js';
+export { type ConfigRepoReader, GitTreeReader, MergeConflictError } from './tree-reader.js';

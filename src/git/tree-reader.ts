@@ -41,6 +41,7 @@ export class GitTreeReader implements ConfigRepoReader {
     );
   }
 
+  /** `sha` may be a commit or a tree (the merge of a PR). */
   async readConfigFiles(sha: string): Promise<Map<string, string>> {
     assertSha(sha);
     const entries = parseLsTree(await this.git.run(['ls-tree', '-r', '-l', '-z', '--full-tree', sha])).filter(
@@ -75,26 +76,36 @@ export class GitTreeReader implements ConfigRepoReader {
   }
 
   /**
-   * The config files as merging `head` into `base` would leave them: `base`'s files with
-   * the head's own changes since their merge base applied on top. Where both sides changed
-   * a file, the head's version wins (GitHub would ask for a rebase).
+   * The config files of the exact tree that merging `head` into `base` produces: git's own
+   * three-way merge (`git merge-tree --write-tree`, git 2.38 or later), so edits of both
+   * sides to different hunks of one file are merged as GitHub would merge them. A merge that
+   * does not apply cleanly throws MergeConflictError naming the conflicting paths.
    */
   async readMergedConfigFiles(base: string, head: string): Promise<Map<string, string>> {
     assertSha(base);
     assertSha(head);
-    const mergeBase = (await this.git.run(['merge-base', base, head]).catch(() => '')).trim();
-    if (!mergeBase || mergeBase === base) return this.readConfigFiles(head);
-    const [files, headFiles, changed] = await Promise.all([
-      this.readConfigFiles(base),
-      this.readConfigFiles(head),
-      this.changedFiles(mergeBase, head),
+    if (base === head || (await this.isAncestor(base, head))) return this.readConfigFiles(head);
+    // Exit 1 (conflicts) comes back as output here, as git prints nothing on stderr with
+    // --no-messages: the tree's id, then one conflicting path per line.
+    const out = await this.git.run([
+      'merge-tree',
+      '--write-tree',
+      '--name-only',
+      '--no-messages',
+      base,
+      head,
     ]);
-    for (const path of changed) {
-      const content = headFiles.get(path);
-      if (content !== undefined) files.set(path, content);
-      else files.delete(path);
-    }
-    return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const [tree = '', ...paths] = out.split('\n').filter(Boolean);
+    if (paths.length > 0) throw new MergeConflictError(base, head, [...new Set(paths)].sort());
+    return this.readConfigFiles(tree.trim());
+  }
+
+  /** True when `ancestor` is `commit` or one of its ancestors (false when either is unknown here). */
+  async isAncestor(ancestor: string, commit: string): Promise<boolean> {
+    if (ancestor === commit) return true;
+    if (!SHA.test(ancestor) || !SHA.test(commit)) return false;
+    const base = await this.git.run(['merge-base', ancestor, commit]).catch(() => '');
+    return base.trim() === ancestor;
   }
 
   /** True when the object exists locally (a fetch may be needed otherwise). */
@@ -108,8 +119,24 @@ export class GitTreeReader implements ConfigRepoReader {
   }
 }
 
+const SHA = /^[0-9a-f]{40,64}$/;
+
+/** Merging a PR head into the default branch stops on conflicts in these paths. */
+export class MergeConflictError extends GitError {
+  constructor(
+    readonly base: string,
+    readonly head: string,
+    readonly paths: string[],
+  ) {
+    super(
+      `${head.slice(0, 7)} does not merge cleanly into ${base.slice(0, 7)}: merge conflict in ${paths.join(', ')}`,
+      'rebase the branch onto the default branch (or merge it in) and resolve the conflict',
+    );
+  }
+}
+
 function assertSha(sha: string): void {
-  if (!/^[0-9a-f]{40,64}$/.test(sha)) {
+  if (!SHA.test(sha)) {
     throw new GitError(`expected a full commit SHA, got ${JSON.stringify(sha)}`, 'resolve the ref first');
   }
 }

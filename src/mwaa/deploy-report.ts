@@ -25,6 +25,15 @@ export interface ImportCheckSummary {
   elapsed_ms: number;
 }
 
+export interface NotLive {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  /** What runs instead: `DAG x from commit abc1234 (last good)`, or `nothing (never deployed)`. */
+  live: string;
+}
+
 export interface DeployReport {
   /** Config repo commit that was applied. */
   commit: string;
@@ -35,6 +44,11 @@ export interface DeployReport {
   dags: DagDeployStatus[];
   /** Configs that failed validation and kept their last good DAG. */
   kept_invalid: string[];
+  /**
+   * Why the target differs from what the commit asks for, one per invalid config: its first
+   * error with file:line:column and what is live instead (the kept DAG and its commit, or nothing).
+   */
+  not_live?: NotLive[];
   /** True when every changed DAG was applied and (if checked) imported without error. */
   ok: boolean;
   /** One line for a commit status description (<= 140 chars). */

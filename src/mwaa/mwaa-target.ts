@@ -35,8 +35,8 @@ export class MwaaDagStore implements DagStore {
   put(key: string, content: string, meta: PutMeta, condition: PutCondition): Promise<string | null> {
     return this.s3.put(key, content, meta, condition);
   }
-  delete(key: string): Promise<void> {
-    return this.s3.delete(key);
+  delete(key: string, expectedVersion?: string | null): Promise<void> {
+    return this.s3.delete(key, expectedVersion);
   }
   get(key: string): Promise<string | null> {
     return this.s3.get(key);

@@ -58,7 +58,66 @@ describe('manifest', () => {
       resolvePending: ['e.py'],
     });
     expect(next.entries.map((e) => e.key)).toEqual(['b.py', 'c.py']);
-    expect(next.pending).toEqual([{ key: 'd.py', sha256: 'y' }]);
+    // An announcement stays until resolved, also for owned keys (updates, deletes).
+    expect(next.pending).toEqual([
+      { key: 'c.py', sha256: 'x' },
+      { key: 'd.py', sha256: 'y' },
+    ]);
     expect([next.generator, next.commit]).toEqual(['g2', 'c1']);
+  });
+
+  it('records the owner and announced deletes, and keeps the owner across changes', () => {
+    const owner = {
+      repo: 'github.com/org/cfg',
+      path: 'backtests',
+      environment: 'prod',
+      target: 's3://b/dags',
+    };
+    const m = nextManifest(null, {
+      generator: 'g',
+      commit: 'c1',
+      owner,
+      upsert: [entry('a.py')],
+      remove: [],
+      addPending: [{ key: 'a.py', sha256: null }],
+      resolvePending: [],
+    });
+    const parsed = parseManifest(serializeManifest(m));
+    expect(parsed).toEqual({ manifest: m });
+    const next = nextManifest(m, {
+      generator: 'g',
+      commit: 'c2',
+      upsert: [],
+      remove: [],
+      addPending: [],
+      resolvePending: ['a.py'],
+    });
+    expect(next.owner).toEqual(owner);
+    expect(next.pending).toBeUndefined();
+  });
+
+  it.each([
+    ['the manifest itself', '.backtest-gitops/manifest.json'],
+    ['a key above the prefix', '../other/dag.py'],
+    ['a dot segment', 'a/./b.py'],
+    ['an absolute key', '/etc/passwd'],
+    ['an empty segment', 'a//b.py'],
+    ['a backslash', 'a\\..\\b.py'],
+  ])('refuses a manifest whose entries name %s', (_what, key) => {
+    const m = serializeManifest({
+      version: 1,
+      generator: 'g',
+      commit: 'c',
+      entries: [{ ...entry('a.py'), key }],
+    });
+    expect(parseManifest(m)).toMatchObject({ problem: expect.stringContaining('not a key we may own') });
+    const p = serializeManifest({
+      version: 1,
+      generator: 'g',
+      commit: 'c',
+      entries: [],
+      pending: [{ key, sha256: null }],
+    });
+    expect(parseManifest(p)).toMatchObject({ problem: expect.stringContaining('not a key we may own') });
   });
 });

@@ -1,16 +1,49 @@
 import { z } from 'zod';
-import type { Manifest, ManifestEntry, PendingEntry } from './types.js';
+import type { Manifest, ManifestEntry, ManifestOwner, PendingEntry } from './types.js';
 
 /** Where the manifest lives, relative to the target root. */
 export const MANIFEST_KEY = '.backtest-gitops/manifest.json';
+/** Keys under this folder are the controller's own bookkeeping, never DAG files. */
+export const RESERVED_PREFIX = '.backtest-gitops/';
+
+/**
+ * Why `key` cannot be an owned object, or null when it can: it must stay under the target's
+ * prefix (relative, no `.`/`..` or empty segments, no backslash) and not be our bookkeeping.
+ * A manifest naming such a key is refused as a whole, so a forged or damaged manifest can
+ * never make apply delete the manifest itself or an object outside its prefix.
+ */
+export function ownedKeyProblem(key: string): string | null {
+  if (key.length === 0) return 'an empty key';
+  if (key.startsWith('/')) return `${JSON.stringify(key)} is absolute`;
+  if (key.includes('\\')) return `${JSON.stringify(key)} has a backslash`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+  if (/[\u0000-\u001f\u007f]/.test(key)) return `${JSON.stringify(key)} has a control character`;
+  if (key.split('/').some((s) => s === '' || s === '.' || s === '..'))
+    return `${JSON.stringify(key)} has an empty, '.' or '..' segment`;
+  if (key.startsWith(RESERVED_PREFIX)) return `${JSON.stringify(key)} is the controller's own bookkeeping`;
+  return null;
+}
+
+const OwnedKey = z.string().superRefine((key, ctx) => {
+  const problem = ownedKeyProblem(key);
+  if (problem) ctx.addIssue({ code: 'custom', message: `not a key we may own: ${problem}` });
+});
+
+const OwnerSchema = z.object({
+  repo: z.string(),
+  path: z.string(),
+  environment: z.string().nullable(),
+  target: z.string(),
+});
 
 export const ManifestSchema = z.object({
   version: z.literal(1),
   generator: z.string(),
+  owner: OwnerSchema.optional(),
   commit: z.string(),
   entries: z.array(
     z.object({
-      key: z.string().min(1),
+      key: OwnedKey,
       sha256: z.string(),
       size: z.number().int().nonnegative(),
       source: z.string().nullable(),
@@ -20,7 +53,7 @@ export const ManifestSchema = z.object({
       etag: z.string().nullable(),
     }),
   ),
-  pending: z.array(z.object({ key: z.string().min(1), sha256: z.string() })).optional(),
+  pending: z.array(z.object({ key: OwnedKey, sha256: z.string().nullable() })).optional(),
 });
 
 /** Parses manifest JSON text; returns the problem as a string when it is not a manifest we wrote. */
@@ -46,6 +79,7 @@ export function serializeManifest(m: Manifest): string {
   const out: Manifest = {
     version: 1,
     generator: m.generator,
+    ...(m.owner ? { owner: ownerFields(m.owner) } : {}),
     commit: m.commit,
     entries: [...m.entries].sort(byKey).map((e) => ({
       key: e.key,
@@ -66,6 +100,7 @@ export function serializeManifest(m: Manifest): string {
   const fields = [
     '  "version": 1',
     `  "generator": ${JSON.stringify(out.generator)}`,
+    ...(out.owner ? [`  "owner": ${JSON.stringify(out.owner)}`] : []),
     `  "commit": ${JSON.stringify(out.commit)}`,
     `  "entries": ${list(out.entries)}`,
   ];
@@ -76,28 +111,30 @@ export function serializeManifest(m: Manifest): string {
 export interface ManifestChange {
   generator: string;
   commit: string;
+  /** Owner to record; absent = keep the base manifest's. */
+  owner?: ManifestOwner;
   /** Entries written (or confirmed) by this apply; replace any entry with the same key. */
   upsert: ManifestEntry[];
   /** Keys no longer owned (deleted). */
   remove: string[];
-  /** Keys announced before creating them. */
+  /** Changes announced before making them. */
   addPending: PendingEntry[];
-  /** Pending keys resolved (written and now owned, deleted, or found not to be ours). */
+  /** Pending keys resolved (written and recorded, deleted, or found not to be ours). */
   resolvePending: string[];
 }
 
-/** The next manifest: `base` with the change applied. Pending keys that became entries drop out. */
+/** The next manifest: `base` with the change applied. */
 export function nextManifest(base: Manifest | null, change: ManifestChange): Manifest {
   const entries = new Map((base?.entries ?? []).map((e) => [e.key, e]));
   for (const key of change.remove) entries.delete(key);
   for (const e of change.upsert) entries.set(e.key, e);
   const resolved = new Set(change.resolvePending);
-  const pending = [...(base?.pending ?? []), ...change.addPending].filter(
-    (p) => !resolved.has(p.key) && !entries.has(p.key),
-  );
+  const pending = [...(base?.pending ?? []), ...change.addPending].filter((p) => !resolved.has(p.key));
+  const owner = change.owner ?? base?.owner;
   const m: Manifest = {
     version: 1,
     generator: change.generator,
+    ...(owner ? { owner } : {}),
     commit: change.commit,
     entries: [...entries.values()].sort(byKey),
   };
@@ -107,7 +144,12 @@ export function nextManifest(base: Manifest | null, change: ManifestChange): Man
 
 function normalisePending(pending: PendingEntry[]): PendingEntry[] {
   const seen = new Map(pending.map((p) => [`${p.key}\n${p.sha256}`, { key: p.key, sha256: p.sha256 }]));
-  return [...seen.values()].sort((a, b) => (byKey(a, b) !== 0 ? byKey(a, b) : a.sha256 < b.sha256 ? -1 : 1));
+  const sha = (p: PendingEntry) => p.sha256 ?? '';
+  return [...seen.values()].sort((a, b) => (byKey(a, b) !== 0 ? byKey(a, b) : sha(a) < sha(b) ? -1 : 1));
+}
+
+function ownerFields(o: ManifestOwner): ManifestOwner {
+  return { repo: o.repo, path: o.path, environment: o.environment, target: o.target };
 }
 
 function byKey(a: { key: string }, b: { key: string }): number {

@@ -102,30 +102,49 @@ describe('planSync', () => {
     ]);
   });
 
-  it('turns pending keys from an interrupted apply into guarded creates and deletes', () => {
-    const a = file('a');
+  it('plans pending keys from what they hold, read back: revert, restore, take over, refuse', () => {
+    const a1 = file('a');
+    const a2 = file('a', '# a v2\n');
+    const b = file('b');
+    const c = file('c');
+    const m = manifest(
+      [owned(a1), owned(b), owned(c)],
+      [
+        { key: 'a.py', sha256: a2.sha256 }, // an update that went through before the crash
+        { key: 'b.py', sha256: null }, // a delete that went through
+        { key: 'c.py', sha256: null }, // a delete, but c.py was hand-edited meanwhile
+        { key: 'n.py', sha256: 'x' }, // a create that never happened
+      ],
+    );
+    const unobserved = planSync({ ...base, desired: [a1, b, c], manifest: m });
+    expect(unobserved.unobservedPending).toEqual(['a.py', 'b.py', 'c.py', 'n.py']);
+    // The revert: a1 is wanted again, a2 is there; b is wanted and gone; c holds a stranger's bytes.
     const plan = planSync({
       ...base,
-      desired: [a],
-      manifest: manifest(
-        [],
-        [
-          { key: 'a.py', sha256: 'old' },
-          { key: 'gone.py', sha256: 'x' },
-        ],
-      ),
+      desired: [a1, b, c],
+      manifest: m,
+      pendingObserved: new Map([
+        ['a.py', { sha256: a2.sha256, version: '"a2"' }],
+        ['b.py', null],
+        ['c.py', { sha256: sha('hand fix'), version: '"h"' }],
+        ['n.py', null],
+      ]),
     });
-    expect(plan.files.map((f) => [f.key, f.action, f.pendingSha256])).toEqual([
-      ['a.py', 'create', ['old']],
-      ['gone.py', 'delete', ['x']],
+    expect(plan.unobservedPending).toEqual([]);
+    expect(plan.files.map((f) => [f.key, f.action, f.expectedVersion])).toEqual([
+      ['a.py', 'update', '"a2"'],
+      ['b.py', 'repair', undefined],
+      ['c.py', 'conflict', undefined],
     ]);
-    expect(plan.massDelete).toBe(false);
+    expect(plan.files[0]?.oursSha256).toEqual([a1.sha256, a2.sha256].sort());
+    expect(plan.files[1]?.found).toBeNull();
+    expect(plan.files[2]?.reason).toMatch(/neither the manifest nor an interrupted apply wrote/);
   });
 
   it('rejects two files with the same key', () => {
     expect(() => planSync({ ...base, desired: [file('a'), file('a')], manifest: null })).toThrow(/same key/);
     const reserved = { ...file('x'), key: '.backtest-gitops/manifest.json' };
-    expect(() => planSync({ ...base, desired: [reserved], manifest: null })).toThrow(/reserved/);
+    expect(() => planSync({ ...base, desired: [reserved], manifest: null })).toThrow(/bookkeeping/);
   });
 
   it('is deterministic, never touches unowned keys, and reaches a fixed point after apply', () => {

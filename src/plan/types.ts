@@ -33,28 +33,48 @@ export interface ManifestEntry {
   etag: string | null;
 }
 
+/**
+ * Which source owns a target: one config repo folder, for one environment. A controller or
+ * CLI that finds a manifest owned by another source refuses to touch it.
+ */
+export interface ManifestOwner {
+  /** Normalised repository URL (`github.com/org/repo`, no scheme, user or `.git`), or `file://DIR` without a remote. */
+  repo: string;
+  /** Folder of the configs inside the repository ('.' = root). */
+  path: string;
+  environment: string | null;
+  /** Where the owner writes (`s3://bucket/prefix`, a folder); recorded for operators, not compared. */
+  target: string;
+}
+
 export interface Manifest {
   /** Format version of this document. */
   version: 1;
   /** Tool that wrote it; the manifest tells operators which process owns these objects. */
   generator: string;
-  /** Commit last applied. */
+  /** Source that owns these objects; absent in manifests written before owners were recorded. */
+  owner?: ManifestOwner;
+  /** Commit deployed by the last apply that changed something; a later apply must descend from it. */
   commit: string;
   /** Owned entries sorted by key. */
   entries: ManifestEntry[];
   /**
-   * Keys an apply announced before creating them (written before the first create, cleared by
-   * the final manifest write). After a crash they tell the next apply which objects it may have
-   * written; an object there is ours only if its sha256 matches (see apply-plan.ts).
+   * Every change an apply is about to make (create, update or delete), written before the
+   * first of them and cleared by the final manifest write. After a crash they tell the next
+   * apply which keys may differ from the entries: it reads those keys back before planning,
+   * and an object there is ours only if its sha256 is one recorded here or in the entries.
    */
   pending?: PendingEntry[];
 }
 
-/** A key an interrupted apply may have written, with the content hash it meant to write. */
+/** A change an interrupted apply may have made: the content it meant to write, or `null` for a delete. */
 export interface PendingEntry {
   key: string;
-  sha256: string;
+  sha256: string | null;
 }
+
+/** What a pending key holds now, read back before planning: `null` = missing. */
+export type ObservedObject = { sha256: string; version: string } | null;
 
 export type FileAction = 'create' | 'update' | 'delete' | 'unchanged' | 'repair' | 'conflict' | 'keep';
 
@@ -72,8 +92,14 @@ export interface PlannedFile {
   sha256?: string;
   /** Version tag the manifest recorded for this key, for the conditional write (`If-Match`). */
   expectedVersion?: string | null;
-  /** The key is only known from the manifest's pending list: act on it only if the object's sha256 is one of these. */
-  pendingSha256?: string[];
+  /**
+   * Content hashes that count as ours at this key besides the desired one (the recorded
+   * entry's, an interrupted apply's): a failed If-Match that finds one of them may overwrite;
+   * anything else is somebody's change, reported as a conflict and left alone.
+   */
+  oursSha256?: string[];
+  /** The key was read back before planning (pending after a crash): what it held. */
+  found?: ObservedObject;
 }
 
 export interface SyncPlan {
@@ -99,4 +125,6 @@ export interface SyncPlan {
   base: { manifest: Manifest | null; version: string | null | undefined };
   /** Planner inputs apply needs to re-plan after a concurrent writer changed the manifest. */
   replan: { invalidSources: string[]; maxDeleteShare: number; adopt: boolean };
+  /** Pending keys the plan has no read-back for: apply reads them back and re-plans before acting. */
+  unobservedPending?: string[];
 }

@@ -15,7 +15,6 @@ export async function writeOne(
   f: PlannedFile,
   desired: Map<string, DesiredFile>,
   store: DagStore,
-  isOwned: boolean,
   adopt: boolean,
   commit: string,
   counters: { writes: number },
@@ -26,8 +25,14 @@ export async function writeOne(
     counters.writes++;
     return store.put(d.key, d.content, { sha256: d.sha256, source: d.source, commit }, condition);
   };
-  const condition: PutCondition =
-    f.action === 'create' ? { mode: 'create' } : { mode: 'replace', etag: f.expectedVersion ?? null };
+  // Nothing there (a new key, or one found missing): If-None-Match. Else If-Match on the version we expect.
+  const mustBeAbsent =
+    f.found === null ||
+    (f.action === 'create' && f.expectedVersion === undefined) ||
+    (f.action === 'repair' && f.expectedVersion === null);
+  const condition: PutCondition = mustBeAbsent
+    ? { mode: 'create' }
+    : { mode: 'replace', etag: f.expectedVersion ?? null };
   try {
     return outcome(f, 'done', { version: await put(condition) });
   } catch (err) {
@@ -38,31 +43,49 @@ export async function writeOne(
   if (there === null) return outcome(f, 'done', { version: await put({ mode: 'create' }) });
   const thereSha = sha256(there.content);
   if (thereSha === d.sha256) return outcome(f, 'done', { version: there.version }); // our content already
-  const ours = isOwned || (f.pendingSha256 ?? []).includes(thereSha);
-  if (!ours && !adopt) {
-    return outcome(f, 'conflict', {
-      error: `${store.location}/${f.key} exists and is not owned by backtest-gitops; not overwritten (use --adopt to take it over)`,
-    });
+  if ((f.oursSha256 ?? []).includes(thereSha) || adopt) {
+    return outcome(f, 'done', { version: await put({ mode: 'replace', etag: there.version }) });
   }
-  return outcome(f, 'done', { version: await put({ mode: 'replace', etag: there.version }) });
+  return outcome(f, 'conflict', { error: notOursMessage(store, f, thereSha, 'overwritten') });
 }
 
+/**
+ * Deletes an owned object only if it still holds what we recorded (If-Match on its version,
+ * or our own content read back); somebody's change is a conflict, and stays.
+ */
 export async function deleteOne(
   f: PlannedFile,
   store: DagStore,
   counters: { deletes: number },
 ): Promise<FileOutcome> {
-  if (f.pendingSha256) {
-    // Only known from an interrupted apply's announcement: delete it only if it is what that apply wrote.
-    const there = await readObject(store, f.key);
-    if (there === null || !f.pendingSha256.includes(sha256(there.content))) return outcome(f, 'done');
+  if (f.found === null) return outcome(f, 'done'); // read back as missing before planning
+  counters.deletes++;
+  try {
+    await store.delete(f.key, f.expectedVersion ?? null);
+    return outcome(f, 'done');
+  } catch (err) {
+    if (!(err instanceof TargetError) || err.code !== 'drift') throw err;
+  }
+  const there = await readObject(store, f.key);
+  if (there === null) return outcome(f, 'done');
+  const thereSha = sha256(there.content);
+  if (!(f.oursSha256 ?? []).includes(thereSha)) {
+    return outcome(f, 'conflict', { error: notOursMessage(store, f, thereSha, 'deleted') });
   }
   counters.deletes++;
-  await store.delete(f.key);
+  await store.delete(f.key, there.version);
   return outcome(f, 'done');
 }
 
-async function readObject(
+function notOursMessage(store: DagStore, f: PlannedFile, thereSha: string, verb: string): string {
+  const where = `${store.location}/${f.key}`;
+  return f.action === 'create'
+    ? `${where} exists and is not owned by backtest-gitops; not ${verb} (use --adopt to take it over)`
+    : `${where} was changed behind our back (it holds sha256 ${thereSha.slice(0, 12)}, not what we deployed); not ${verb}: ` +
+        'restore or remove it by hand, or run apply --check-drift to overwrite it';
+}
+
+export async function readObject(
   store: DagStore,
   key: string,
 ): Promise<{ content: string; version: string } | null> {

@@ -63,20 +63,41 @@ describe('applyPlan on a local folder', () => {
       writes: 0,
       manifestWrites: 0,
     });
+    // One change: announce it, make it, record it.
     expect(await sync(store, [file('a'), file('b', 2), file('c')])).toMatchObject({
       writes: 1,
-      manifestWrites: 1,
+      manifestWrites: 2,
     });
     expect(await sync(store, [file('a'), file('b', 2)])).toMatchObject({
       writes: 0,
       deletes: 1,
-      manifestWrites: 1,
+      manifestWrites: 2,
     });
     expect(Object.keys(await listFiles(dir)).sort()).toEqual([
       '.backtest-gitops/manifest.json',
       'a.py',
       'b.py',
     ]);
+  });
+
+  it('neither overwrites nor deletes an owned file changed behind its back, and names it', async () => {
+    await sync(store, [file('a'), file('b')]);
+    await writeFile(join(dir, 'a.py'), 'hand fix a');
+    await writeFile(join(dir, 'b.py'), 'hand fix b');
+    const r = await sync(store, [file('a', 2)]);
+    expect(r.ok).toBe(false);
+    expect(r.conflicts.map((c) => [c.key, c.error])).toEqual([
+      ['a.py', expect.stringMatching(/a\.py was changed behind our back .*not overwritten/)],
+      ['b.py', expect.stringMatching(/b\.py was changed behind our back .*not deleted/)],
+    ]);
+    expect(await readFile(join(dir, 'a.py'), 'utf8')).toBe('hand fix a');
+    expect(await readFile(join(dir, 'b.py'), 'utf8')).toBe('hand fix b');
+    const m = (await store.readManifest())?.manifest;
+    expect(m?.entries.map((e) => [e.key, e.sha256])).toEqual([
+      ['a.py', file('a').sha256],
+      ['b.py', file('b').sha256],
+    ]);
+    expect(m?.pending).toBeUndefined();
   });
 
   it('never overwrites or deletes an unowned file unless adopting', async () => {
@@ -153,7 +174,8 @@ describe('applyPlan on a local folder', () => {
     expect(err).toMatchObject({ code: 'aborted' });
     const m = (await store.readManifest())?.manifest;
     expect(m?.entries.map((e) => e.key)).toEqual(['a.py', 'b.py']);
-    expect(m?.pending?.map((p) => p.key)).toEqual(['c.py', 'd.py', 'e.py', 'f.py']);
+    // Never attempted, so nothing to remember.
+    expect(m?.pending).toBeUndefined();
     expect((await sync(store, want)).ok).toBe(true);
     expect((await store.readManifest())?.manifest.pending).toBeUndefined();
   });

@@ -4,7 +4,9 @@ import { ManifestConflictError, SafetyError, TargetError } from '../shared/error
 import { VERSION } from '../shared/version.js';
 import type { ApplyOptions, ApplyResult, FileOutcome } from './apply-result.js';
 import { applyRound, FATAL_CODES } from './apply-round.js';
+import { checkClaims } from './claims.js';
 import type { DagStore } from './dag-store.js';
+import { observePending } from './observe-pending.js';
 
 export type { ApplyOptions, ApplyResult, FileOutcome } from './apply-result.js';
 
@@ -24,11 +26,9 @@ export async function applyPlan(
   const maxAttempts = opts.maxAttempts ?? 6;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const desiredByKey = new Map(desired.map((d) => [d.key, d]));
-  const replan = (
-    base: { manifest: Manifest; version: string } | null,
-    observed?: Map<string, string>,
-  ): SyncPlan =>
-    planSync({
+  const replan = async (base: { manifest: Manifest; version: string } | null): Promise<SyncPlan> => {
+    if (base) await checkClaims(base.manifest, plan.commit, store.location, opts);
+    const input = {
       desired,
       manifest: base?.manifest ?? null,
       manifestVersion: base?.version ?? null,
@@ -36,11 +36,22 @@ export async function applyPlan(
       commit: plan.commit,
       maxDeleteShare: plan.replan.maxDeleteShare,
       adopt: opts.adopt ?? plan.replan.adopt,
-      ...(observed ? { observed } : {}),
-    });
+    };
+    const first = planSync(input);
+    const unobserved = first.unobservedPending ?? [];
+    if (unobserved.length === 0) return first;
+    return planSync({ ...input, pendingObserved: await observePending(store, unobserved) });
+  };
 
-  let current = plan.base.version === undefined ? replan(await store.readManifest()) : plan;
-  current = await checkAfterInterruptedApply(current);
+  let current: SyncPlan;
+  if (plan.base.version === undefined) current = await replan(await store.readManifest());
+  else {
+    const m = plan.base.manifest;
+    current = plan;
+    if (m) await checkClaims(m, plan.commit, store.location, opts);
+    if (m && (plan.unobservedPending?.length ?? 0) > 0)
+      current = await replan({ manifest: m, version: plan.base.version ?? '' });
+  }
   const totals = { writes: 0, deletes: 0, manifestWrites: 0 };
   // What this apply did, over all rounds: a later round's outcome for a key replaces an
   // earlier one (a retried failure that succeeded), a key a later round found nothing to do
@@ -64,6 +75,7 @@ export async function applyPlan(
         desired: desiredByKey,
         store,
         generator: opts.generator ?? `backtest-gitops ${VERSION}`,
+        ...(opts.owner ? { owner: opts.owner } : {}),
         concurrency: opts.concurrency ?? 8,
         adopt: opts.adopt ?? plan.replan.adopt,
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -87,10 +99,10 @@ export async function applyPlan(
     if (round.fatal) throw round.fatal;
     if (round.manifestError) {
       // A concurrent writer, or a manifest write that failed after the SDK's retries (its
-      // outcome unknown): re-read and re-plan; objects already written are recognised by hash.
+      // outcome unknown): re-read and re-plan; what was announced is read back first.
       if (!isRetryable(round.manifestError) || attempt >= maxAttempts) throw round.manifestError;
       await sleep(backoff(attempt));
-      current = replan(await readManifestRetrying(store, sleep));
+      current = await replan(await readManifestRetrying(store, sleep));
       continue;
     }
     const failed = round.outcomes.filter((o) => o.status === 'failed');
@@ -101,29 +113,9 @@ export async function applyPlan(
     await sleep(backoff(attempt));
     // We just wrote this manifest, so no read is needed to plan the next round from it.
     const m = round.manifest;
-    current = replan(m.manifest && m.version !== null ? { manifest: m.manifest, version: m.version } : null);
-  }
-
-  /**
-   * Pending keys mean an earlier apply was interrupted (or another one is running). That
-   * apply may also have updated or deleted owned files without recording it, which matters
-   * when their configs have since been reverted; so only then, look at the owned files the
-   * plan leaves unchanged (one HEAD each) and repair them. Never on the normal path.
-   */
-  async function checkAfterInterruptedApply(p: SyncPlan): Promise<SyncPlan> {
-    const m = p.base.manifest;
-    if (!m?.pending?.length || p.base.version === undefined) return p;
-    const keys = p.files.filter((f) => f.action === 'unchanged').map((f) => f.key);
-    if (keys.length === 0) return p;
-    const present = await store.stat(keys);
-    // Keys not looked at are taken as recorded.
-    const looked = new Set(keys);
-    const observed = new Map<string, string>();
-    for (const e of m.entries) {
-      const seen = looked.has(e.key) ? present.get(e.key) : (e.etag ?? '');
-      if (seen !== undefined) observed.set(e.key, seen);
-    }
-    return replan({ manifest: m, version: p.base.version ?? '' }, observed);
+    current = await replan(
+      m.manifest && m.version !== null ? { manifest: m.manifest, version: m.version } : null,
+    );
   }
 
   function result(p: SyncPlan, files: FileOutcome[], attempts: number, version: string | null): ApplyResult {

@@ -1,4 +1,5 @@
 import type { FileAction, PlannedFile, SyncPlan } from '../plan/types.js';
+import type { DeployClaims } from './claims.js';
 
 /** What happened to one planned change. */
 export interface FileOutcome {
@@ -44,7 +45,7 @@ export interface ApplyResult {
   ok: boolean;
 }
 
-export interface ApplyOptions {
+export interface ApplyOptions extends DeployClaims {
   /** Parallel object writes/deletes (default 8). */
   concurrency?: number;
   allowMassDelete?: boolean;

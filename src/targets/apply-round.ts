@@ -1,6 +1,14 @@
 import pLimit from 'p-limit';
 import { nextManifest } from '../plan/manifest.js';
-import type { DesiredFile, Manifest, ManifestEntry, PlannedFile, SyncPlan } from '../plan/types.js';
+import type {
+  DesiredFile,
+  Manifest,
+  ManifestEntry,
+  ManifestOwner,
+  PendingEntry,
+  PlannedFile,
+  SyncPlan,
+} from '../plan/types.js';
 import { TargetError } from '../shared/errors.js';
 import { deleteOne, outcome, writeOne } from './apply-file-ops.js';
 import type { FileOutcome } from './apply-result.js';
@@ -23,6 +31,8 @@ export interface RoundInput {
   desired: Map<string, DesiredFile>;
   store: DagStore;
   generator: string;
+  /** Recorded in every manifest this round writes (absent = keep the base manifest's). */
+  owner?: ManifestOwner;
   concurrency: number;
   adopt: boolean;
   signal?: AbortSignal;
@@ -38,53 +48,45 @@ export interface RoundResult {
   /** A fatal error seen after the manifest was saved; the caller rethrows it. */
   fatal: TargetError | null;
   /**
-   * The final manifest write failed (conflict, or an error with unknown outcome). Returned,
-   * not thrown, so the caller still learns what this round wrote before it re-plans.
+   * A manifest write failed (conflict, or an error with unknown outcome). Returned, not
+   * thrown, so the caller still learns what this round wrote before it re-plans.
    */
   manifestError: unknown;
 }
 
 /**
- * One round of apply: announce new keys, write, delete, record. The order is what keeps
- * ownership exact across crashes (a crash can happen between any two requests):
+ * One round of apply: announce, change, record. The order is what keeps the manifest the
+ * truth across crashes (a crash can happen between any two requests):
  *
- * 1. Announce: if the plan creates keys the manifest does not own, write the manifest with
- *    those keys (and the sha256 we will write) in `pending` first. Crash after this: the next
- *    plan turns pending keys into guarded creates/deletes; an object there is treated as ours
- *    only if its content hash is one we announced or want, so an unowned file is never taken.
- *    Updates of owned keys need no announcement, which keeps "one changed config = one object
- *    PUT + one manifest PUT".
- * 2. Write objects (create = If-None-Match, update = If-Match on the manifest's ETag). Crash:
- *    owned keys stay owned with their old ETag; the next update's If-Match fails and the
- *    object is read back — our own content (sha256 equal) is simply recorded.
- * 3. Delete owned objects whose config is gone, while the manifest still lists them. Crash:
- *    they are still owned, and the next apply deletes them again (a missing key is fine).
- *    Deleting after dropping them from the manifest could orphan them forever instead.
- * 4. Write the manifest (conditional on the version read or announced). A concurrent writer
- *    makes it fail; the caller re-reads, re-plans and runs another round.
+ * 1. Announce: write the manifest with every change this round will make in `pending`
+ *    (key + the sha256 it will write, or null for a delete), before the first of them. If
+ *    that write fails, nothing was changed. Crash after it: the next apply reads every
+ *    pending key back before planning (applyPlan), so it sees what the crashed apply
+ *    actually left, whether the next commit is the same, a revert or a newer one.
+ * 2. Write objects (create = If-None-Match, update = If-Match on the recorded ETag). A
+ *    failed condition reads the object back: our own content (the desired hash, the recorded
+ *    one or an announced one) is taken over; anything else is somebody's change, reported as
+ *    a conflict and left as it is.
+ * 3. Delete owned objects whose config is gone, conditional on the recorded ETag (DagStore.delete),
+ *    with the same read-back on a mismatch: a hand-fixed object is reported, never deleted.
+ * 4. Record: write the manifest with the outcomes, the commit and the owner, conditional on
+ *    the announced version; pending keeps only changes whose outcome is unknown (failed).
+ *    A concurrent writer makes it fail; the caller re-reads, re-plans and runs another round.
  *
- * The manifest is not written before updates and deletes (that would double the cost of
- * every change), so after a crash in steps 2-3 it can still describe the old content of a key
- * the crashed apply already changed. The same desired state converges regardless (the key is
- * still planned and the write is recognised by hash). If the crashed apply had announced keys,
- * the next apply sees them pending and HEADs the keys it would leave unchanged (applyPlan),
- * which also covers a revert of the interrupted change; if it had not, such a revert is
- * found by the next drift check (`--check-drift`, the controller's periodic check).
- *
- * Every manifest write is conditional and keeps the pending keys it did not resolve, so a
- * writer that wins after our announcement has seen it. Known limit, inherent without locks:
- * if two applies race and one is killed between writing an object and recording it, while
- * the other has meanwhile dropped that key, the object stays unlisted. It is then treated as
- * unowned (never deleted; adopted by content hash when a config wants that key again) —
- * the safe direction: ownership can be lost for such a file, but never wrongly gained.
+ * Known limit, inherent without a lock: if two applies race and one is killed between
+ * writing a new object and recording it, while the other has meanwhile resolved its
+ * announcement, the object stays unlisted. It is then treated as unowned (never deleted;
+ * taken back by content hash when a config wants that key again): ownership can be lost for
+ * such a file, never wrongly gained. The controller's leader lock keeps replicas from racing.
  */
 export async function applyRound(input: RoundInput): Promise<RoundResult> {
   const { plan, store, desired } = input;
-  const owned = new Set((input.base.manifest?.entries ?? []).map((e) => e.key));
   const writes = plan.files.filter(
     (f) => f.action === 'create' || f.action === 'update' || f.action === 'repair',
   );
   const deletes = plan.files.filter((f) => f.action === 'delete');
+  // Keys read back after an interruption that need no request, only a new record.
+  const records = plan.files.filter((f) => f.found && (f.action === 'unchanged' || f.action === 'keep'));
   const result: RoundResult = {
     outcomes: [],
     manifest: input.base,
@@ -94,22 +96,38 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
     fatal: null,
     manifestError: null,
   };
-  if (writes.length === 0 && deletes.length === 0) return result;
+  const basePending = input.base.manifest?.pending ?? [];
+  if (writes.length === 0 && deletes.length === 0 && basePending.length === 0) {
+    result.outcomes = plan.files
+      .filter((f) => f.action === 'conflict')
+      .map((f) =>
+        outcome(f, 'conflict', { error: `${store.location}/${f.key} ${f.reason ?? 'is not ours'}` }),
+      );
+    return result;
+  }
 
   let current = input.base;
-  const announce = writes
-    .filter((f) => !owned.has(f.key))
-    .map((f) => ({ key: f.key, sha256: need(f).sha256 }));
+  const announce: PendingEntry[] = [
+    ...writes.map((f) => ({ key: f.key, sha256: need(f).sha256 })),
+    ...deletes.filter((f) => f.found !== null).map((f) => ({ key: f.key, sha256: null })),
+  ];
   if (announce.length > 0) {
     const announced = nextManifest(current.manifest, {
       generator: input.generator,
       commit: current.manifest?.commit ?? plan.commit,
+      ...(input.owner ? { owner: input.owner } : {}),
       upsert: [],
       remove: [],
       addPending: announce,
       resolvePending: [],
     });
-    current = { manifest: announced, version: await store.writeManifest(announced, current.version) };
+    try {
+      current = { manifest: announced, version: await store.writeManifest(announced, current.version) };
+    } catch (err) {
+      // Nothing was changed yet: the caller re-reads and re-plans (or gives up and says so).
+      result.manifestError = err;
+      return result;
+    }
     result.manifestWrites++;
   }
 
@@ -132,9 +150,7 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
 
   const written = await Promise.all(
     writes.map((f) =>
-      limit(() =>
-        guarded(f, () => writeOne(f, desired, store, owned.has(f.key), input.adopt, plan.commit, result)),
-      ),
+      limit(() => guarded(f, () => writeOne(f, desired, store, input.adopt, plan.commit, result))),
     ),
   );
   const removed = await Promise.all(
@@ -142,35 +158,33 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
   );
   if (input.signal?.aborted)
     result.fatal ??= new TargetError('apply was stopped', store.location, { code: 'aborted' });
-  result.outcomes = [...written, ...removed].sort((a, b) => (a.key < b.key ? -1 : 1));
+  // Conflicts the planner already saw (read back after an interruption) are outcomes too.
+  const seen = plan.files
+    .filter((f) => f.action === 'conflict')
+    .map((f) => outcome(f, 'conflict', { error: `${store.location}/${f.key} ${f.reason ?? 'is not ours'}` }));
+  result.outcomes = [...written, ...removed, ...seen].sort((a, b) => (a.key < b.key ? -1 : 1));
 
   const upsert: ManifestEntry[] = written
     .filter((o) => o.status === 'done')
-    .map((o) => {
-      const d = need(o);
-      const content = desired.get(o.key)?.content ?? '';
-      const size = Buffer.byteLength(content);
-      return {
-        key: o.key,
-        sha256: d.sha256,
-        size,
-        source: d.source,
-        dag_id: d.dag_id,
-        runs: d.runs,
-        commit: plan.commit,
-        etag: o.version ?? null,
-      };
-    });
+    .map((o) => entryFor(need(o), o.version ?? null, plan.commit));
+  for (const f of records) {
+    const found = f.found;
+    if (!found) continue;
+    const d = desired.get(f.key);
+    const old = input.base.manifest?.entries.find((e) => e.key === f.key);
+    if (d && d.sha256 === found.sha256) upsert.push(entryFor(d, found.version, plan.commit));
+    else if (old) upsert.push({ ...old, sha256: found.sha256, etag: found.version });
+  }
+  // What is still unknown stays announced: a failed write or delete may have happened.
+  const unknown = new Set(result.outcomes.filter((o) => o.status === 'failed').map((o) => o.key));
   const next = nextManifest(current.manifest, {
     generator: input.generator,
     commit: plan.commit,
+    ...(input.owner ? { owner: input.owner } : {}),
     upsert,
     remove: removed.filter((o) => o.status === 'done').map((o) => o.key),
     addPending: [],
-    // Written keys became entries; conflicts and resolved leftovers are not ours to track.
-    resolvePending: result.outcomes
-      .filter((o) => o.status === 'done' || o.status === 'conflict')
-      .map((o) => o.key),
+    resolvePending: (current.manifest?.pending ?? []).map((p) => p.key).filter((k) => !unknown.has(k)),
   });
   try {
     const version = await store.writeManifest(next, current.version);
@@ -186,4 +200,17 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
     if (!d) throw new Error(`apply: no desired content for ${f.key}`);
     return d;
   }
+}
+
+function entryFor(d: DesiredFile, etag: string | null, commit: string): ManifestEntry {
+  return {
+    key: d.key,
+    sha256: d.sha256,
+    size: Buffer.byteLength(d.content),
+    source: d.source,
+    dag_id: d.dag_id,
+    runs: d.runs,
+    commit,
+    etag,
+  };
 }

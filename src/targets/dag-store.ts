@@ -28,8 +28,12 @@ export interface DagStore {
    */
   put(key: string, content: string, meta: PutMeta, condition: PutCondition): Promise<string | null>;
 
-  /** Deletes one file; deleting a missing file is not an error. */
-  delete(key: string): Promise<void>;
+  /**
+   * Deletes one file; deleting a missing file is not an error. With `expectedVersion`, only
+   * if the file is still at that version (S3 `If-Match`, or a read-back where the store
+   * ignores it); otherwise fail with a TargetError code `drift` and leave it.
+   */
+  delete(key: string, expectedVersion?: string | null): Promise<void>;
 
   /** Reads a file's content, or null if missing (used for diffs and drift checks). */
   get(key: string): Promise<string | null>;

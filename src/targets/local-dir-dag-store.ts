@@ -86,7 +86,16 @@ export class LocalDirDagStore implements DagStore {
     return sha256(content);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, expectedVersion: string | null = null): Promise<void> {
+    if (expectedVersion !== null) {
+      const current = await readOrNull(this.path(key));
+      if (current === null) return;
+      if (sha256(current) !== expectedVersion) {
+        throw new TargetError(`${this.describe(key)} was changed behind our back; not deleted`, key, {
+          code: 'drift',
+        });
+      }
+    }
     await unlink(this.path(key)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw this.ioError('delete', key, err);
     });

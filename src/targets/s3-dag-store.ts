@@ -24,6 +24,13 @@ export interface S3DagStoreOptions {
   concurrency?: number;
   /** Endpoint shown in connection errors. */
   endpoint?: string;
+  /**
+   * How a delete is made conditional on the recorded ETag: `if-match` sends DeleteObject with
+   * If-Match (AWS S3); `read-back` HEADs the object first and compares, for stores that ignore
+   * If-Match on DeleteObject (moto, some S3-compatible servers), and still sends If-Match.
+   * Default: `if-match` on AWS, `read-back` with a custom endpoint.
+   */
+  conditionalDelete?: 'if-match' | 'read-back';
 }
 
 /**
@@ -106,12 +113,31 @@ export class S3DagStore implements DagStore {
     }
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, expectedVersion: string | null = null): Promise<void> {
     const objectKey = this.objectKey(key);
+    const where = `${this.location}/${key}`;
+    const drift = (cause?: unknown) =>
+      new TargetError(`${where} was changed behind our back; not deleted`, where, { code: 'drift', cause });
+    if (
+      expectedVersion !== null &&
+      (this.opts.conditionalDelete ?? (this.opts.endpoint ? 'read-back' : 'if-match')) === 'read-back'
+    ) {
+      const seen = (await this.stat([key])).get(key);
+      if (seen === undefined) return;
+      if (unquote(seen) !== unquote(expectedVersion)) throw drift();
+    }
     try {
-      await this.opts.client.send(new DeleteObjectCommand({ Bucket: this.opts.bucket, Key: objectKey }));
+      await this.opts.client.send(
+        new DeleteObjectCommand({
+          Bucket: this.opts.bucket,
+          Key: objectKey,
+          ...(expectedVersion !== null ? { IfMatch: expectedVersion } : {}),
+        }),
+      );
     } catch (err) {
-      if (!isNotFound(err)) throw this.fail(err, objectKey, 's3:DeleteObject');
+      if (isNotFound(err)) return;
+      if (expectedVersion !== null && isPreconditionFailed(err)) throw drift(err);
+      throw this.fail(err, objectKey, 's3:DeleteObject');
     }
   }
 
@@ -175,6 +201,10 @@ export class S3DagStore implements DagStore {
     const ctx = { bucket: this.opts.bucket, key, action, prefix: this.prefix };
     return translateS3Error(err, this.opts.endpoint ? { ...ctx, endpoint: this.opts.endpoint } : ctx);
   }
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/"/g, '');
 }
 
 function contentType(key: string): string {

@@ -1,7 +1,9 @@
+import { MergeConflictError } from '../git/tree-reader.js';
 import { baseMarker, reportedBase, reportedHead } from '../github/sticky-marker.js';
 import type { CheckAnnotation, GitHubPort, PullRequestInfo } from '../github/types.js';
 import type { Manifest } from '../plan/types.js';
 import { checkConfigs, type DeployedState, keysToDiff } from '../report/check-configs.js';
+import { escapeUserText } from '../report/escape.js';
 import { renderPrComment } from '../report/pr-comment.js';
 import { statusDescription } from '../report/status-description.js';
 import type { ValidationReport } from '../report/types.js';
@@ -187,7 +189,13 @@ async function checkPull(
   pr: PullRequestInfo,
   deployed: DeployedState,
 ): Promise<{ report: ValidationReport; branch: string | null }> {
-  const merged = deps.repo.readMergedConfigFiles ? await deps.repo.readMergedConfigFiles(pr.headSha) : null;
+  let merged: { files: Map<string, string>; base: string } | null = null;
+  try {
+    merged = deps.repo.readMergedConfigFiles ? await deps.repo.readMergedConfigFiles(pr.headSha) : null;
+  } catch (err) {
+    if (!(err instanceof MergeConflictError)) throw err;
+    return { report: conflictReport(err, pr, deps, deployed), branch: err.base };
+  }
   const files = merged?.files ?? (await deps.repo.readConfigFiles(pr.headSha));
   const input = {
     files,
@@ -211,6 +219,35 @@ async function checkPull(
   return { report: checkConfigs({ ...input, deployed: { ...deployed, contents } }), branch };
 }
 
+/** A PR that does not merge cleanly: what it would deploy is unknown until it is rebased. */
+function conflictReport(
+  err: MergeConflictError,
+  pr: PullRequestInfo,
+  deps: PullRequestDeps,
+  deployed: DeployedState,
+): ValidationReport {
+  const onto = `${deps.baseBranch ?? 'the default branch'} (${err.base.slice(0, 7)})`;
+  return {
+    headSha: pr.headSha,
+    baseSha: deployed.manifest?.commit ?? null,
+    valid: false,
+    issues: err.paths.map((file) => ({
+      file,
+      line: 1,
+      column: 1,
+      code: 'merge-conflict',
+      message: `merge conflict in ${file}: rebase onto ${onto}`,
+      hint: 'rebase the branch (or merge the default branch into it) and resolve the conflict; the check runs again on the new head',
+      severity: 'error' as const,
+    })),
+    plan: null,
+    failure: `this pull request does not merge cleanly into ${onto}: merge conflict in ${err.paths.join(', ')}; rebase it`,
+    links: deps.github.repoRef,
+    mergedOnto: err.base,
+    ...(pr.fromFork ? { fromFork: true } : {}),
+  };
+}
+
 async function readDeployedState(deps: PullRequestDeps): Promise<DeployedState> {
   return { manifest: await deps.readManifest(), contents: new Map() };
 }
@@ -228,7 +265,7 @@ function annotationsOf(report: ValidationReport): CheckAnnotation[] {
     end_line: i.line,
     ...(i.line > 0 ? { start_column: i.column, end_column: i.column } : {}),
     annotation_level: i.severity === 'error' ? 'failure' : 'warning',
-    message: i.hint ? `${i.message}\n${i.hint}` : i.message,
+    message: escapeUserText(i.hint ? `${i.message} — ${i.hint}` : i.message, 'plain'),
     title: i.code,
   }));
 }

@@ -80,15 +80,19 @@ export class GitRepoCache implements ConfigRepoReader {
   }
 
   /**
-   * The config files as they would be after merging `head` into the default branch: the
-   * branch's files with the PR's own changes (since the merge base) applied on top. A PR
-   * branched before later merges then plans only its own changes, not reverts of the others.
-   * Where both sides changed a file, the PR's version wins (GitHub would ask for a rebase).
+   * The config files of the tree merging `head` into the default branch produces (git's own
+   * merge, see GitTreeReader): a PR branched before later merges plans only its own changes,
+   * and a PR that does not merge cleanly throws MergeConflictError naming the files.
    */
   async readMergedConfigFiles(head: string): Promise<{ files: Map<string, string>; base: string }> {
     if (!(await this.reader.hasCommit(head))) await this.sync();
     const base = await this.defaultBranchSha();
     return { files: await this.reader.readMergedConfigFiles(base, head), base };
+  }
+
+  /** Git ancestry in the cache, for ordered deploys (false when a commit is not fetched). */
+  isAncestor(ancestor: string, commit: string): Promise<boolean> {
+    return this.reader.isAncestor(ancestor, commit);
   }
 
   private async syncOnce(): Promise<void> {

@@ -14,6 +14,7 @@ interface ApplyCliOptions extends SyncCliOptions {
   waitSeconds: string;
   unpauseNew?: boolean;
   triggerNew?: boolean;
+  forceCommit?: boolean;
 }
 
 export const registerApply: RegisterCommand = (program, io, state) => {
@@ -25,6 +26,10 @@ export const registerApply: RegisterCommand = (program, io, state) => {
       ),
   )
     .option('--allow-mass-delete', 'allow deleting more than --max-delete-share of the owned DAGs')
+    .option(
+      '--force-commit',
+      'deploy even if the target has a commit deployed that this one does not descend from (a deliberate rollback)',
+    )
     .option('--concurrency <n>', 'parallel uploads', '8')
     .option('--yes', 'apply without asking; required when not run from a terminal (scripts, CI)')
     .option('--no-verify', 'mwaa:// targets: do not ask Airflow whether the changed DAGs imported')
@@ -55,7 +60,7 @@ export const registerApply: RegisterCommand = (program, io, state) => {
         import('../../plan/format-plan.js'),
         import('../../targets/apply-plan.js'),
       ]);
-      const { plan, desired, store } = prepared;
+      const { plan, desired, store, claims } = prepared;
       const invalid = reportInvalid(prepared, io);
       const changes = plan.files.filter((f) => f.action !== 'unchanged' && f.action !== 'keep').length;
       if (opts.format === 'text') io.stdout(formatPlanText(plan, store.location));
@@ -68,6 +73,8 @@ export const registerApply: RegisterCommand = (program, io, state) => {
         concurrency,
         allowMassDelete: opts.allowMassDelete ?? false,
         adopt: opts.adopt ?? false,
+        ...claims,
+        forceCommit: opts.forceCommit ?? false,
         onProgress: progressPrinter(io),
       });
       const { checkApplyImport, formatImportCheck } = await import('../../mwaa/apply-check.js');

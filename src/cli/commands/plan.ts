@@ -1,14 +1,16 @@
-import { execFile } from 'node:child_process';
 import type { Command } from 'commander';
 import { loadConfigRepo } from '../../config/index.js';
 import type { ConfigRepoResult } from '../../config/types.js';
 import type { DesiredFile, SyncPlan } from '../../plan/types.js';
-import { UsageError } from '../../shared/errors.js';
+import { SafetyError, UsageError } from '../../shared/errors.js';
+import { checkClaims, type DeployClaims } from '../../targets/claims.js';
 import type { DagStore } from '../../targets/dag-store.js';
+import { observePending } from '../../targets/observe-pending.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import { readConfigDir } from '../read-config-dir.js';
+import { readRepoIdentity } from '../repo-identity.js';
 import { REPO_OPTION_HELP, resolveRepoDir } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 
@@ -33,6 +35,8 @@ export interface PreparedSync {
   /** The config repository's files and root, for printing issues with their source lines. */
   files: ReadonlyMap<string, string>;
   repoDir: string;
+  /** Owner and ancestry for ordered, owned deploys (apply adds --force-commit). */
+  claims: Required<Pick<DeployClaims, 'owner' | 'isAncestor'>>;
 }
 
 export function addSyncOptions(cmd: Command): Command {
@@ -89,13 +93,21 @@ export async function prepareSync(
     },
     extraTargetResolvers,
   );
+  const identity = await readRepoIdentity(repoDir);
+  const claims = {
+    owner: { ...identity.owner, environment: opts.environment ?? null, target: store.location },
+    isAncestor: identity.isAncestor,
+  };
   const current = await store.readManifest();
+  // After a crash, what the announced keys hold now (the plan shows the truth, apply acts on it).
+  const pending = current?.manifest.pending?.map((p) => p.key) ?? [];
   const input = {
     desired,
     manifest: current?.manifest ?? null,
     manifestVersion: current?.version ?? null,
     invalidSources: config.invalidFiles,
-    commit: await repoCommit(repoDir),
+    commit: identity.commit,
+    ...(pending.length > 0 ? { pendingObserved: await observePending(store, pending) } : {}),
     maxDeleteShare: share,
     adopt: opts.adopt ?? false,
     ...(opts.checkDrift
@@ -110,7 +122,7 @@ export async function prepareSync(
     const previousContent = new Map(previous.filter((p): p is [string, string] => p[1] !== null));
     plan = planSync({ ...input, previousContent });
   }
-  return { plan, desired, store, config, files, repoDir };
+  return { plan, desired, store, config, files, repoDir, claims };
 }
 
 /** Reports configs that failed validation (their DAGs are kept); returns true if there were any. */
@@ -128,13 +140,17 @@ export function reportInvalid(
   return config.invalidFiles.length > 0;
 }
 
-/** The config repo's commit: `git rev-parse HEAD` when it is a git work tree, else "local". */
-export async function repoCommit(dir: string): Promise<string> {
-  return new Promise((done) => {
-    execFile('git', ['rev-parse', 'HEAD'], { cwd: dir }, (err, stdout) => {
-      done(err ? 'local' : stdout.trim() || 'local');
-    });
-  });
+/** The owner and ordering rules apply would enforce, said by plan before anyone runs apply. */
+async function refusal({ plan, store, claims }: PreparedSync, io: CliIo): Promise<boolean> {
+  if (!plan.base.manifest) return false;
+  try {
+    await checkClaims(plan.base.manifest, plan.commit, store.location, claims);
+    return false;
+  } catch (err) {
+    if (!(err instanceof SafetyError)) throw err;
+    io.stderr(`apply would be refused: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+    return true;
+  }
 }
 
 /** Files an apply of this plan would write or delete. */
@@ -171,8 +187,9 @@ With --detailed-exitcode (as terraform plan): 0 no changes, 2 changes, 1 any err
       const { plan, store } = prepared;
       io.stdout(opts.format === 'json' ? planJson(plan) : formatPlanText(plan, store.location));
       const invalid = reportInvalid(prepared, io);
+      const refused = await refusal(prepared, io);
       state.exitCode =
-        invalid || plan.massDelete
+        invalid || refused || plan.massDelete
           ? ExitCode.invalid
           : opts.detailedExitcode && plannedChanges(plan) > 0
             ? ExitCode.changes

@@ -3,6 +3,7 @@ import type { ConfigIssue } from '../config/types.js';
 import { planSync } from '../plan/plan-sync.js';
 import type { DesiredFile, Manifest } from '../plan/types.js';
 import { renderRepo } from '../render/index.js';
+import { RenderError } from '../shared/errors.js';
 import type { RepoLinks, ValidationReport } from './types.js';
 
 /** What is deployed now: the manifest and the content of owned files we may diff against. */
@@ -44,7 +45,10 @@ export function checkConfigs(input: CheckConfigsInput): ValidationReport {
   try {
     desired = renderRepo(loaded.specs);
   } catch (err) {
-    return { ...base, valid: false, plan: null, failure: err instanceof Error ? err.message : String(err) };
+    // A spec that validated but does not render (a gap in validation): reported on the PR.
+    // Anything else is a bug and propagates.
+    if (!(err instanceof RenderError)) throw err;
+    return { ...base, valid: false, plan: null, failure: err.message };
   }
   const plan = planSync({
     desired,
@@ -71,12 +75,9 @@ export function deployedFromCommit(
   opts: { environment?: string; generator?: string } = {},
 ): DeployedState {
   const loaded = loadConfigRepo(files, { environment: opts.environment });
-  let desired: DesiredFile[];
-  try {
-    desired = renderRepo(loaded.specs);
-  } catch {
-    desired = [];
-  }
+  // A base that does not render is an error of its own (typed RenderError), not "nothing is
+  // deployed": that would show every DAG of the PR as new.
+  const desired = renderRepo(loaded.specs);
   const entries = desired
     .map((d) => ({
       key: d.key,

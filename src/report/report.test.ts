@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { expectGolden } from '../../test/support/golden.js';
 import type { DeployReport } from '../mwaa/deploy-report.js';
 import type { PlannedFile, SyncPlan } from '../plan/types.js';
 import {
@@ -11,11 +11,9 @@ import {
 } from './index.js';
 import type { ValidationReport } from './types.js';
 
-/** Compares with a golden file; `UPDATE_GOLDEN=1` rewrites it (review the diff before committing). */
+/** Compares with a checked-in golden file; only `npm run golden:update` writes them. */
 function golden(name: string, actual: string): void {
-  const file = new URL(`./__golden__/${name}.golden`, import.meta.url);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+  expectGolden(new URL(`./__golden__/${name}.golden`, import.meta.url), actual);
 }
 
 describe('renderPrComment', () => {
@@ -229,3 +227,14 @@ const deployReport: DeployReport = {
   ok: false,
   summary: '2 DAGs deployed, 1 import error (value_single)',
 };
+
+describe('golden files', () => {
+  it('a missing golden file fails the test instead of being written', async () => {
+    const { existsSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { pathToFileURL } = await import('node:url');
+    const missing = new URL('absent.md.golden', pathToFileURL(`${mkdtempSync(`${tmpdir()}/golden-`)}/`));
+    expect(() => expectGolden(missing, 'body', false)).toThrow(/is missing: run `npm run golden:update`/);
+    expect(existsSync(missing)).toBe(false);
+  });
+});

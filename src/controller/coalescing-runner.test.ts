@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gate } from '../../test/support/controller-fakes.js';
-import { CoalescingRunner } from './coalescing-runner.js';
+import { CoalescingRunner, MAX_REASONS } from './coalescing-runner.js';
 
 describe('CoalescingRunner', () => {
   it('runs one job at a time and merges requests made during a run into one follow-up', async () => {
@@ -41,5 +41,21 @@ describe('CoalescingRunner', () => {
     expect(calls).toBe(2);
     runner.close();
     expect(runner.request('c')).toBe(false);
+  });
+
+  it('a flood of requests during a run: one follow-up, its reasons bounded and the rest counted', async () => {
+    const runs: string[][] = [];
+    const hold = gate();
+    const runner = new CoalescingRunner(async (reasons) => {
+      runs.push(reasons);
+      if (runs.length === 1) await hold.promise;
+    });
+    runner.request('first');
+    for (let i = 0; i < 10_000; i += 1) runner.request(`webhook:${i}`);
+    hold.open();
+    await runner.idle();
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).toHaveLength(MAX_REASONS + 1);
+    expect(runs[1]?.at(-1)).toBe(`+${10_000 - MAX_REASONS} more`);
   });
 });

@@ -1,3 +1,6 @@
+/** Reasons kept for the follow-up run's log line; more requests are only counted. */
+export const MAX_REASONS = 20;
+
 /**
  * Runs one job at a time. A request while a run is in progress schedules exactly one
  * follow-up run, however many requests arrive (they all want "a reconcile after now", and
@@ -6,6 +9,8 @@
 export class CoalescingRunner {
   private running: Promise<void> | null = null;
   private pending: Set<string> | null = null;
+  /** Reasons of coalesced requests past MAX_REASONS: counted, not kept. */
+  private dropped = 0;
   private closed = false;
 
   constructor(private readonly job: (reasons: string[]) => Promise<void>) {}
@@ -15,7 +20,9 @@ export class CoalescingRunner {
     if (this.closed) return false;
     if (this.running) {
       this.pending ??= new Set();
-      this.pending.add(reason);
+      // Bounded, whatever a flood of requests: the follow-up run is one run either way.
+      if (this.pending.size < MAX_REASONS || this.pending.has(reason)) this.pending.add(reason);
+      else this.dropped += 1;
       return true;
     }
     this.running = this.loop([reason]);
@@ -47,7 +54,9 @@ export class CoalescingRunner {
           // The job reports its own failures; a throw here must not stop later runs.
         }
         reasons = this.pending && !this.closed ? [...this.pending] : null;
+        if (reasons && this.dropped > 0) reasons.push(`+${this.dropped} more`);
         this.pending = null;
+        this.dropped = 0;
       }
     } finally {
       this.running = null;

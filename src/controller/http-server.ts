@@ -33,6 +33,9 @@ export function createControllerServer(routes: HttpRoutes, log: Logger): Server 
   // server never closes a kept-alive connection just as a proxy reuses it.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // A request body trickled in slowly would hold one of the webhook's few reading slots:
+  // GitHub gives up on a delivery after 10 s, so 30 s for a whole request is plenty.
+  server.requestTimeout = 30_000;
   return server;
 }
 

@@ -71,6 +71,7 @@ export async function runController(opts: RunControllerOptions): Promise<Running
           controller.trigger(`webhook:${t.event}:${t.deliveryId}`);
         },
         onBadSignature: () => log.warn('webhook delivery with a bad signature rejected'),
+        onDuplicate: (delivery) => log.info({ delivery }, 'webhook delivery already seen; ignored'),
       })
     : undefined;
   const server = createControllerServer(

@@ -142,7 +142,7 @@ describe('webhooks', () => {
     );
     expect(bad.status).toBe(401);
     const from = serve.lines().length;
-    const res = await sendWebhook(serve.port, WEBHOOK_SECRET, 'push', { ref: 'refs/heads/main' });
+    const res = await sendWebhook(serve.port, WEBHOOK_SECRET, 'push', { ref: 'refs/heads/main', after: sha });
     expect(res.status).toBe(202);
     const run = await serve.waitFor(started, 30_000, from);
     expect(run.reasons).toEqual([expect.stringMatching(/^webhook:push:d-/)]);
@@ -155,13 +155,14 @@ describe('webhooks', () => {
     commitMany(remote, manyConfigs(1000));
     remote.push('main');
     const from = serve.lines().length;
-    const first = await sendWebhook(serve.port, WEBHOOK_SECRET, 'push', { ref: 'refs/heads/main' });
+    // Each delivery has its own body, as GitHub's do (a replayed body is dropped as a repeat).
+    const first = await sendWebhook(serve.port, WEBHOOK_SECRET, 'push', { ref: 'refs/heads/main', n: 0 });
     expect(first.status).toBe(202);
     const running = await serve.waitFor(started, 30_000, from);
     const burst = 11;
     const responses = await Promise.all(
-      Array.from({ length: burst }, () =>
-        sendWebhook(serve.port, WEBHOOK_SECRET, 'push', { ref: 'refs/heads/main' }),
+      Array.from({ length: burst }, (_, i) =>
+        sendWebhook(serve.port, WEBHOOK_SECRET, 'push', { ref: 'refs/heads/main', n: i + 1 }),
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(burst).fill(202));

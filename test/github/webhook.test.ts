@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookHandler, type WebhookTrigger } from '../../src/github/webhook.js';
@@ -28,7 +28,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-function send(event: string, payload: unknown, signature?: string) {
+let deliveries = 0;
+function send(event: string, payload: unknown, signature?: string, deliveryId = `d-${++deliveries}`) {
   const body = JSON.stringify(payload);
   const sig = signature ?? `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
   return fetch(`${url}/webhook`, {
@@ -36,7 +37,7 @@ function send(event: string, payload: unknown, signature?: string) {
     headers: {
       'content-type': 'application/json',
       'x-github-event': event,
-      'x-github-delivery': 'd-1',
+      'x-github-delivery': deliveryId,
       'x-hub-signature-256': sig,
     },
     body,
@@ -49,7 +50,7 @@ describe('webhook receiver', () => {
     expect((await send('push', { ref: 'refs/heads/main' })).status).toBe(202);
     expect(triggers).toEqual([
       { event: 'pull_request', deliveryId: 'd-1', action: 'synchronize', pullNumber: 7, ref: null },
-      { event: 'push', deliveryId: 'd-1', action: null, pullNumber: null, ref: 'refs/heads/main' },
+      { event: 'push', deliveryId: 'd-2', action: null, pullNumber: null, ref: 'refs/heads/main' },
     ]);
   });
 
@@ -86,7 +87,7 @@ describe('webhook receiver body limit', () => {
       const port = (small.address() as AddressInfo).port;
       const res = await fetch(`http://127.0.0.1:${port}/webhook`, {
         method: 'POST',
-        headers: { 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' },
+        headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
         body: 'x'.repeat(64 * 1024),
       });
       expect(res.status).toBe(413);
@@ -94,5 +95,144 @@ describe('webhook receiver body limit', () => {
       small.closeAllConnections();
       await new Promise<void>((resolve) => small.close(() => resolve()));
     }
+  });
+});
+
+describe('webhook receiver under attack', () => {
+  /** Sends headers (and optionally part of a body) on a raw connection; resolves with the status GitHub's client would see. */
+  function rawPost(
+    port: number,
+    headers: Record<string, string | number>,
+    body: Buffer | null,
+  ): Promise<{ status: number; bodySent: number }> {
+    return new Promise((resolve, reject) => {
+      let sent = 0;
+      const req = request(
+        { host: '127.0.0.1', port, path: '/webhook', method: 'POST', agent: false, headers },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, bodySent: sent }));
+        },
+      );
+      req.on('error', reject);
+      req.flushHeaders();
+      if (body) {
+        sent = body.length;
+        req.write(body);
+      }
+      // The rest of the body is never sent: an answer proves the server did not wait for it.
+    });
+  }
+
+  async function withHandler<T>(
+    opts: Partial<Parameters<typeof createWebhookHandler>[0]>,
+    fn: (port: number, seen: WebhookTrigger[]) => Promise<T>,
+  ): Promise<T> {
+    const seen: WebhookTrigger[] = [];
+    const handler = createWebhookHandler({ secret: SECRET, onEvent: (t) => seen.push(t), ...opts });
+    const srv = createServer((req, res) => {
+      void handler(req, res);
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    try {
+      return await fn((srv.address() as AddressInfo).port, seen);
+    } finally {
+      srv.closeAllConnections();
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+    }
+  }
+
+  it('refuses a request without X-Hub-Signature-256 before reading its body', async () => {
+    await withHandler({}, async (port) => {
+      const res = await rawPost(
+        port,
+        { 'content-type': 'application/json', 'content-length': 24 * 1024 * 1024, 'x-github-event': 'push' },
+        null,
+      );
+      expect(res).toEqual({ status: 401, bodySent: 0 });
+    });
+  });
+
+  it('refuses a declared length over the cap before reading, and a streamed one once it passes the cap', async () => {
+    await withHandler({ maxBodyBytes: 1024 }, async (port) => {
+      const sig = { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, 'x-github-event': 'push' };
+      expect(await rawPost(port, { ...sig, 'content-length': 2048 }, null)).toEqual({
+        status: 413,
+        bodySent: 0,
+      });
+      const chunked = await rawPost(
+        port,
+        { ...sig, 'transfer-encoding': 'chunked' },
+        Buffer.alloc(4096, 'x'),
+      );
+      expect(chunked.status).toBe(413);
+    });
+  });
+
+  it('reads at most maxConcurrent bodies at once; the next is answered 503 at once', async () => {
+    await withHandler({ maxConcurrent: 2 }, async (port) => {
+      const slow = {
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        'x-github-event': 'push',
+        'content-length': 100,
+      };
+      const held = [0, 1].map(() => {
+        const req = request({
+          host: '127.0.0.1',
+          port,
+          path: '/webhook',
+          method: 'POST',
+          agent: false,
+          headers: slow,
+        });
+        req.on('error', () => {});
+        req.flushHeaders();
+        req.write('{');
+        return req;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await rawPost(port, slow, null)).status).toBe(503);
+      for (const req of held) req.destroy();
+    });
+  });
+
+  it('drops a replay: the same signed body under a new delivery id, or a repeated delivery id', async () => {
+    await withHandler({}, async (port, seen) => {
+      const body = JSON.stringify({ ref: 'refs/heads/main' });
+      const post = (id: string, payload = body) =>
+        fetch(`http://127.0.0.1:${port}/webhook`, {
+          method: 'POST',
+          headers: {
+            'x-github-event': 'push',
+            'x-github-delivery': id,
+            'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(payload).digest('hex')}`,
+          },
+          body: payload,
+        });
+      expect((await post('a')).status).toBe(202);
+      for (let i = 0; i < 50; i += 1) expect((await post(`replay-${i}`)).status).toBe(200);
+      const other = JSON.stringify({ ref: 'refs/heads/main', after: 'x' });
+      expect((await post('a', other)).status).toBe(200);
+      expect(seen.map((t) => t.deliveryId)).toEqual(['a']);
+    });
+  });
+
+  it('names action, PR number and ref from the start of a payload larger than what it keeps', async () => {
+    await withHandler({}, async (port, seen) => {
+      const payload = JSON.stringify({ action: 'synchronize', number: 12, filler: 'x'.repeat(200_000) });
+      const res = await fetch(`http://127.0.0.1:${port}/webhook`, {
+        method: 'POST',
+        headers: {
+          'x-github-event': 'pull_request',
+          'x-github-delivery': 'big',
+          'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(payload).digest('hex')}`,
+        },
+        body: payload,
+      });
+      expect(res.status).toBe(202);
+      expect(seen).toEqual([
+        { event: 'pull_request', deliveryId: 'big', action: 'synchronize', pullNumber: 12, ref: null },
+      ]);
+    });
   });
 });

@@ -23,6 +23,7 @@ interface ApiPull {
   merged_at: string | null;
   title: string;
   html_url: string;
+  user?: { login: string } | null;
   head: { sha: string; ref: string; repo: { full_name: string } | null };
   base: { ref: string; repo: { full_name: string } };
 }
@@ -153,6 +154,46 @@ export class OctokitGitHub implements GitHubPort {
       }
       await this.octokit.rest.issues.createComment({ ...this.o, issue_number: pr, body: full });
       return 'created';
+    });
+  }
+
+  /**
+   * One comment per PR found by `marker` among our own comments (by author, not by marker
+   * alone), edited in place. `knownId` (remembered from the last write) skips the search; a
+   * comment deleted since is found missing and written anew.
+   */
+  async upsertMarkedComment(
+    pr: number,
+    marker: string,
+    body: string,
+    knownId?: number | null,
+  ): Promise<{ outcome: UpsertOutcome; id: number }> {
+    const full = body.includes(marker) ? body : `${marker}\n${body}`;
+    if (knownId) {
+      const updated = await this.call(`update the comment on #${pr}`, 'issues:write', async () => {
+        try {
+          await this.octokit.rest.issues.updateComment({ ...this.o, comment_id: knownId, body: full });
+          return true;
+        } catch (err) {
+          if ((err as { status?: number }).status !== 404) throw err;
+          return false;
+        }
+      });
+      if (updated) return { outcome: 'updated', id: knownId };
+    }
+    const existing = await this.findCommentContaining(pr, marker);
+    if (existing && existing.body === full) return { outcome: 'unchanged', id: existing.id };
+    return this.call(`write the comment on #${pr}`, 'issues:write', async () => {
+      if (existing) {
+        await this.octokit.rest.issues.updateComment({ ...this.o, comment_id: existing.id, body: full });
+        return { outcome: 'updated' as const, id: existing.id };
+      }
+      const created = await this.octokit.rest.issues.createComment({
+        ...this.o,
+        issue_number: pr,
+        body: full,
+      });
+      return { outcome: 'created' as const, id: created.data.id };
     });
   }
 
@@ -292,5 +333,6 @@ function toPullInfo(p: ApiPull): PullRequestInfo {
     fromFork: (p.head.repo?.full_name ?? '') !== p.base.repo.full_name,
     title: p.title,
     htmlUrl: p.html_url,
+    ...(p.user?.login ? { author: p.user.login } : {}),
   };
 }

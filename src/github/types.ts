@@ -21,6 +21,8 @@ export interface PullRequestInfo {
   fromFork: boolean;
   title: string;
   htmlUrl: string;
+  /** Login of the PR's author (the results follower mentions them once all runs are done). */
+  author?: string;
 }
 
 export interface StickyComment {

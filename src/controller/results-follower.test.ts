@@ -1,0 +1,274 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfigRepo } from '../config/index.js';
+import type { BacktestSpec } from '../config/types.js';
+import type { DeployReport } from '../mwaa/deploy-report.js';
+import type { DagRunReader, ListedDagRun, TaskInstanceState } from '../results/airflow-runs.js';
+import { RESULTS_MARKER } from '../results/render-markdown.js';
+import type { ResultsStore } from '../results/results-store.js';
+import { createLogger } from '../shared/logger.js';
+import { RESULTS_STATUS_CONTEXT, ResultsFollower, type ResultsGitHubPort } from './results-follower.js';
+import { RESULTS_STATE_KEY } from './results-state.js';
+
+const CONFIG = `strategy_class: S
+start_date: 2022-01-01
+end_date: 2022-12-31
+param_grid:
+  take_profit_pct: [5, 10, 15]
+  stop_loss_pct: [3, 5, 8]
+`;
+const spec = loadConfigRepo(new Map([['backtests/grid.yaml', CONFIG]])).specs[0] as BacktestSpec;
+const COMMIT = 'c'.repeat(40);
+const RUN = 'manual__2026-01-05T09:00:00+00:00';
+
+/** Airflow as the follower sees it: one DAG run whose task states the test moves on. */
+class FakeAirflow implements DagRunReader {
+  requests = 0;
+  runs: ListedDagRun[] = [];
+  states: TaskInstanceState[] = [];
+  async listRuns(): Promise<ListedDagRun[]> {
+    this.requests++;
+    return this.runs;
+  }
+  async taskStates(): Promise<TaskInstanceState[]> {
+    this.requests++;
+    return this.states;
+  }
+  finish(indexes: number[], state: string) {
+    for (const i of indexes) {
+      this.states = this.states.filter((t) => t.map_index !== String(i));
+      this.states.push({ task_id: 'backtest', map_index: String(i), state });
+    }
+  }
+}
+
+class MemoryStore implements ResultsStore {
+  readonly location = 's3://results';
+  objects = new Map<string, string>();
+  reads = 0;
+  async list(prefix: string) {
+    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+  async read(key: string) {
+    this.reads++;
+    return this.objects.get(key) ?? null;
+  }
+  async write(key: string, text: string) {
+    this.objects.set(key, text);
+  }
+}
+
+class FakeGitHub implements ResultsGitHubPort {
+  comments = new Map<number, { pr: number; body: string }>();
+  statuses: { sha: string; context: string; state: string; description: string }[] = [];
+  calls = 0;
+  private nextId = 100;
+  async pullsForCommit() {
+    this.calls++;
+    return [
+      {
+        number: 7,
+        state: 'closed' as const,
+        merged: true,
+        headSha: 'h',
+        headRef: 'grid',
+        baseRef: 'main',
+        fromFork: false,
+        title: 'grid',
+        htmlUrl: 'https://github.example/o/r/pull/7',
+        author: 'alice',
+      },
+    ];
+  }
+  async upsertMarkedComment(pr: number, _marker: string, body: string, knownId?: number | null) {
+    this.calls++;
+    if (knownId && this.comments.has(knownId)) {
+      this.comments.set(knownId, { pr, body });
+      return { outcome: 'updated' as const, id: knownId };
+    }
+    const id = this.nextId++;
+    this.comments.set(id, { pr, body });
+    return { outcome: 'created' as const, id };
+  }
+  async commentOnPull(pr: number, body: string) {
+    this.calls++;
+    this.comments.set(this.nextId++, { pr, body });
+  }
+  async setStatus(sha: string, context: string, state: string, description: string) {
+    this.calls++;
+    this.statuses.push({ sha, context, state, description });
+    return true;
+  }
+}
+
+function metrics(index: number): string {
+  return JSON.stringify({
+    metrics: { sharpe: index / 4, total_return: index / 100, trades: 10 },
+    n_observations: 252,
+    skew: 0,
+    kurtosis: 3,
+  });
+}
+
+const report: DeployReport = {
+  commit: COMMIT,
+  target: 's3://dags',
+  environment: null,
+  airflow_version: null,
+  dags: [
+    {
+      dag_id: 'grid',
+      source: 'backtests/grid.yaml',
+      action: 'create',
+      imported: true,
+      import_error: null,
+      unpaused: true,
+      triggered: true,
+    },
+  ],
+  kept_invalid: [],
+  ok: true,
+  summary: '',
+};
+
+function setup() {
+  const stateObject = { text: null as string | null };
+  const airflow = new FakeAirflow();
+  const store = new MemoryStore();
+  const github = new FakeGitHub();
+  const notices: string[] = [];
+  let now = Date.parse('2026-01-05T08:59:00Z');
+  const make = (budget = 50) =>
+    new ResultsFollower({
+      state: {
+        read: async () => stateObject.text,
+        write: async (t) => {
+          stateObject.text = t;
+        },
+      },
+      specAt: async (commit, dagId) => (commit === COMMIT && dagId === 'grid' ? spec : null),
+      runs: airflow,
+      storeFor: async () => store,
+      github,
+      notify: async (text) => {
+        notices.push(text);
+      },
+      link: (dag, run, task, i) =>
+        `https://airflow.example/log?dag_id=${dag}&run=${run}&task=${task}&map_index=${i}`,
+      budget,
+      followHours: 48,
+      now: () => now,
+    });
+  const ctx = { signal: new AbortController().signal, log: createLogger({ level: 'silent' }) };
+  return {
+    stateObject,
+    airflow,
+    store,
+    github,
+    notices,
+    make,
+    ctx,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+describe('ResultsFollower', () => {
+  it('follows a merged grid to one results comment edited in place, a status, and one mention', async () => {
+    const t = setup();
+    await t.make().track(report, t.ctx);
+    expect(JSON.parse(t.stateObject.text ?? '').follows).toHaveLength(1);
+
+    // No run yet: one list-runs request, nothing posted.
+    await t.make().poll(t.ctx);
+    expect(t.airflow.requests).toBe(1);
+    expect(t.github.comments.size).toBe(0);
+
+    t.airflow.runs = [
+      { dag_id: 'grid', run_id: RUN, state: 'running', start_date: '2026-01-05T09:00:00+00:00' },
+    ];
+    t.airflow.finish([0, 1, 2], 'success');
+    t.airflow.finish([3], 'failed');
+    for (const i of [0, 1, 2])
+      t.store.objects.set(
+        `backtests/grid/${RUN}/grid/run-${String(i).padStart(5, '0')}/metrics.json`,
+        metrics(i),
+      );
+    // A new follower object each time: everything it needs is in the stored state.
+    await t.make().poll(t.ctx);
+    const [first] = [...t.github.comments.entries()];
+    expect(first?.[1].body).toContain(RESULTS_MARKER);
+    expect(first?.[1].body).toContain('**grid**: 4/9 done, 1 failed');
+    expect(first?.[1].body).toContain(
+      '[log](https://airflow.example/log?dag_id=grid&run=manual__2026-01-05T09:00:00+00:00&task=backtest&map_index=3)',
+    );
+    expect(t.github.statuses.at(-1)).toEqual({
+      sha: COMMIT,
+      context: RESULTS_STATUS_CONTEXT,
+      state: 'pending',
+      description: '4/9 done, 1 failed',
+    });
+    const readsBefore = t.store.reads;
+
+    t.airflow.runs = [{ ...(t.airflow.runs[0] as ListedDagRun), state: 'failed' }];
+    t.airflow.finish([4, 5, 6, 7, 8], 'success');
+    for (const i of [4, 5, 6, 7, 8])
+      t.store.objects.set(
+        `backtests/grid/${RUN}/grid/run-${String(i).padStart(5, '0')}/metrics.json`,
+        metrics(i),
+      );
+    t.store.objects.set(
+      `backtests/grid/${RUN}/grid/run-00006/metrics.json`,
+      '{"metrics": {"sharpe": "high"}}',
+    );
+    await t.make().poll(t.ctx);
+    // Only the 5 new runs were read: earlier outcomes come from the state.
+    expect(t.store.reads - readsBefore).toBe(5);
+    const results = [...t.github.comments.values()].filter((c) => c.body.includes(RESULTS_MARKER));
+    expect(results).toHaveLength(1);
+    expect(results[0]?.body).toContain(
+      '**grid**: 9/9 done, 1 failed, 1 without readable metrics — best sharpe 2 (take_profit_pct=15, stop_loss_pct=8)',
+    );
+    expect(results[0]?.body).toContain(
+      'run-00006 (take_profit_pct=15, stop_loss_pct=3): metrics.json is malformed: metrics.sharpe',
+    );
+    expect(t.github.statuses.at(-1)).toMatchObject({ state: 'failure', description: '9/9 done, 2 failed' });
+    const mentions = [...t.github.comments.values()].filter((c) => c.body.includes('@alice'));
+    expect(mentions).toHaveLength(1);
+    expect(t.notices).toHaveLength(1);
+    const csv = t.store.objects.get(`backtests/grid/${RUN}/results.csv`) ?? '';
+    expect(csv.split('\r\n')[1]).toMatch(/^1,run-00008,grid,8,15,8,success,,2,/);
+
+    // Nothing changes any more: no request to anyone.
+    const calls = t.github.calls;
+    const mwaa = t.airflow.requests;
+    await t.make().poll(t.ctx);
+    expect([t.github.calls, t.airflow.requests]).toEqual([calls, mwaa]);
+    expect(RESULTS_STATE_KEY).toBe('.backtest-gitops/results-state.json');
+  });
+
+  it('spends at most its request budget per poll and goes on next time', async () => {
+    const t = setup();
+    await t.make().track(report, t.ctx);
+    t.airflow.runs = [
+      { dag_id: 'grid', run_id: RUN, state: 'success', start_date: '2026-01-05T09:00:00+00:00' },
+    ];
+    t.airflow.finish([0, 1, 2, 3, 4, 5, 6, 7, 8], 'success');
+    for (let i = 0; i < 9; i++)
+      t.store.objects.set(
+        `backtests/grid/${RUN}/grid/run-${String(i).padStart(5, '0')}/metrics.json`,
+        metrics(i),
+      );
+    const follower = t.make(5);
+    await follower.poll(t.ctx);
+    expect(follower.lastPoll.mwaa + follower.lastPoll.s3).toBeLessThanOrEqual(5);
+    expect(t.store.reads).toBe(3);
+    let polls = 1;
+    while (JSON.parse(t.stateObject.text ?? '').follows[0].done === false && polls < 10) {
+      await t.make(5).poll(t.ctx);
+      polls++;
+    }
+    expect(polls).toBe(3);
+    expect(t.store.reads).toBe(9);
+  });
+});

@@ -1,6 +1,6 @@
 import { open, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { MAX_CONFIG_FILE_BYTES, SETTINGS_FILE } from '../config/index.js';
+import { decodeConfigBytes, MAX_CONFIG_FILE_BYTES, SETTINGS_FILE } from '../config/index.js';
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 const YAML_FILE = /\.ya?ml$/;
@@ -12,8 +12,8 @@ const YAML_FILE = /\.ya?ml$/;
  *
  * A file is never read past MAX_CONFIG_FILE_BYTES + 1 bytes: an oversized file arrives
  * truncated but still over the limit, so loadConfigRepo reports `file-too-large` for it
- * without us holding a huge file in memory. Bytes that are not UTF-8 arrive as U+FFFD,
- * which loadConfigRepo reports as `invalid-encoding`. Symbolic links are not followed: a
+ * without us holding a huge file in memory. Bytes that are not UTF-8 arrive marked (see
+ * decodeConfigBytes), which loadConfigRepo reports as `invalid-encoding`. Symbolic links are not followed: a
  * link could point outside the repository and echo other files into PR comments.
  */
 export async function readConfigDir(dir: string): Promise<Map<string, string>> {
@@ -46,8 +46,8 @@ async function readBounded(path: string): Promise<string> {
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    // ignoreBOM keeps a byte-order mark in the text, so hashing the text gives the file's bytes.
-    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(buffer.subarray(0, filled));
+    // Keeps a byte-order mark in the text, so hashing the text gives the file's bytes.
+    return decodeConfigBytes(buffer.subarray(0, filled));
   } finally {
     await handle.close();
   }

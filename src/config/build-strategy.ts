@@ -3,9 +3,13 @@ import { countGridRuns } from './expand-runs.js';
 import { configError } from './issues.js';
 import { type ConfigLayer, locateInLayer, mergeMapValue, type Picked, pickValue } from './layers.js';
 import { DEFAULT_INITIAL_CAPITAL } from './limits.js';
+import type { ConfigPath } from './locate.js';
 import { PARAMS_KEY } from './patterns.js';
+import { isConfigFieldName } from './schema.js';
 import type { ConfigIssue, JsonValue, SourceLocation, StrategySpec } from './types.js';
 import { STRATEGY_PARAMETER_KEYS } from './types.js';
+import { writtenJsonText } from './written-json.js';
+import { setOwn } from './yaml-value.js';
 
 const PARAMETER_KEYS: ReadonlySet<string> = new Set(STRATEGY_PARAMETER_KEYS);
 const REQUIRED_KEYS = ['strategy_class', 'start_date', 'end_date'] as const;
@@ -26,6 +30,9 @@ export interface GridEntry {
   values: JsonValue[];
   /** Where the grid key was written (for grid-too-large). */
   at: SourceLocation;
+  /** The key as written (`params.x` or `x`) and the layer that set it. */
+  written: string;
+  picked: Picked;
 }
 
 /**
@@ -56,19 +63,37 @@ export function buildStrategySpec(
   }
 
   const parameters: Record<string, JsonValue> = {};
+  const parameterTexts: Record<string, string> = {};
+  const setParameter = (key: string, picked: Picked, path: ConfigPath) => {
+    setOwn(parameters, key, picked.value);
+    const text = writtenJsonText(picked.layer, path, picked.value);
+    if (text !== undefined) setOwn(parameterTexts, key, text);
+  };
   for (const key of STRATEGY_PARAMETER_KEYS) {
     const picked = pickValue(ctx.layers, key);
-    if (picked !== undefined && picked.value !== null) parameters[key] = picked.value as JsonValue;
+    if (picked !== undefined && picked.value !== null) setParameter(key, picked, [key]);
     else if (key === 'initial_capital') parameters[key] = DEFAULT_INITIAL_CAPITAL;
   }
-  for (const [key, picked] of mergeMapValue(ctx.layers, 'params'))
-    parameters[key] = picked.value as JsonValue;
+  for (const [key, picked] of mergeMapValue(ctx.layers, 'params', true))
+    setParameter(key, picked, ['params', key]);
 
   const grid = resolveGrid(ctx, parameters, issues);
   if (issues.length > 0) return { issues };
   const param_grid: Record<string, JsonValue[]> = {};
-  for (const [key, entry] of grid) param_grid[key] = entry.values;
+  const gridTexts: Record<string, Record<number, string>> = {};
+  for (const [key, entry] of grid) {
+    setOwn(param_grid, key, entry.values);
+    entry.values.forEach((value, i) => {
+      const text = writtenJsonText(entry.picked.layer, ['param_grid', entry.written, i], value);
+      if (text === undefined) return;
+      if (!Object.hasOwn(gridTexts, key)) setOwn(gridTexts, key, {});
+      (gridTexts[key] as Record<number, string>)[i] = text;
+    });
+  }
   const gridAt = grid.size > 0 ? ([...grid.values()][0] as GridEntry).at : null;
+  const written_json: NonNullable<StrategySpec['written_json']> = {};
+  if (Object.keys(parameterTexts).length > 0) written_json.parameters = parameterTexts;
+  if (Object.keys(gridTexts).length > 0) written_json.param_grid = gridTexts;
   return {
     gridAt,
     spec: {
@@ -85,6 +110,7 @@ export function buildStrategySpec(
         db_conn_id: stringOrNull(pickValue(ctx.layers, 'db_conn_id')),
       },
       runs: countGridRuns(param_grid),
+      ...(Object.keys(written_json).length > 0 ? { written_json } : {}),
     },
   };
 }
@@ -103,18 +129,34 @@ function resolveGrid(
     ...STRATEGY_PARAMETER_KEYS,
     ...Object.keys(parameters).filter((k) => !PARAMETER_KEYS.has(k)),
   ];
+  let hinted = 0;
   for (const [written, picked] of mergeMapValue(ctx.layers, 'param_grid')) {
     const keyAt = locateInLayer(picked.layer, ['param_grid', written], 'key');
+    const bare = written.startsWith('params.') ? written.slice('params.'.length) : written;
+    if (written !== bare && PARAMS_KEY.test(bare) && isConfigFieldName(bare)) {
+      issues.push(
+        configError(
+          keyAt,
+          'params-shadows-field',
+          `\`${written}\` has the name of a config key`,
+          PARAMETER_KEYS.has(bare) ? `sweep \`${bare}\` directly` : `\`${bare}\` is not a strategy parameter`,
+        ),
+      );
+      continue;
+    }
     const name = normaliseGridKey(written, parameters);
     if (name === null) {
       const scope = ctx.label === '' ? '' : ` of ${ctx.label}`;
-      const bare = written.startsWith('params.') ? written.slice('params.'.length) : written;
+      // Did-you-mean compares against every parameter: bounded, so thousands of unknown
+      // keys against thousands of params stay linear.
+      hinted += 1;
+      const suggestion = hinted <= MAX_HINTED_GRID_KEYS ? didYouMeanHint(bare, known) : undefined;
       issues.push(
         configError(
           keyAt,
           'grid-unknown-key',
           `param_grid key \`${written}\` is not a parameter${scope}`,
-          didYouMeanHint(bare, known) ??
+          suggestion ??
             `grid keys are ${STRATEGY_PARAMETER_KEYS.join(', ')}, or params.<name> for a free-form parameter`,
         ),
       );
@@ -131,7 +173,7 @@ function resolveGrid(
       );
       continue;
     }
-    grid.set(name, { values: picked.value as JsonValue[], at: keyAt });
+    grid.set(name, { values: picked.value as JsonValue[], at: keyAt, written, picked });
   }
   return grid;
 }
@@ -140,15 +182,13 @@ function normaliseGridKey(written: string, parameters: Record<string, JsonValue>
   if (PARAMETER_KEYS.has(written)) return written;
   if (written.startsWith('params.')) {
     const name = written.slice('params.'.length);
-    return PARAMS_KEY.test(name) && !PARAMETER_KEYS.has(name) && !isConfigKeyName(name) ? name : null;
+    return PARAMS_KEY.test(name) && !isConfigFieldName(name) ? name : null;
   }
-  return written in parameters ? written : null;
+  return Object.hasOwn(parameters, written) ? written : null;
 }
 
-const NON_PARAMETER_CONFIG_KEYS = new Set(['strategy_class', 'start_date', 'end_date', 'name', 'dag_id']);
-function isConfigKeyName(name: string): boolean {
-  return NON_PARAMETER_CONFIG_KEYS.has(name);
-}
+/** Unknown grid keys that get a did-you-mean hint; the rest get the generic one. */
+const MAX_HINTED_GRID_KEYS = 50;
 
 function missingKeyIssue(ctx: StrategyContext, key: string): ConfigIssue {
   const where = ctx.label === '' ? 'at the top level' : `at the top level or in ${ctx.label}`;

@@ -11,3 +11,4 @@ export {
 export { type LoadConfigRepoOptions, loadConfigRepo } from './load-config-repo.js';
 export { effectiveVariables } from './settings.js';
 export * from './types.js';
+export { decodeConfigBytes } from './yaml-source.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ISSUE_CODES } from './issue-codes.js';
 import { loadConfigRepo } from './load-config-repo.js';
+import { decodeConfigBytes } from './yaml-source.js';
 
 /**
  * A table of invalid configs, each with the exact issue (code, line, column) it must
@@ -577,11 +578,82 @@ const cases: Case[] = [
     column: 9,
   },
   {
-    name: 'not UTF-8',
-    yaml: `${BASE}description: caf\uFFFD\n`,
+    name: 'not UTF-8 (Latin-1 bytes)',
+    yaml: decodeConfigBytes(Buffer.from(`${BASE}description: caf\xe9\n`, 'latin1')),
     code: 'invalid-encoding',
     line: 1,
     column: 1,
+  },
+  {
+    name: 'integer beyond 2^53',
+    yaml: withLines('params:', '  seed: 12345678901234567891'),
+    code: 'unsafe-integer',
+    line: 5,
+    column: 9,
+    hint: /quote it/,
+  },
+  {
+    name: 'NUL in a description',
+    yaml: withLines('description: "a\\0b"'),
+    code: 'unstorable-text',
+    line: 4,
+    column: 14,
+  },
+  {
+    name: 'lone surrogate in a tag',
+    yaml: withLines('tags: ["\\uD800"]'),
+    code: 'unstorable-text',
+    line: 4,
+    column: 8,
+  },
+  {
+    name: 'NUL in a nested param key',
+    yaml: withLines('params:', '  conn: {"a\\0": 1}'),
+    code: 'unstorable-text',
+    line: 5,
+    column: 10,
+  },
+  {
+    name: 'schedule that never fires',
+    yaml: withLines('schedule: "0 0 31 2 *"'),
+    code: 'schedule-never-fires',
+    line: 4,
+    column: 11,
+  },
+  {
+    name: 'schedule with a byte-order mark for a space',
+    yaml: withLines('schedule: "0 6 * *\uFEFF1"'),
+    code: 'invalid-schedule',
+    line: 4,
+    column: 11,
+  },
+  {
+    name: 'secret through a grid key',
+    yaml: withLines('params:', '  db: x', 'param_grid:', '  params.db_password: [hunter2]'),
+    code: 'secret-in-config',
+    line: 7,
+    column: 3,
+  },
+  {
+    name: 'secret in a map inside a grid value',
+    yaml: withLines('params:', '  conn: {}', 'param_grid:', '  conn: [{password: hunter2}]'),
+    code: 'secret-in-config',
+    line: 7,
+    column: 11,
+  },
+  {
+    name: 'params.<config key> through the grid',
+    yaml: withLines('param_grid:', '  params.description: [a, b]'),
+    code: 'params-shadows-field',
+    line: 5,
+    column: 3,
+  },
+  {
+    name: 'prototype name as a grid key',
+    yaml: withLines('param_grid:', '  toString: [1, 2]'),
+    code: 'grid-unknown-key',
+    line: 5,
+    column: 3,
   },
   { name: 'NUL byte', yaml: `${BASE}\u0000`, code: 'invalid-encoding', line: 1, column: 1 },
   {

@@ -17,6 +17,9 @@ export const ISSUE_CODES = {
   'invalid-key': 'A map key is a list or a map instead of a name.',
   'empty-file': 'The file holds no YAML value.',
   'not-a-mapping': 'The file is a list or a single value, not a map of keys.',
+  'unsafe-integer': 'An integer beyond 2^53 that a config cannot keep exactly; quote it to pass it as text.',
+  'unstorable-text':
+    "Text with a NUL character or a lone surrogate, which Airflow's metadata database (PostgreSQL) cannot store.",
   // Keys
   'unknown-key': 'A key the config language does not know; the hint suggests the closest known key.',
   'missing-key': 'A required key (strategy_class, start_date, end_date, a strategy `name`) is missing.',
@@ -33,6 +36,8 @@ export const ISSUE_CODES = {
   'invalid-strategy-class': '`strategy_class` is not a Python class name.',
   'invalid-dag-id': 'A dag_id (or, without one, the file name) that Airflow does not allow.',
   'invalid-schedule': 'A schedule that is neither a 5-field cron expression nor an Airflow preset.',
+  'schedule-never-fires':
+    'A cron schedule that matches no day (such as `0 0 31 2 *`), so the DAG would never run.',
   'invalid-callback': 'A callback that is not a dotted Python path `module.function`.',
   'invalid-batch-resource': 'An AWS Batch job queue or job definition that is not a valid name or ARN.',
   'invalid-s3-bucket': 'A bucket name that breaks the S3 naming rules.',
@@ -49,7 +54,8 @@ export const ISSUE_CODES = {
   'duplicate-grid-key': 'A parameter swept twice (`x` and `params.x`).',
   'grid-too-large': 'The DAG expands to more runs than `max_runs_per_dag`.',
   // Repository
-  'dag-id-collision': 'Two config files claim the same dag_id (also when they differ only in case).',
+  'dag-id-collision':
+    'Two config files claim the same dag_id (also when they differ only in case, or in `.` and `_`, which give the same AWS Batch job names).',
   'unknown-environment': 'The requested environment is not defined in backtest-gitops.yaml.',
   'invalid-environment-name': 'An environment name that is not lowercase letters, digits, _ and -.',
 } as const;

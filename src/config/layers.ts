@@ -24,7 +24,7 @@ export interface Picked<T = unknown> {
 export function pickValue(layers: readonly ConfigLayer[], key: string): Picked | undefined {
   for (let i = layers.length - 1; i >= 0; i -= 1) {
     const layer = layers[i] as ConfigLayer;
-    const value = layer.data[key];
+    const value = Object.hasOwn(layer.data, key) ? layer.data[key] : undefined;
     if (value !== undefined) return { value, layer };
   }
   return undefined;
@@ -33,15 +33,26 @@ export function pickValue(layers: readonly ConfigLayer[], key: string): Picked |
 /**
  * Merges a map-valued key (params, param_grid, callbacks) key by key over the layers:
  * a more specific layer replaces single entries, the rest is inherited. Order: first
- * appearance. Returns each entry with the layer that set it.
+ * appearance. Returns each entry with the layer that set it. `null` clears what lower
+ * layers set: the whole map (`params: null`) or one entry (`params: {x: null}`). An entry
+ * that is null with nothing to clear is kept as null when `keepNull` (a params value may be
+ * None), else dropped.
  */
-export function mergeMapValue(layers: readonly ConfigLayer[], key: string): Map<string, Picked> {
+export function mergeMapValue(
+  layers: readonly ConfigLayer[],
+  key: string,
+  keepNull = false,
+): Map<string, Picked> {
   const merged = new Map<string, Picked>();
   for (const layer of layers) {
+    if (!Object.hasOwn(layer.data, key)) continue;
     const map = layer.data[key];
+    if (map === null) merged.clear();
     if (map === null || typeof map !== 'object' || Array.isArray(map)) continue;
     for (const [entryKey, value] of Object.entries(map as Record<string, unknown>)) {
-      if (value !== undefined) merged.set(entryKey, { value, layer });
+      if (value === undefined) continue;
+      if (value === null && (merged.has(entryKey) || !keepNull)) merged.delete(entryKey);
+      else merged.set(entryKey, { value, layer });
     }
   }
   return merged;

@@ -10,8 +10,11 @@ export const MAX_CONFIG_FILE_BYTES = 256 * 1024;
 /** Deepest nesting of maps and lists a file may use (guards recursive walkers). */
 export const MAX_NESTING_DEPTH = 32;
 
-/** Alias expansions per document; stops "billion laughs" documents. */
+/** Alias uses per document; stops "billion laughs" documents. */
 export const MAX_ALIAS_COUNT = 100;
+
+/** Values (scalars, lists, maps) all alias uses of a document may add up to. */
+export const MAX_ALIAS_EXPANDED_NODES = 10_000;
 
 /** Default cap on the runs one DAG may expand to (`max_runs_per_dag` in backtest-gitops.yaml). */
 export const DEFAULT_MAX_RUNS_PER_DAG = 10_000;

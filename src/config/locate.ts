@@ -1,6 +1,7 @@
-import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isAlias, isMap, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { SourceLocation } from './types.js';
 import { nodeLocation, type YamlSource } from './yaml-source.js';
+import { mapKey } from './yaml-value.js';
 
 /** A path into a config value: map keys and list indexes, as zod reports them. */
 export type ConfigPath = readonly (string | number)[];
@@ -21,7 +22,7 @@ export function locatePath(
   for (const segment of path) {
     const current = resolveAlias(source, node);
     if (isMap(current)) {
-      const pair = current.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = pairAt(source, current, String(segment));
       if (!pair) return nodeLocation(source, keyNode ?? current);
       keyNode = pair.key as Node;
       node = pair.value as Node | null;
@@ -38,16 +39,42 @@ export function locatePath(
   return nodeLocation(source, node ?? keyNode);
 }
 
-function resolveAlias(source: YamlSource, node: Node | null): Node | null {
-  if (node && isAlias(node)) return (node.resolve(source.doc) as Node | undefined) ?? null;
+/** The YAML node written at a path (aliases followed), or null when the path does not exist. */
+export function nodeAtPath(source: YamlSource, path: ConfigPath): Node | null {
+  let node: Node | null = resolveAlias(source, source.doc.contents as Node | null);
+  for (const segment of path) {
+    if (isMap(node)) node = (pairAt(source, node, String(segment))?.value as Node | null) ?? null;
+    else if (isSeq(node) && typeof segment === 'number') node = (node.items[segment] as Node) ?? null;
+    else return null;
+    node = resolveAlias(source, node);
+  }
   return node;
 }
 
-/** The value at a path of a plain JS value (undefined when absent). */
+export function resolveAlias(source: YamlSource, node: Node | null): Node | null {
+  if (node && isAlias(node)) return source.aliases.get(node) ?? null;
+  return node;
+}
+
+/** The first pair of a map with this key, through an index built once per map. */
+function pairAt(source: YamlSource, map: YAMLMap, key: string): Pair | undefined {
+  let index = source.pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items as Pair[]) {
+      const name = mapKey(pair.key as Node | null);
+      if (!index.has(name)) index.set(name, pair);
+    }
+    source.pairIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
+/** The value at a path of a plain JS value (undefined when absent); only own properties count. */
 export function valueAtPath(value: unknown, path: ConfigPath): unknown {
   let current = value;
   for (const segment of path) {
-    if (current === null || typeof current !== 'object') return undefined;
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) return undefined;
     current = (current as Record<string | number, unknown>)[segment];
   }
   return current;

@@ -46,11 +46,29 @@ export const S3_BUCKET =
 
 /**
  * Key names that suggest a credential. Secrets never live in configs: a strategy reaches
- * its database through an Airflow connection (`db_conn_id`).
+ * its database through an Airflow connection (`db_conn_id`). These words are credentials
+ * wherever they appear in a name (`dbpassword`, `apiKey`, `aws_secret_access_key`).
  */
 const SECRET_KEY =
-  /(password|passwd|passphrase|secret|token|credential|api_?key|private_?key|access_?key|db_config)/i;
+  /(password|passwd|passphrase|secret|credential|api_?key|private_?key|access_?key|db_config)/i;
+
+/**
+ * `token` is a credential only as a word of its own (`token`, `access_token`, `githubToken`):
+ * `max_tokens`, `tokenizer` and `token_budget_per_run`... are model parameters, not secrets.
+ */
+const TOKEN_WORD =
+  /^(access|auth|api|bearer|refresh|session|id|github|gh|gitlab|slack|oauth|hf|npm|pypi)?token$/;
 
 export function looksLikeSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) && key !== 'db_conn_id';
+  if (key === 'db_conn_id') return false;
+  if (SECRET_KEY.test(key)) return true;
+  return nameWords(key).some((word) => TOKEN_WORD.test(word));
+}
+
+/** `accessToken.v2` → [access, token, v2]: words split at separators and camelCase humps. */
+function nameWords(key: string): string[] {
+  return key
+    .split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/)
+    .filter((w) => w !== '')
+    .map((w) => w.toLowerCase());
 }

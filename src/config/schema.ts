@@ -79,15 +79,23 @@ const params = z
   .describe('Free-form strategy parameters (snake_case keys, JSON values), passed in BACKTEST_PARAMS.');
 
 const paramGridShape = Object.fromEntries(
-  Object.entries(parameterSchemas).map(([key, schema]) => [key, z.array(schema).min(1).optional()]),
-) as { [K in keyof typeof parameterSchemas]: z.ZodOptional<z.ZodArray<(typeof parameterSchemas)[K]>> };
+  Object.entries(parameterSchemas).map(([key, schema]) => [
+    key,
+    z.array(schema).min(1).nullable().optional(),
+  ]),
+) as {
+  [K in keyof typeof parameterSchemas]: z.ZodOptional<
+    z.ZodNullable<z.ZodArray<(typeof parameterSchemas)[K]>>
+  >;
+};
 
 const paramGrid = z
   .object(paramGridShape)
-  .catchall(z.array(z.json()).min(1))
+  .catchall(z.array(z.json()).min(1).nullable())
   .describe(
     'Parameters to sweep: each key (a strategy parameter, params.<name> or a name in params) maps to a ' +
-      'non-empty list. Runs are the cartesian product, keys in written order, last key fastest.',
+      'non-empty list. Runs are the cartesian product, keys in written order, last key fastest. ' +
+      'null (for the whole map or one key) clears what the strategy would inherit.',
   );
 
 /** Keys a run varies or needs: allowed at the top level and in each strategy entry. */
@@ -99,8 +107,11 @@ const runShape = {
     .describe('Last day of the backtest, YYYY-MM-DD, not before start_date (required).'),
   ...nullableOptional(parameterSchemas),
   ...nullableOptional(infraSchemas),
-  params: params.optional(),
-  param_grid: paramGrid.optional(),
+  params: params.nullable().optional().describe(`${params.description} null clears inherited params.`),
+  param_grid: paramGrid
+    .nullable()
+    .optional()
+    .describe(paramGrid.description ?? ''),
 };
 
 const callbacks = z.strictObject({
@@ -212,6 +223,11 @@ export const STRATEGY_ENTRY_KEYS = ['name', ...RUN_KEYS];
 
 /** Names a `params` key may not take: it would be ambiguous in BACKTEST_PARAMS and grids. */
 const KNOWN_PARAMETER_FIELDS: ReadonlySet<string> = new Set([...CONFIG_KEYS, 'name']);
+
+/** True for a config key name, which `params.<name>` may not use (as a params key may not). */
+export function isConfigFieldName(name: string): boolean {
+  return KNOWN_PARAMETER_FIELDS.has(name);
+}
 
 function nullableOptional<T extends Record<string, z.ZodType>>(
   shape: T,

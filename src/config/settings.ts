@@ -4,7 +4,7 @@ import { DEFAULT_INCLUDE, DEFAULT_MAX_RUNS_PER_DAG, SETTINGS_FILE } from './limi
 import { locatePath } from './locate.js';
 import { pruneInvalid, settingsFieldPath } from './prune-invalid.js';
 import { type SettingsFileInput, settingsFileSchema } from './schema.js';
-import { findNestedSecretKeys } from './secret-keys.js';
+import { findSecretKeys } from './secret-keys.js';
 import type { ConfigIssue, JsonValue, RepoSettings, SourceLocation } from './types.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
 import { zodIssuesToConfigIssues } from './zod-issues.js';
@@ -48,7 +48,7 @@ export function loadSettings(text: string | undefined, environment?: string): Lo
       configError(locatePath(source, []), 'not-a-mapping', `${SETTINGS_FILE} must be a map of settings`),
     ]);
   }
-  const issues = findNestedSecretKeys(source, value);
+  const issues = findSecretKeys(source, value);
   let data = value as Record<string, unknown>;
   const result = settingsFileSchema.safeParse(data);
   if (!result.success) {
@@ -84,7 +84,7 @@ function buildSettings(
   };
   const defaultLayers: ConfigLayer[] = [{ source, path: ['defaults'], data: settings.defaults }];
   if (environment === undefined) return { settings, defaultLayers, issues: [] };
-  const env = environments[environment];
+  const env = Object.hasOwn(environments, environment) ? environments[environment] : undefined;
   if (!env) {
     const at = locatePath(source, ['environments'], 'key');
     return {
@@ -101,7 +101,8 @@ function buildSettings(
 /** Airflow Variables for an environment: the repo's, overridden by the environment's. */
 export function effectiveVariables(settings: RepoSettings, environment?: string): Record<string, string> {
   const env = environment ?? settings.environment;
-  return { ...settings.variables, ...(env ? settings.environments[env]?.variables : {}) };
+  const own = env !== undefined && Object.hasOwn(settings.environments, env);
+  return { ...settings.variables, ...(own ? settings.environments[env]?.variables : {}) };
 }
 
 function unknownEnvironmentIssue(name: string, known: string[], at: SourceLocation): ConfigIssue {

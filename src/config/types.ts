@@ -77,6 +77,15 @@ export interface StrategySpec {
   infra: BatchInfra;
   /** Product of the grid's list lengths (1 without a grid). */
   runs: number;
+  /**
+   * JSON text of the values whose parsed form would print differently from how they were
+   * written (see written-json.ts): `5.0` stays `5.0`, not `5`. Parameters by key, grid values
+   * by key and position. Absent when every value prints as written.
+   */
+  written_json?: {
+    parameters?: Record<string, string>;
+    param_grid?: Record<string, Record<number, string>>;
+  };
 }
 
 export interface BacktestSpec {

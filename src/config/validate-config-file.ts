@@ -5,7 +5,7 @@ import type { ConfigLayer } from './layers.js';
 import { locatePath } from './locate.js';
 import { pruneInvalid } from './prune-invalid.js';
 import { configFileSchema } from './schema.js';
-import { findNestedSecretKeys } from './secret-keys.js';
+import { findSecretKeys } from './secret-keys.js';
 import type { BacktestSpec, ConfigIssue, SourceLocation } from './types.js';
 import { parseYamlSource } from './yaml-source.js';
 import { zodIssuesToConfigIssues } from './zod-issues.js';
@@ -49,7 +49,7 @@ export function validateConfigFile(
     );
     return { file, spec: null, issues: [issue], dagId: null };
   }
-  const issues: ConfigIssue[] = findNestedSecretKeys(source, value);
+  const issues: ConfigIssue[] = findSecretKeys(source, value);
   let data = value as Record<string, unknown>;
   let pruned = new Set<string>();
   const first = configFileSchema.safeParse(data);

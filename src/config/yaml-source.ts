@@ -1,53 +1,73 @@
 import {
   type Document,
   type DocumentOptions,
-  isAlias,
-  isCollection,
-  isMap,
-  isScalar,
   type Node,
+  type Pair,
   type ParseOptions,
   parseDocument,
+  type ScalarTag,
   type SchemaOptions,
-  visit,
 } from 'yaml';
 import { configError, fileStart } from './issues.js';
-import { MAX_ALIAS_COUNT, MAX_CONFIG_FILE_BYTES, MAX_NESTING_DEPTH } from './limits.js';
+import { MAX_CONFIG_FILE_BYTES, MAX_NESTING_DEPTH } from './limits.js';
 import { linePosition, lineStarts } from './line-index.js';
 import type { ConfigIssue, SourceLocation } from './types.js';
+import { customTagIssue, yamlToValue } from './yaml-value.js';
 
 /** A parsed YAML file with what is needed to turn node offsets into line and column. */
 export interface YamlSource {
   file: string;
+  /** The text as parsed (CR-only line ends read as LF; same length and offsets as the file). */
   text: string;
   doc: Document.Parsed;
   /** Offsets where lines start (see line-index.ts). */
   lines: number[];
+  /** Each alias node and the anchored node it refers to (filled while converting). */
+  aliases: Map<Node, Node>;
+  /** Per map node, its pairs by key (built on first lookup, so locating stays O(depth)). */
+  pairIndex: WeakMap<Node, Map<string, Pair>>;
 }
 
 export type ParsedYaml =
   | { ok: true; source: YamlSource; value: unknown }
   | { ok: false; issues: ConfigIssue[] };
 
-/** Tags of the YAML 1.2 core schema; any other explicit tag (`!!python/object`, `!!binary`) is refused. */
-const CORE_TAGS = new Set(
-  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
-);
+export const FLOAT_TAG = 'tag:yaml.org,2002:float';
+
+/**
+ * `!!float 1` is a float in the YAML 1.2 core schema, but the parser only resolves the tag
+ * for text that already looks like a float. This explicit-only tag (no `test`, so never
+ * used for untagged values) reads every core number form.
+ */
+const EXPLICIT_FLOAT: ScalarTag = {
+  tag: FLOAT_TAG,
+  resolve(text: string, onError: (message: string) => void) {
+    if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(text)) return Number(text);
+    if (/^[-+]?\.(inf|Inf|INF)$/.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+    if (/^\.(nan|NaN|NAN)$/.test(text)) return Number.NaN;
+    onError(`!!float needs a number, got ${JSON.stringify(text)}`);
+    return text;
+  },
+};
 
 const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   schema: 'core',
-  customTags: [],
-  uniqueKeys: true,
+  customTags: [EXPLICIT_FLOAT],
+  // Checked in yamlToValue in linear time; the parser's own check compares every pair.
+  uniqueKeys: false,
   prettyErrors: false,
 };
+
+/** Lone surrogates in file text mark bytes that were not UTF-8 (see decodeConfigBytes). */
+const NOT_UTF8 = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Parses one YAML file safely: bounded size, YAML 1.2 core schema only (`no`, `on`, dates
  * stay strings), no custom tags, bounded alias expansion and nesting, unique keys. Returns
- * the plain value, or every problem found with its location.
+ * the plain value, or every problem found with its location. Linear in the file size.
  */
-export function parseYamlSource(file: string, text: string): ParsedYaml {
-  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_FILE_BYTES) {
+export function parseYamlSource(file: string, fileText: string): ParsedYaml {
+  if (Buffer.byteLength(fileText, 'utf8') > MAX_CONFIG_FILE_BYTES) {
     return failed(
       configError(
         fileStart(file),
@@ -57,7 +77,7 @@ export function parseYamlSource(file: string, text: string): ParsedYaml {
       ),
     );
   }
-  if (text.includes('\u0000') || text.includes('\uFFFD')) {
+  if (fileText.includes('\u0000') || NOT_UTF8.test(fileText)) {
     return failed(
       configError(
         fileStart(file),
@@ -67,25 +87,36 @@ export function parseYamlSource(file: string, text: string): ParsedYaml {
       ),
     );
   }
+  // YAML counts a lone CR as a line break; the parser does not. Same length: offsets hold.
+  const text = fileText.includes('\r') ? fileText.replace(/\r(?!\n)/g, '\n') : fileText;
   const doc = parseDocument(text, PARSE_OPTIONS);
-  const source: YamlSource = { file, text, doc, lines: lineStarts(text) };
+  const source: YamlSource = {
+    file,
+    text,
+    doc,
+    lines: lineStarts(text),
+    aliases: new Map(),
+    pairIndex: new WeakMap(),
+  };
   const issues = firstSyntaxErrorOnly(
     [...doc.errors, ...doc.warnings].map((e) => yamlProblem(source, e.code, e.message, e.pos[0])),
   );
   if (issues.length > 0) return { ok: false, issues };
-  const unsafe = unsafeNodeIssues(source);
-  if (unsafe.length > 0) return { ok: false, issues: unsafe };
+  const converted = yamlToValue(source);
+  if (converted.issues.length > 0) return { ok: false, issues: converted.issues };
+  return { ok: true, source, value: converted.value };
+}
+
+/**
+ * Decodes a config file's bytes. Bytes that are not UTF-8 become lone surrogates (which no
+ * UTF-8 text can hold), so parseYamlSource reports the file as not UTF-8, while a real
+ * U+FFFD written in the file stays valid text.
+ */
+export function decodeConfigBytes(bytes: Uint8Array): string {
   try {
-    return { ok: true, source, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
-  } catch (err) {
-    return failed(
-      configError(
-        fileStart(file),
-        'yaml-alias-limit',
-        `the file expands too many aliases (${err instanceof Error ? err.message : String(err)})`,
-        `use at most ${MAX_ALIAS_COUNT} alias expansions; write the values out instead`,
-      ),
-    );
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return `\uDC80${Buffer.from(bytes).toString('utf8')}`;
   }
 }
 
@@ -109,9 +140,8 @@ function yamlProblem(source: YamlSource, code: string, message: string, offset: 
   while (source.text[start] === ' ' || source.text[start] === '\t') start += 1;
   const at = locationAt(source, start);
   switch (code) {
-    case 'DUPLICATE_KEY':
-      return duplicateKeyIssue(source, at, start);
     case 'TAG_RESOLVE_FAILED':
+      if (!message.startsWith('Unresolved tag: ')) return configError(at, 'invalid-type', message);
       return customTagIssue(at, message.replace(/^Unresolved tag: /, ''));
     case 'MULTIPLE_DOCS':
       return configError(
@@ -147,114 +177,6 @@ function firstSyntaxErrorOnly(issues: ConfigIssue[]): ConfigIssue[] {
     .filter((i) => i.code === 'yaml-syntax')
     .sort((a, b) => a.line - b.line || a.column - b.column)[0];
   return issues.filter((i) => i.code !== 'yaml-syntax' || i === firstSyntax);
-}
-
-/** Names the repeated key and the line where it first appears, as a reader needs to fix it. */
-function duplicateKeyIssue(source: YamlSource, at: SourceLocation, offset: number): ConfigIssue {
-  let key: string | null = null;
-  let firstLine: number | null = null;
-  visit(source.doc, {
-    Map(_key, map) {
-      const repeated = map.items.find((pair) => isScalar(pair.key) && pair.key.range?.[0] === offset);
-      if (!repeated || !isScalar(repeated.key)) return undefined;
-      const value = repeated.key.value;
-      const first = map.items.find((pair) => isScalar(pair.key) && pair.key.value === value);
-      key = String(value);
-      if (first && first !== repeated) firstLine = nodeLocation(source, first.key as Node).line;
-      return visit.BREAK;
-    },
-  });
-  if (key === null) {
-    return configError(
-      at,
-      'duplicate-key',
-      'this key appears twice in the same mapping',
-      'remove one of them',
-    );
-  }
-  const where = firstLine === null ? 'earlier in the same mapping' : `on line ${firstLine}`;
-  return configError(
-    at,
-    'duplicate-key',
-    `duplicate key \`${key}\`: it already appears ${where}`,
-    'remove one of them, or merge their values',
-  );
-}
-
-function customTagIssue(at: SourceLocation, tag: string): ConfigIssue {
-  return configError(
-    at,
-    'yaml-custom-tag',
-    `the YAML tag ${tag} is not allowed`,
-    'configs are plain data: remove the tag (only strings, numbers, booleans, null, lists and maps)',
-  );
-}
-
-/** Node-level checks the parser does not make: tags, collection keys, alias cycles, depth. */
-function unsafeNodeIssues(source: YamlSource): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  let tooDeepReported = false;
-  visit(source.doc, {
-    Node(_key, node, path) {
-      const tag = (node as { tag?: string }).tag;
-      if (tag !== undefined && !CORE_TAGS.has(tag)) {
-        issues.push(customTagIssue(tagLocation(source, node), tag));
-      }
-      if (isMap(node)) {
-        for (const pair of node.items) {
-          if (pair.key !== null && !isScalar(pair.key)) {
-            issues.push(
-              configError(
-                nodeLocation(source, pair.key as Node),
-                'invalid-key',
-                'map keys must be plain names, not lists or maps',
-              ),
-            );
-          }
-        }
-      }
-      if (isAlias(node)) {
-        const target = node.resolve(source.doc);
-        if (!target) {
-          issues.push(
-            configError(
-              nodeLocation(source, node),
-              'yaml-unknown-alias',
-              `the alias *${node.source} refers to no anchor &${node.source} before it`,
-            ),
-          );
-        } else if (path.includes(target as never)) {
-          issues.push(
-            configError(
-              nodeLocation(source, node),
-              'yaml-alias-cycle',
-              'this alias refers to a value that contains it',
-            ),
-          );
-        }
-      }
-      if (!tooDeepReported && isCollection(node) && path.filter(isCollection).length >= MAX_NESTING_DEPTH) {
-        tooDeepReported = true;
-        issues.push(
-          configError(
-            nodeLocation(source, node),
-            'yaml-too-deep',
-            `maps and lists are nested more than ${MAX_NESTING_DEPTH} levels deep`,
-          ),
-        );
-      }
-    },
-  });
-  return issues;
-}
-
-/** Where the tag of a tagged node was written (the node's range starts after the tag). */
-function tagLocation(source: YamlSource, node: Node): SourceLocation {
-  const start = node.range?.[0] ?? 0;
-  let bang = source.text.lastIndexOf('!', start);
-  while (bang > 0 && source.text[bang - 1] === '!') bang -= 1;
-  const sameLine = bang >= 0 && !source.text.slice(bang, start).includes('\n');
-  return locationAt(source, sameLine ? bang : start);
 }
 
 function failed(issue: ConfigIssue): ParsedYaml {

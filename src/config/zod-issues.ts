@@ -5,7 +5,7 @@ import { type IssueCode, isIssueCode } from './issue-codes.js';
 import { configError } from './issues.js';
 import { type ConfigPath, formatPath, locatePath, valueAtPath } from './locate.js';
 import { looksLikeSecretKey } from './patterns.js';
-import { scheduleProblem } from './schedule.js';
+import { isNeverFiresProblem, scheduleProblem } from './schedule.js';
 import { DAG_KEYS } from './schema.js';
 import type { ConfigIssue } from './types.js';
 import type { YamlSource } from './yaml-source.js';
@@ -36,7 +36,9 @@ export function zodIssuesToConfigIssues(
       continue;
     }
     const field = lastName(path);
-    const rule: FieldRule = (field !== undefined ? FIELD_RULES[field] : undefined) ?? JSON_VALUE_RULE;
+    const rule: FieldRule =
+      (field !== undefined && Object.hasOwn(FIELD_RULES, field) ? FIELD_RULES[field] : undefined) ??
+      JSON_VALUE_RULE;
     const inGrid = path.length >= 2 && path[path.length - 2] === 'param_grid';
     const expected = isListItem(path) && rule.item ? rule.item : rule.expected;
     const got = valueAtPath(value, path);
@@ -77,8 +79,9 @@ export function zodIssuesToConfigIssues(
         ),
       );
     } else {
-      const code = schemaCode(issue) ?? rule.code;
-      const detail = field === 'schedule' && typeof got === 'string' ? `: ${scheduleProblem(got)}` : '';
+      const problem = field === 'schedule' && typeof got === 'string' ? scheduleProblem(got) : null;
+      const code = isNeverFiresProblem(problem) ? 'schedule-never-fires' : (schemaCode(issue) ?? rule.code);
+      const detail = problem === null ? '' : `: ${problem}`;
       out.push(
         configError(
           at('value'),
@@ -157,7 +160,9 @@ export function objectKeysAt(schema: z.ZodType, path: ConfigPath): string[] {
   let current: z.ZodType | undefined = unwrap(schema);
   for (const segment of path) {
     if (current instanceof z.ZodObject)
-      current = (current.shape as Record<string, z.ZodType>)[String(segment)];
+      current = Object.hasOwn(current.shape, String(segment))
+        ? (current.shape as Record<string, z.ZodType>)[String(segment)]
+        : undefined;
     else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
     else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
     else return [];

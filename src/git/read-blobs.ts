@@ -1,3 +1,4 @@
+import { decodeConfigBytes } from '../config/index.js';
 import { GitError } from '../shared/errors.js';
 
 /** One entry of `git ls-tree -r -z`. */
@@ -39,7 +40,7 @@ export function parseCatFileBatch(output: Buffer, requested: readonly string[]):
     }
     const size = Number(header[2]);
     const start = eol + 1;
-    blobs.set(object, output.subarray(start, start + size).toString('utf8'));
+    blobs.set(object, decodeConfigBytes(output.subarray(start, start + size)));
     pos = start + size + 1;
   }
   return blobs;

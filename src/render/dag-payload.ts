@@ -1,9 +1,10 @@
 import { iterateRuns } from '../config/expand-runs.js';
 import type { BacktestSpec, JsonValue, StrategySpec } from '../config/types.js';
+import { gridValueJson, runParamJson } from '../config/written-json.js';
 import { RenderError } from '../shared/errors.js';
 import { renderDocMarkdown } from './doc-markdown.js';
 import { jobNamePrefix } from './job-name.js';
-import { type EnvVar, envName, envValue, strategyEnvironment } from './run-environment.js';
+import { assertUniqueNames, type EnvVar, envName, envValue, strategyEnvironment } from './run-environment.js';
 
 /**
  * The CONFIG object embedded in a rendered DAG. Every string the container will see is
@@ -81,13 +82,21 @@ function strategyPayload(spec: BacktestSpec, strategy: StrategySpec, firstIndex:
     );
   }
   const gridKeys = Object.keys(strategy.param_grid);
-  const grid = gridKeys.map((key) => (strategy.param_grid[key] ?? []).map(valueText));
+  const grid = gridKeys.map((key) =>
+    (strategy.param_grid[key] ?? []).map((value, i) => valueText(value, gridValueJson(strategy, key, i))),
+  );
   const runs = grid.reduce((product, axis) => product * axis.length, 1);
-  const params: ParamPayload[] = paramOrder(spec, strategy).map(([key, value]) => {
+  const order = paramOrder(spec, strategy);
+  const direct = new Map(runParamJson(strategy, 0, Object.fromEntries(order)));
+  const params: ParamPayload[] = order.map(([key, value]) => {
     const base = { env: envName(key), key: JSON.stringify(key) };
     const axis = gridKeys.indexOf(key);
-    return axis >= 0 ? { ...base, grid: axis } : { ...base, ...valueText(value) };
+    return axis >= 0 ? { ...base, grid: axis } : { ...base, ...valueText(value, direct.get(key) as string) };
   });
+  assertUniqueNames(
+    params.map((p) => ({ name: p.env })),
+    spec.dag_id,
+  );
   return {
     name: strategy.name,
     group_id: spec.multi_strategy ? strategy.name : null,
@@ -118,8 +127,8 @@ export function paramOrder(spec: BacktestSpec, strategy: StrategySpec): [string,
   return Object.entries(first.value.params);
 }
 
-function valueText(value: JsonValue): ValueText {
-  return { value: envValue(value), json: JSON.stringify(value) };
+function valueText(value: JsonValue, json: string): ValueText {
+  return { value: envValue(value, json), json };
 }
 
 /**

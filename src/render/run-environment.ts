@@ -1,5 +1,6 @@
 import type { BacktestRun, BacktestSpec, JsonValue } from '../config/types.js';
 import { STRATEGY_PARAMETER_KEYS } from '../config/types.js';
+import { jsonObjectText, runParamJson } from '../config/written-json.js';
 import { RenderError } from '../shared/errors.js';
 
 /** One container environment variable, as AWS Batch's containerOverrides takes it. */
@@ -25,9 +26,12 @@ export function envName(key: string): string {
   return SEED_KEYS.has(key) ? upper : `PARAM_${upper}`;
 }
 
-/** Environment value of a parameter: strings as written, everything else as JSON text. */
-export function envValue(value: JsonValue): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+/**
+ * Environment value of a parameter: strings as written, everything else as its JSON text
+ * (`json`, as written in the config: `5.0` stays `5.0`, what Python's str() gives).
+ */
+export function envValue(value: JsonValue, json: string = JSON.stringify(value)): string {
+  return typeof value === 'string' ? value : json;
 }
 
 /**
@@ -46,14 +50,31 @@ export function runEnvironment(run: BacktestRun, spec: BacktestSpec): EnvVar[] {
       `run ${run.index} names strategy "${run.strategy}", which ${spec.dag_id} does not have`,
     );
   }
-  const env: EnvVar[] = Object.entries(run.params).map(([key, value]) => ({
+  let firstIndex = 0;
+  for (const s of spec.strategies) {
+    if (s === strategy) break;
+    firstIndex += s.runs;
+  }
+  const texts = runParamJson(strategy, run.index - firstIndex, run.params);
+  const env: EnvVar[] = texts.map(([key, json]) => ({
     name: envName(key),
-    value: envValue(value),
+    value: envValue(run.params[key] as JsonValue, json),
   }));
-  env.push({ name: 'BACKTEST_PARAMS', value: JSON.stringify(run.params) });
+  assertUniqueNames(env, spec.dag_id);
+  env.push({ name: 'BACKTEST_PARAMS', value: jsonObjectText(texts) });
   env.push({ name: 'BACKTEST_RUN_INDEX', value: String(run.index) });
   env.push(...strategyEnvironment(spec.dag_id, strategy.name, strategy.infra.db_conn_id));
   return env;
+}
+
+/** Two parameters with one variable name would leave the container only the last one. */
+export function assertUniqueNames(env: readonly { name: string }[], dagId: string): void {
+  const seen = new Set<string>();
+  for (const { name } of env) {
+    if (seen.has(name))
+      throw new RenderError(`${dagId}: two parameters give the environment variable ${name}`);
+    seen.add(name);
+  }
 }
 
 /** The variables that are the same for every run of a strategy (after BACKTEST_RUN_INDEX). */

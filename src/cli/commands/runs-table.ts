@@ -23,7 +23,7 @@ export function formatRunsTable(spec: BacktestSpec): string {
 
 function strategyHeader(strategy: StrategySpec): string[] {
   const fixed = Object.entries(strategy.parameters)
-    .filter(([key]) => !(key in strategy.param_grid))
+    .filter(([key]) => !Object.hasOwn(strategy.param_grid, key))
     .map(([key, value]) => `${key}=${show(value)}`);
   return [
     `strategy ${strategy.name}: ${strategy.strategy_class}, ${strategy.start_date} to ${strategy.end_date}`,

@@ -1,13 +1,10 @@
 import { appendFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { openLocalRepo } from '../../git/local-repo.js';
-import { checkConfigs, deployedFromCommit } from '../../report/check-configs.js';
-import { renderPrComment } from '../../report/pr-comment.js';
-import { renderTextReport, reportJson } from '../../report/text-report.js';
+import { relative, resolve, sep } from 'node:path';
 import type { RepoLinks } from '../../report/types.js';
 import { parseEnv } from '../../shared/env.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { githubAnnotation } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
 
@@ -59,14 +56,24 @@ async function runPrCheck(opts: PrCheckOptions, io: CliIo): Promise<ExitCode> {
       'run inside GitHub Actions, or set it to a file path',
     );
   }
+  // git and the report renderers load only for this command, not at every start-up.
+  const [{ openLocalRepo }, { checkConfigs, deployedFromCommit }, { renderPrComment }, textReport] =
+    await Promise.all([
+      import('../../git/local-repo.js'),
+      import('../../report/check-configs.js'),
+      import('../../report/pr-comment.js'),
+      import('../../report/text-report.js'),
+    ]);
+  const { renderTextReport, reportJson } = textReport;
   const repo = openLocalRepo(resolve(io.cwd, opts.repo), env.childEnv);
   const [baseSha, headSha] = [await repo.resolve(opts.base), await repo.resolve(opts.head)];
   const environment = opts.environment ? { environment: opts.environment } : {};
   const deployed = deployedFromCommit(await repo.readConfigFiles(baseSha), baseSha, environment);
   // Plan what merging would deploy: head's own changes onto base, so a head that is behind
   // base does not show reverts of base's later commits.
+  const files = await repo.readMergedConfigFiles(baseSha, headSha);
   const report = checkConfigs({
-    files: await repo.readMergedConfigFiles(baseSha, headSha),
+    files,
     headSha,
     mergedOnto: baseSha,
     deployed,
@@ -81,6 +88,16 @@ async function runPrCheck(opts: PrCheckOptions, io: CliIo): Promise<ExitCode> {
         ? markdown
         : renderTextReport(report),
   );
+  if (io.env.GITHUB_ACTIONS === 'true') {
+    // Annotations on the PR's files; on stderr under --format json so stdout stays JSON.
+    const write = opts.format === 'json' ? io.stderr : io.stdout;
+    const repoDir = resolve(io.cwd, opts.repo);
+    const workspace = io.env.GITHUB_WORKSPACE || io.cwd;
+    for (const issue of report.issues.filter((i) => i.severity === 'error')) {
+      const path = relative(workspace, resolve(repoDir, issue.file)).split(sep).join('/');
+      write(`${githubAnnotation(issue, path, files.get(issue.file))}\n`);
+    }
+  }
   if (summaryFile) {
     await appendFile(summaryFile, `${markdown}\n`).catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(

@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The cloud clients load only in the commands that use them: a real CLI process, with a
+ * module loader hook that records every module it loads, must not load the AWS SDK,
+ * Octokit or the controller for `--version`, `--help`, `validate`, `expand` or `render`,
+ * and must load the S3 client for a plan against s3:// (proof that the hook sees them).
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+let dir = '';
+let hook = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'btg-lazy-'));
+  hook = join(dir, 'record-modules.mjs');
+  await writeFile(
+    hook,
+    `import { register } from 'node:module';
+import { writeSync } from 'node:fs';
+const { port1, port2 } = new MessageChannel();
+const seen = [];
+port1.on('message', (url) => seen.push(url));
+port1.unref();
+process.on('exit', () => writeSync(2, '\\nLOADED ' + JSON.stringify(seen) + '\\n'));
+register('data:text/javascript,' + encodeURIComponent(\`
+let port;
+export function initialize(data) { port = data.port; }
+export async function load(url, context, next) { port.postMessage(url); return next(url, context); }
+\`), { data: { port: port2 }, transferList: [port2] });
+`,
+  );
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+function loadedBy(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      join(root, 'node_modules/tsx/dist/loader.mjs'),
+      '--import',
+      hook,
+      join(root, 'src/cli/main.ts'),
+      ...args,
+    ],
+    { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir, ...env } },
+  );
+  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED ')) ?? 'LOADED []';
+  return JSON.parse(line.slice('LOADED '.length)) as string[];
+}
+
+const cloud = (urls: string[]) =>
+  urls.filter(
+    (u) =>
+      /node_modules\/(@aws-sdk|@octokit|@smithy|prom-client|pino|node-cron)\//.test(u) ||
+      u.includes('/src/controller/'),
+  );
+
+describe('start-up imports', () => {
+  it('--version loads no command at all', () => {
+    const urls = loadedBy(['--version']);
+    expect(urls.some((u) => u.endsWith('/src/shared/version.ts'))).toBe(true);
+    expect(urls.filter((u) => u.includes('/src/cli/commands/'))).toEqual([]);
+  });
+
+  it('offline commands load no cloud client, metrics, logger or controller', () => {
+    const out = join(dir, 'dags');
+    for (const args of [
+      ['--help'],
+      ['validate', '--repo', 'examples'],
+      ['expand', 'examples/backtests/mixed_grid.yaml'],
+      ['render', '--repo', 'examples', '--out', out],
+      ['completion', 'bash'],
+    ]) {
+      const urls = loadedBy(args);
+      expect(urls.length, args.join(' ')).toBeGreaterThan(10);
+      expect(cloud(urls), args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('a plan against s3:// does load the S3 client (the hook sees lazy imports)', () => {
+    const urls = loadedBy(['plan', '--repo', 'examples', '--target', 's3://bucket/dags'], {
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      AWS_MAX_ATTEMPTS: '1',
+    });
+    expect(urls.some((u) => u.includes('node_modules/@aws-sdk/client-s3/'))).toBe(true);
+  });
+});

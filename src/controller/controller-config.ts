@@ -83,6 +83,17 @@ export const LogSection = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+export const ResultsSection = z.strictObject({
+  /** After a deploy, follow the DAG runs of the configs the merge created or changed (needs MWAA). */
+  follow: z.boolean().default(true),
+  /** MWAA CLI requests plus metrics.json reads one reconcile may spend following runs. */
+  max_requests_per_loop: z.number().int().min(2).max(1000).default(20),
+  /** A DAG that has started no run this long after its deploy is no longer waited for. */
+  follow_hours: z.number().min(1).max(24 * 30).default(72),
+  /** Slack-compatible incoming webhook told when all runs of a merge are done. A secret: prefer BACKTEST_GITOPS_RESULTS_WEBHOOK_URL. */
+  webhook_url: z.url().optional(),
+});
+
 export const ControllerConfigFile = z.strictObject({
   repo: RepoSection,
   /** `s3://bucket/prefix`, `mwaa://environment` (bucket and DAG path resolved from MWAA) or a local folder. */
@@ -103,6 +114,8 @@ export const ControllerConfigFile = z.strictObject({
   http: HttpSection.default({ port: 8080, host: '0.0.0.0' }),
   log: LogSection.default({ level: 'info' }),
   retry: RetrySection.default({ attempts: 3, initial_delay_seconds: 1, max_delay_seconds: 30 }),
+  /** Following the runs of merged configs and reporting their results on the merged PR. */
+  results: ResultsSection.default({ follow: true, max_requests_per_loop: 20, follow_hours: 72 }),
   /** Time SIGTERM gives the current step before it is abandoned (keep below the pod's terminationGracePeriodSeconds). */
   shutdown_grace_seconds: z.number().min(0).max(3600).default(25),
 });

@@ -94,7 +94,10 @@ export function parseControllerConfig(text: string, options: ParseOptions): Cont
 
   if (!parsed.success || problems.length > 0 || !targetKind) throw new ControllerConfigError(problems);
   const data = parsed.data;
-  const secrets = [auth?.token, auth?.app?.privateKey, webhookSecret].filter((s): s is string => !!s);
+  const resultsWebhook = env.resultsWebhookUrl ?? data.results.webhook_url;
+  const secrets = [auth?.token, auth?.app?.privateKey, webhookSecret, resultsWebhook].filter(
+    (s): s is string => !!s,
+  );
   const {
     token: _t,
     app: _a,
@@ -115,6 +118,7 @@ export function parseControllerConfig(text: string, options: ParseOptions): Cont
     log: { level: (env.logLevel as ControllerConfigFile['log']['level'] | undefined) ?? data.log.level },
     github: data.github && auth ? { ...githubRest, auth } : undefined,
     webhookSecret,
+    results: { ...data.results, ...(resultsWebhook ? { webhook_url: resultsWebhook } : {}) },
     secrets,
     repo: {
       ...data.repo,

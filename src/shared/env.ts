@@ -11,6 +11,8 @@ export interface EnvOptions {
   githubToken?: string;
   /** BACKTEST_GITOPS_WEBHOOK_SECRET (or GITHUB_WEBHOOK_SECRET): HMAC secret of the GitHub webhook. */
   webhookSecret?: string;
+  /** Slack-compatible incoming webhook for finished results (a secret URL). */
+  resultsWebhookUrl?: string;
   /** GITHUB_APP_ID */
   githubAppId?: string;
   /** GITHUB_APP_INSTALLATION_ID */
@@ -86,6 +88,7 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): EnvOptions {
   const options: EnvOptions = {
     githubToken: get('GITHUB_TOKEN'),
     webhookSecret: get('BACKTEST_GITOPS_WEBHOOK_SECRET', 'GITHUB_WEBHOOK_SECRET'),
+    resultsWebhookUrl: get('BACKTEST_GITOPS_RESULTS_WEBHOOK_URL'),
     githubAppId: get('GITHUB_APP_ID'),
     githubAppInstallationId: get('GITHUB_APP_INSTALLATION_ID'),
     githubAppPrivateKey: get('GITHUB_APP_PRIVATE_KEY'),

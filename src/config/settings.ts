@@ -2,6 +2,7 @@ import { configError, fileStart } from './issues.js';
 import type { ConfigLayer } from './layers.js';
 import { DEFAULT_INCLUDE, DEFAULT_MAX_RUNS_PER_DAG, SETTINGS_FILE } from './limits.js';
 import { locatePath } from './locate.js';
+import { protoKeyIssues } from './proto-keys.js';
 import { pruneInvalid, settingsFieldPath } from './prune-invalid.js';
 import { type SettingsFileInput, settingsFileSchema } from './schema.js';
 import { findSecretKeys } from './secret-keys.js';
@@ -48,7 +49,7 @@ export function loadSettings(text: string | undefined, environment?: string): Lo
       configError(locatePath(source, []), 'not-a-mapping', `${SETTINGS_FILE} must be a map of settings`),
     ]);
   }
-  const issues = findSecretKeys(source, value);
+  const issues = [...findSecretKeys(source, value), ...protoKeyIssues(source, value)];
   let data = value as Record<string, unknown>;
   const result = settingsFileSchema.safeParse(data);
   if (!result.success) {

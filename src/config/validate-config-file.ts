@@ -3,6 +3,7 @@ import { type BuildDagResult, buildDagSpec } from './build-dag-spec.js';
 import { configError, fileStart } from './issues.js';
 import type { ConfigLayer } from './layers.js';
 import { locatePath } from './locate.js';
+import { protoKeyIssues } from './proto-keys.js';
 import { pruneInvalid } from './prune-invalid.js';
 import { configFileSchema } from './schema.js';
 import { findSecretKeys } from './secret-keys.js';
@@ -49,7 +50,7 @@ export function validateConfigFile(
     );
     return { file, spec: null, issues: [issue], dagId: null };
   }
-  const issues: ConfigIssue[] = findSecretKeys(source, value);
+  const issues: ConfigIssue[] = [...findSecretKeys(source, value), ...protoKeyIssues(source, value)];
   let data = value as Record<string, unknown>;
   let pruned = new Set<string>();
   const first = configFileSchema.safeParse(data);

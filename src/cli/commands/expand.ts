@@ -6,6 +6,7 @@ import {
   loadConfigRepo,
   SETTINGS_FILE,
 } from '../../config/index.js';
+import { jsonObjectText, runParamJson } from '../../config/written-json.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
@@ -79,9 +80,18 @@ async function runExpand(io: CliIo, fileArg: string, options: ExpandOptions): Pr
 function writeJson(io: CliIo, spec: BacktestSpec): void {
   io.stdout(`{\n  "dag_id": ${JSON.stringify(spec.dag_id)},\n  "runs": [`);
   let first = true;
+  let firstIndex = 0;
+  let strategy = spec.strategies[0];
   for (const run of iterateRuns(spec)) {
-    const params: Record<string, JsonValue> = run.params;
-    const entry = JSON.stringify({ index: run.index, strategy: run.strategy, params });
+    while (strategy && strategy.name !== run.strategy) {
+      firstIndex += strategy.runs;
+      strategy = spec.strategies[spec.strategies.indexOf(strategy) + 1];
+    }
+    // Values as the container gets them: 5.0 stays 5.0, nested keys in written order.
+    const params = strategy
+      ? jsonObjectText(runParamJson(strategy, run.index - firstIndex, run.params))
+      : JSON.stringify(run.params);
+    const entry = `{"index":${run.index},"strategy":${JSON.stringify(run.strategy)},"params":${params}}`;
     io.stdout(`${first ? '' : ','}\n    ${entry}`);
     first = false;
   }

@@ -1,4 +1,5 @@
 import { type BacktestSpec, iterateRuns, type JsonValue, type StrategySpec } from '../../config/index.js';
+import { parameterJson, runParamJson } from '../../config/written-json.js';
 
 /**
  * `expand`'s text output: per strategy, the parameters every run shares, then one row per
@@ -13,7 +14,11 @@ export function formatRunsTable(spec: BacktestSpec): string {
     const swept = Object.keys(strategy.param_grid);
     const rows: string[][] = [];
     for (let i = 0; i < strategy.runs && !next.done; i += 1, next = runs.next()) {
-      rows.push([String(next.value.index), ...swept.map((key) => show(next.value.params[key] as JsonValue))]);
+      const texts = new Map(runParamJson(strategy, i, next.value.params));
+      rows.push([
+        String(next.value.index),
+        ...swept.map((key) => show(next.value.params[key] as JsonValue, texts.get(key))),
+      ]);
     }
     if (swept.length === 0) lines.push(`  run ${rows.map((r) => r[0]).join(', ')} (no param_grid)`);
     else lines.push(...table(['run', ...swept], rows).map((row) => `  ${row}`));
@@ -24,7 +29,7 @@ export function formatRunsTable(spec: BacktestSpec): string {
 function strategyHeader(strategy: StrategySpec): string[] {
   const fixed = Object.entries(strategy.parameters)
     .filter(([key]) => !Object.hasOwn(strategy.param_grid, key))
-    .map(([key, value]) => `${key}=${show(value)}`);
+    .map(([key, value]) => `${key}=${show(value, parameterJson(strategy, key, value))}`);
   return [
     `strategy ${strategy.name}: ${strategy.strategy_class}, ${strategy.start_date} to ${strategy.end_date}`,
     `  ${strategy.runs === 1 ? 'parameters' : 'same in every run'}: ${fixed.length > 0 ? fixed.join(' ') : '(none)'}`,
@@ -41,6 +46,6 @@ function table(header: string[], rows: string[][]): string[] {
   return [format(header), ...rows.map(format)];
 }
 
-function show(value: JsonValue): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+function show(value: JsonValue, json?: string): string {
+  return typeof value === 'string' ? value : (json ?? JSON.stringify(value));
 }

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { runEnvironment } from '../render/run-environment.js';
+import { expandRuns } from './expand-runs.js';
+import { loadConfigRepo } from './load-config-repo.js';
+import type { BacktestSpec, ConfigRepoResult } from './types.js';
+import { decodeConfigBytes } from './yaml-source.js';
+
+const BASE = 'strategy_class: S\nstart_date: 2022-01-01\nend_date: 2022-12-31\n';
+const load = (text: string, settings?: string): ConfigRepoResult => {
+  const files = new Map([['backtests/x.yaml', text]]);
+  if (settings !== undefined) files.set('backtest-gitops.yaml', settings);
+  return loadConfigRepo(files);
+};
+function only(result: ConfigRepoResult): BacktestSpec {
+  expect(result.issues).toEqual([]);
+  return result.specs[0] as BacktestSpec;
+}
+/** `NAME=value` of every variable of every run. */
+const env = (spec: BacktestSpec) =>
+  expandRuns(spec).map((run) => runEnvironment(run, spec).map((v) => `${v.name}=${v.value}`));
+
+describe('numbers reach the container as written', () => {
+  it('floats as Python str() writes them, ints exactly, nested keys in written order', () => {
+    const spec = only(
+      load(
+        `${BASE}take_profit_pct: 5.0\nparams:\n  a: -0.0\n  b: 1e-5\n  c: 1e16\n  d: 9007199254740991\n  e: {z: 1, 10: 2, 2: [1.0, 2]}\n  f: !!float 1\nparam_grid:\n  stop_loss_pct: [5.0, 2.5, 3]\n`,
+      ),
+    );
+    const runs = env(spec);
+    expect(runs.map((vars) => vars.find((v) => v.startsWith('STOP_LOSS_PCT=')))).toEqual([
+      'STOP_LOSS_PCT=5.0',
+      'STOP_LOSS_PCT=2.5',
+      'STOP_LOSS_PCT=3',
+    ]);
+    expect(runs[0]).toEqual(
+      expect.arrayContaining([
+        'TAKE_PROFIT_PCT=5.0',
+        'PARAM_A=-0.0',
+        'PARAM_B=1e-05',
+        'PARAM_C=1e+16',
+        'PARAM_D=9007199254740991',
+        'PARAM_E={"z":1,"10":2,"2":[1.0,2]}',
+        'PARAM_F=1.0',
+        'BACKTEST_PARAMS={"strategy_class":"S","start_date":"2022-01-01","end_date":"2022-12-31","initial_capital":1000000,"take_profit_pct":5.0,"stop_loss_pct":5.0,"a":-0.0,"b":1e-05,"c":1e+16,"d":9007199254740991,"e":{"z":1,"10":2,"2":[1.0,2]},"f":1.0}',
+      ]),
+    );
+  });
+
+  it('refuses integers beyond 2^53 with a hint to quote them; quoted they stay exact', () => {
+    for (const big of ['12345678901234567891', '9007199254740993', '-9007199254740993', '0x20000000000001']) {
+      const result = load(`${BASE}params:\n  seed: ${big}\n`);
+      expect(result.issues.map((i) => [i.code, i.line, i.column])).toEqual([['unsafe-integer', 5, 9]]);
+      expect(result.issues[0]?.hint).toContain(`"${big}"`);
+    }
+    const quoted = only(load(`${BASE}params:\n  seed: "12345678901234567891"\n`));
+    expect(env(quoted)[0]).toContain('PARAM_SEED=12345678901234567891');
+  });
+});
+
+describe('smaller edges of the language', () => {
+  it('reads !!float 1 as a float and refuses !!float on text', () => {
+    expect(only(load(`${BASE}stop_loss_pct: !!float 1\n`)).strategies[0]?.parameters.stop_loss_pct).toBe(1);
+    expect(load(`${BASE}stop_loss_pct: !!float one\n`).issues.map((i) => i.code)).toEqual(['invalid-type']);
+  });
+
+  it('accepts a real U+FFFD; bytes that are not UTF-8 are invalid-encoding', () => {
+    const spec = only(load(decodeConfigBytes(Buffer.from(`${BASE}description: "caf\uFFFD"\n`, 'utf8'))));
+    expect(spec.description).toBe('caf\uFFFD');
+    const latin1 = load(decodeConfigBytes(Buffer.from(`${BASE}description: caf\xe9\n`, 'latin1')));
+    expect(latin1.issues.map((i) => i.code)).toEqual(['invalid-encoding']);
+  });
+
+  it('reads CR-only line ends as line breaks, with lines counted the same way', () => {
+    expect(only(load(`${BASE}retries: 1\n`.replace(/\n/g, '\r'))).retries).toBe(1);
+    const bad = load(`${BASE}stop_los_pct: 1\n`.replace(/\n/g, '\r'));
+    expect(bad.issues.map((i) => `${i.line}:${i.column} ${i.code}`)).toEqual(['4:1 unknown-key']);
+  });
+
+  it('does not take max_tokens or tokenizer for secrets, but access_token and apiKey are', () => {
+    only(load(`${BASE}params:\n  max_tokens: 512\n  tokenizer: bpe\n  tokens_per_batch: 3\n`));
+    for (const key of [
+      'access_token',
+      'token',
+      'githubToken',
+      'api_key',
+      'apiKey',
+      'db_password',
+      'client_secret',
+    ]) {
+      const result = load(`${BASE}params:\n  conf: {${key}: x}\n`);
+      expect(
+        result.issues.map((i) => i.code),
+        key,
+      ).toEqual(['secret-in-config']);
+    }
+  });
+
+  it('finds secrets in the grid, in environments and in nested maps of grid values', () => {
+    const grid = load(`${BASE}param_grid:\n  params.db_password: [hunter2]\n`);
+    expect(grid.issues.map((i) => `${i.line}:${i.column} ${i.code}`)).toEqual(['5:3 secret-in-config']);
+    const nested = load(`${BASE}params:\n  conn: {}\nparam_grid:\n  conn: [{user: a, password: hunter2}]\n`);
+    expect(nested.issues.map((i) => `${i.line}:${i.column} ${i.code}`)).toEqual(['7:20 secret-in-config']);
+    const settings = load(BASE, 'environments:\n  prod:\n    defaults:\n      params: {conn: {token: x}}\n');
+    expect(settings.issues.map((i) => `${i.file}:${i.line} ${i.code}`)).toEqual([
+      'backtest-gitops.yaml:4 secret-in-config',
+    ]);
+  });
+
+  it('null in a strategy clears an inherited params entry, grid key, or the whole map', () => {
+    const spec = only(
+      load(
+        `${BASE}params: {a: 1, b: 2, n: null}\nparam_grid: {take_profit_pct: [1, 2], a: [3, 4]}\nstrategies:\n  - name: keep\n  - name: clear_one\n    params: {b: null}\n    param_grid: {take_profit_pct: null}\n  - name: clear_all\n    params: null\n    param_grid: null\n`,
+      ),
+    );
+    expect(spec.strategies.map((s) => [s.name, s.parameters, Object.keys(s.param_grid), s.runs])).toEqual([
+      ['keep', { initial_capital: 1000000, a: 1, b: 2, n: null }, ['take_profit_pct', 'a'], 4],
+      ['clear_one', { initial_capital: 1000000, a: 1, n: null }, ['a'], 2],
+      ['clear_all', { initial_capital: 1000000 }, [], 1],
+    ]);
+  });
+
+  it('treats params.<config key> the same through params and through the grid', () => {
+    const viaParams = load(`${BASE}params:\n  description: x\n`);
+    const viaGrid = load(`${BASE}param_grid:\n  params.description: [x]\n`);
+    expect(viaParams.issues.map((i) => i.code)).toEqual(['params-shadows-field']);
+    expect(viaGrid.issues.map((i) => i.code)).toEqual(['params-shadows-field']);
+  });
+});

@@ -36,6 +36,47 @@ describe('JSON Schema', () => {
     expect(validateSettings(settings), ajv.errorsText(validateSettings.errors)).toBe(true);
   });
 
+  it('carries what editors use: $id, required keys, defaults, schedule presets, calendar dates, named $defs', () => {
+    const schema = configJsonSchema();
+    expect(schema.$id).toBe('urn:backtest-gitops:schema:backtest:v1');
+    expect(settingsJsonSchema().$id).toBe('urn:backtest-gitops:schema:backtest-gitops:v1');
+    expect(Object.keys(schema.$defs as object)).toEqual(['callbacks', 'json_value', 'strategy']);
+    expect(Object.keys(settingsJsonSchema().$defs as object)).toEqual([
+      'airflow_variables',
+      'config_defaults',
+      'json_value',
+    ]);
+    expect(JSON.stringify([schema, settingsJsonSchema()])).not.toContain('__schema');
+    const properties = schema.properties as Record<string, { default?: unknown }>;
+    expect(properties.retries?.default).toBe(2);
+    expect(properties.initial_capital?.default).toBe(1_000_000);
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const validate = ajv.compile(schema);
+    const base = { strategy_class: 'S', start_date: '2022-01-01', end_date: '2022-12-31' };
+    expect(validate(base)).toBe(true);
+    // A one-strategy file needs strategy_class and both dates; a multi-strategy one may carry them per entry.
+    expect(validate({ start_date: '2022-01-01', end_date: '2022-12-31' })).toBe(false);
+    expect(ajv.errorsText(validate.errors)).toContain("must have required property 'strategy_class'");
+    expect(
+      validate({
+        start_date: '2022-01-01',
+        end_date: '2022-12-31',
+        strategies: [{ name: 'a', strategy_class: 'S' }],
+      }),
+    ).toBe(true);
+    expect(validate({ ...base, strategies: [{ strategy_class: 'S' }] })).toBe(false);
+    // Impossible dates, as validate rejects them; 29 February only in leap years.
+    for (const date of ['2023-02-30', '2023-02-29', '2022-13-01', '2022-04-31', '1900-02-29']) {
+      expect(validate({ ...base, start_date: date }), date).toBe(false);
+    }
+    for (const date of ['2024-02-29', '2000-02-29', '2022-12-31']) {
+      expect(validate({ ...base, start_date: date }), date).toBe(true);
+    }
+    expect(validate({ ...base, schedule: '@daily' })).toBe(true);
+    expect(validate({ ...base, schedule: '0 6 * * 1-5' })).toBe(true);
+    expect(validate({ ...base, schedule: 'every day' })).toBe(false);
+  });
+
   it('documents every field for editor hovers', () => {
     const properties = configJsonSchema().properties as Record<string, { description?: string }>;
     for (const [key, property] of Object.entries(properties)) {

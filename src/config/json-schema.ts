@@ -31,6 +31,7 @@ export function configJsonSchema(): Json {
   // strategy_class and the dates may also come from each strategy entry (or from the repo's
   // defaults, which an editor cannot see): required at the top level of a one-strategy file.
   schema.if = { not: { required: ['strategies'] } };
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords, not a promise
   schema.then = { required: ['strategy_class', 'start_date', 'end_date'] };
   hoist(schema, ['properties', 'strategies', 'items'], 'strategy');
   hoist(schema, ['properties', 'callbacks'], 'callbacks');

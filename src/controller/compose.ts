@@ -147,7 +147,9 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
               'pull requests validated',
             );
           }
-          return { validated: result.validated };
+          for (const u of result.unfinished)
+            ctx.log.warn({ pr: u.pr, reason: u.reason }, 'pull request check could not complete');
+          return { validated: result.validated, unfinished: result.unfinished.length + result.failed.length };
         },
       };
     }

@@ -22,7 +22,11 @@ export interface ConfigRepoPort {
 
 /** Validation of open pull requests (sticky comment + commit status on each). */
 export interface PullRequestPort {
-  validateOpenPullRequests(ctx: StepContext): Promise<{ validated: number }>;
+  /**
+   * `unfinished`: PRs whose check could not complete this round (answered with a failing
+   * status, or to be retried); the step counts as failed in the metrics when any.
+   */
+  validateOpenPullRequests(ctx: StepContext): Promise<{ validated: number; unfinished?: number }>;
 }
 
 export interface DeployRequest {

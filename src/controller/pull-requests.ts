@@ -4,10 +4,17 @@ import type { CheckAnnotation, GitHubPort, PullRequestInfo } from '../github/typ
 import type { Manifest } from '../plan/types.js';
 import { checkConfigs, type DeployedState, keysToDiff } from '../report/check-configs.js';
 import { escapeUserText } from '../report/escape.js';
-import { renderPrComment } from '../report/pr-comment.js';
+import { capIssues } from '../report/issue-caps.js';
 import { statusDescription } from '../report/status-description.js';
 import type { ValidationReport } from '../report/types.js';
 import { baseKey, branchJustMoved, branchReader, readBranch, rememberBranch, sameReport } from './pr-base.js';
+import {
+  countChangedFiles,
+  describeError,
+  MAX_CHANGED_CONFIG_FILES,
+  renderPrCommentSafely,
+  unfinishedReport,
+} from './pr-check-limits.js';
 
 export const VALIDATE_CONTEXT = 'backtest-gitops/validate';
 
@@ -62,6 +69,11 @@ export interface ValidatePullRequestsResult {
   /** PRs skipped because their head moved while we were checking (next poll reports it). */
   stale: number;
   failed: { pr: number; error: string }[];
+  /**
+   * PRs whose check could not complete (too many files, a bug in the check): answered with
+   * a failing status saying why and not re-checked until their head or base moves.
+   */
+  unfinished: { pr: number; reason: string }[];
 }
 
 /**
@@ -81,6 +93,7 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
     recreated: 0,
     stale: 0,
     failed: [],
+    unfinished: [],
   };
   const pulls = (await deps.github.listOpenPulls()).filter(
     (p) => !deps.baseBranch || p.baseRef === deps.baseBranch,
@@ -132,10 +145,13 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
       }
       await sync();
       const deployedNow = await deployedState();
-      const { report, branch } = await checkPull(deps, pr, deployedNow);
+      const checked = await checkPull(deps, pr, deployedNow);
+      const { branch } = checked;
       if (defaultBranchSha && branch) seenBranch = branch;
       const base = baseKey(defaultBranchSha ? branch : null, deployedNow.manifest);
-      const body = `${renderPrComment(report)}${baseMarker(base)}\n`;
+      const rendered = renderPrCommentSafely(checked.report);
+      const report = rendered.report;
+      const body = `${rendered.body}${baseMarker(base)}\n`;
       if (reported !== null && sameReport(reported, body)) {
         // The base moved but this PR's report reads the same: the comment and status stay true.
         deps.memory.set(pr.number, { headSha: pr.headSha, body: reported, base });
@@ -173,6 +189,10 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
       }
       deps.memory.set(pr.number, { headSha: pr.headSha, body, base });
       result.validated += 1;
+      if ((checked.unfinished || rendered.report !== checked.report) && report.failure) {
+        result.unfinished.push({ pr: pr.number, reason: report.failure });
+        deps.log?.warn(`PR #${pr.number}: check could not complete: ${report.failure}`);
+      }
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       deps.log?.warn(`PR #${pr.number}: validation failed: ${error}`);
@@ -188,7 +208,7 @@ async function checkPull(
   deps: PullRequestDeps,
   pr: PullRequestInfo,
   deployed: DeployedState,
-): Promise<{ report: ValidationReport; branch: string | null }> {
+): Promise<{ report: ValidationReport; branch: string | null; unfinished?: boolean }> {
   let merged: { files: Map<string, string>; base: string } | null = null;
   try {
     merged = deps.repo.readMergedConfigFiles ? await deps.repo.readMergedConfigFiles(pr.headSha) : null;
@@ -207,16 +227,43 @@ async function checkPull(
     ...(deps.environment ? { environment: deps.environment } : {}),
   };
   const branch = merged?.base ?? null;
-  const first = checkConfigs(input);
-  const missing = keysToDiff(first);
-  if (missing.length === 0 || !deps.readDeployedFile) return { report: first, branch };
+  const unfinished = (reason: string) => ({
+    report: unfinishedReport(
+      pr,
+      deps.github.repoRef,
+      deployed.manifest?.commit ?? null,
+      reason,
+      merged?.base,
+    ),
+    branch,
+    unfinished: true,
+  });
+  if (merged) {
+    const changed = countChangedFiles(files, await deps.repo.readConfigFiles(merged.base));
+    if (changed > MAX_CHANGED_CONFIG_FILES)
+      return unfinished(
+        `this pull request changes ${changed} config files; at most ${MAX_CHANGED_CONFIG_FILES} are checked per pull request: split it, or run \`backtestctl validate\` on the branch`,
+      );
+  }
+  // The check is pure computation on the PR's files: whatever it throws, the PR is answered.
+  type Checked = { report: ValidationReport; branch: string | null; unfinished?: boolean };
+  const check = (withDeployed: DeployedState): Checked => {
+    try {
+      return { report: checkConfigs({ ...input, deployed: withDeployed }), branch };
+    } catch (err) {
+      return unfinished(`the check stopped with an internal error (${describeError(err)})`);
+    }
+  };
+  const first = check(deployed);
+  const missing = first.unfinished ? [] : keysToDiff(first.report);
+  if (missing.length === 0 || !deps.readDeployedFile) return first;
   // Diffs need the deployed content of updated files: read just those, then plan again.
   const contents = new Map(deployed.contents ?? []);
   for (const key of missing) {
     const content = await deps.readDeployedFile(key);
     if (content !== null) contents.set(key, content);
   }
-  return { report: checkConfigs({ ...input, deployed: { ...deployed, contents } }), branch };
+  return check({ ...deployed, contents });
 }
 
 /** A PR that does not merge cleanly: what it would deploy is unknown until it is rebased. */
@@ -259,7 +306,7 @@ async function isCurrentHead(github: GitHubPort, pr: PullRequestInfo): Promise<b
 }
 
 function annotationsOf(report: ValidationReport): CheckAnnotation[] {
-  return report.issues.map((i) => ({
+  return capIssues(report.issues).shown.map((i) => ({
     path: i.file,
     start_line: i.line,
     end_line: i.line,

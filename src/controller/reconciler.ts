@@ -108,7 +108,11 @@ export class Reconciler {
     if (head === undefined) return;
     await this.deployHead(head, ctx, step, partial);
     const prs = ports.pullRequests;
-    if (prs) await step('validate-prs', (c) => prs.validateOpenPullRequests(c));
+    if (prs) {
+      const checked = await step('validate-prs', (c) => prs.validateOpenPullRequests(c));
+      if (checked?.unfinished)
+        partial('validate-prs', `${checked.unfinished} pull request check(s) could not complete`);
+    }
   }
 
   private async deployHead(

@@ -5,7 +5,7 @@ import { connectMwaa } from '../mwaa/mwaa-connection.js';
 import type { EnvOptions } from '../shared/env.js';
 import type { Logger } from '../shared/logger.js';
 import type { DagStore } from '../targets/dag-store.js';
-import { extraTargetResolvers } from '../targets/extra-resolvers.js';
+import { extraTargetResolvers } from '../mwaa/target-resolvers.js';
 import { normaliseRepoUrl } from '../targets/claims.js';
 import { openTarget } from '../targets/open-target.js';
 import { reportDeploy } from './deploy-report.js';

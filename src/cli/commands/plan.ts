@@ -80,7 +80,7 @@ export async function prepareSync(
     import('../../render/index.js'),
     import('../../plan/plan-sync.js'),
     import('../../targets/open-target.js'),
-    import('../../targets/extra-resolvers.js'),
+    import('../../mwaa/target-resolvers.js'),
   ]);
   const desired = renderRepo(config.specs);
   const store = await openTarget(

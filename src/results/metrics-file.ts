@@ -52,6 +52,7 @@ export const MetricsFileSchema = z
         strategy: z.string().optional(),
         run_index: z.int().min(0).optional(),
         commit: z.string().optional(),
+        batch_job_id: z.string().optional(),
         params: z.record(z.string(), z.json()).optional(),
       })
       .optional()

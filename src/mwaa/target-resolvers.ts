@@ -1,5 +1,5 @@
-import { resolveMwaaTarget } from '../mwaa/mwaa-target.js';
-import type { TargetResolver } from './open-target.js';
+import type { TargetResolver } from '../targets/open-target.js';
+import { resolveMwaaTarget } from './mwaa-target.js';
 
 /**
  * Target schemes resolved by components outside src/targets, one line each; the CLI and the

@@ -33,6 +33,7 @@ describe.each(AIRFLOW_VENVS)('failing Batch jobs in $label', ({ venv }) => {
     expect(result.jobs.map((j) => j.status)).toEqual(['FAILED', 'FAILED']);
     expect(result.states).toEqual({
       before: 'success',
+      runs: 'success',
       'backtest[0]': 'failed',
       'backtest[1]': 'failed',
       after: 'success',

@@ -19,7 +19,7 @@ function e2eSpec(venv: VenvName): BacktestSpec {
   return buildSpec({
     dag_id: `e2e_backtest_${venv}`,
     callbacks: {
-      before: 'e2e_fake_results.write_results_then_check_queue',
+      before: 'e2e_fake_results.merge_mid_sweep_then_write_results',
       after: 'backtest_gitops_support.callbacks.generate_backtest_report',
     },
     strategies: [
@@ -85,6 +85,35 @@ describe.each(AIRFLOW_VENVS)('airflow dags test against moto in $label', ({ venv
     ]);
     expect(result.xcoms['after/return_value']).toEqual(report);
     expect(Object.values(result.states).every((state) => state === 'success')).toBe(true);
-    expect(Object.keys(result.states)).toHaveLength(2 + 3);
+    expect(Object.keys(result.states).sort()).toEqual([
+      'after',
+      'before',
+      'momentum.backtest[0]',
+      'momentum.backtest[1]',
+      'momentum.runs',
+      'value.backtest[0]',
+      'value.runs',
+    ]);
+  });
+
+  it("keeps a run's parameters as they were when it started, though the config changed mid-sweep", () => {
+    // The before callback replaced every grid value of the loaded DAG's CONFIG (as a worker
+    // parsing a freshly merged file would see it) after the first task took its snapshot.
+    const merged = result.xcoms['before/merged_grid'] as { value: string }[][][];
+    expect(merged[0]?.[0]?.map((v) => v.value)).toEqual(['merged-0', 'merged-1']);
+    // ...and every job still got the grid the run started with (checked in full above).
+    const env = (job: DagsTestResult['jobs'][number], name: string) =>
+      job.environment.find((e) => e.name === name)?.value;
+    const momentum = result.jobs.filter((j) => env(j, 'BACKTEST_STRATEGY') === 'momentum');
+    expect(momentum.map((j) => env(j, 'TAKE_PROFIT_PCT'))).toEqual(['5', '10.5']);
+    expect(JSON.stringify(result.jobs)).not.toContain('merged-');
+  });
+
+  it('labels each mapped Batch task instance with its run and grid values (the map index in the UI)', () => {
+    expect(result.labels).toEqual({
+      'momentum.backtest[0]': 'run 0: take_profit_pct=5',
+      'momentum.backtest[1]': 'run 1: take_profit_pct=10.5',
+      'value.backtest[0]': 'run 2',
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { expandRuns } from '../../src/config/expand-runs.js';
-import type { BacktestSpec } from '../../src/config/types.js';
+import type { BacktestRun, BacktestSpec, JsonValue } from '../../src/config/types.js';
+import type { StrategyPayload } from '../../src/render/dag-payload.js';
 import { buildDagPayload, jobName, runEnvironment } from '../../src/render/index.js';
 import type { EnvVar, ProbedDag } from '../support/airflow.js';
 
@@ -8,7 +9,30 @@ export const MAX_MAP_LENGTH = 1024;
 
 export interface ExpectedBatchTask {
   task_id: string;
-  runs: { job_name: string; environment: EnvVar[] }[];
+  /** The task whose return value the Batch task maps over. */
+  runs_task_id: string;
+  runs: { job_name: string; environment: EnvVar[]; run_label: string }[];
+}
+
+/**
+ * The map index label of a run: its index and the grid values that vary (as the payload
+ * writes their JSON text), cut to 200 characters.
+ */
+export function expectedRunLabel(
+  run: BacktestRun,
+  grid: Record<string, JsonValue[]>,
+  gridText: StrategyPayload['grid'],
+): string {
+  const keys = Object.keys(grid);
+  const text = (key: string, value: JsonValue) => {
+    const position = grid[key]?.findIndex((v) => JSON.stringify(v) === JSON.stringify(value)) ?? -1;
+    return gridText[keys.indexOf(key)]?.[position]?.json;
+  };
+  const shown = Object.entries(run.params)
+    .filter(([key]) => (grid[key]?.length ?? 0) > 1)
+    .map(([key, value]) => `${key}=${text(key, value)}`);
+  const label = [...`run ${run.index}${shown.length ? `: ${shown.join(', ')}` : ''}`];
+  return label.length <= 200 ? label.join('') : `${label.slice(0, 199).join('')}\u2026`;
 }
 
 /** The Batch tasks a spec's DAG should hold, with every run's job name and environment. */
@@ -18,14 +42,20 @@ export function expectedBatchTasks(spec: BacktestSpec): ExpectedBatchTask[] {
   const tasks: ExpectedBatchTask[] = [];
   for (const strategy of payload.strategies) {
     const own = runs.filter((r) => r.strategy === strategy.name);
-    const parts = Math.ceil(own.length / MAX_MAP_LENGTH);
+    const grid = spec.strategies.find((s) => s.name === strategy.name)?.param_grid ?? {};
+    // As few parts as max_map_length allows, sized evenly (the last may be a little short).
+    const parts = Math.max(1, Math.ceil(own.length / MAX_MAP_LENGTH));
+    const size = Math.max(1, Math.ceil(own.length / parts));
     for (let part = 0; part < parts; part++) {
-      const name = parts === 1 ? 'backtest' : `backtest_part_${String(part).padStart(3, '0')}`;
+      const suffix = parts === 1 ? '' : `_part_${String(part).padStart(3, '0')}`;
+      const group = strategy.group_id === null ? '' : `${strategy.group_id}.`;
       tasks.push({
-        task_id: strategy.group_id === null ? name : `${strategy.group_id}.${name}`,
-        runs: own.slice(part * MAX_MAP_LENGTH, (part + 1) * MAX_MAP_LENGTH).map((run) => ({
+        task_id: `${group}backtest${suffix}`,
+        runs_task_id: `${group}runs`,
+        runs: own.slice(part * size, (part + 1) * size).map((run) => ({
           job_name: jobName(strategy.job_name_prefix, run.index),
           environment: runEnvironment(run, spec),
+          run_label: expectedRunLabel(run, grid, strategy.grid),
         })),
       });
     }
@@ -43,13 +73,14 @@ export function dagProblems(spec: BacktestSpec, dag: ProbedDag | undefined): str
   const say = (what: string) => problems.push(`${spec.dag_id}: ${what}`);
   const batch = expectedBatchTasks(spec);
   const batchIds = batch.map((t) => t.task_id).sort();
+  const runsIds = [...new Set(batch.map((t) => t.runs_task_id))].sort();
   const ids = Object.keys(dag.tasks).sort();
-  const expectedIds = ['after', 'before', ...batchIds].sort();
+  const expectedIds = ['after', 'before', ...batchIds, ...runsIds].sort();
   if (JSON.stringify(ids) !== JSON.stringify(expectedIds)) say(`task ids ${ids} != ${expectedIds}`);
   const before = dag.tasks.before;
   const after = dag.tasks.after;
-  if (JSON.stringify(before?.downstream) !== JSON.stringify(batchIds))
-    say('before is not upstream of every Batch task');
+  if (JSON.stringify(before?.downstream) !== JSON.stringify(runsIds))
+    say('before is not upstream of every runs task');
   if (JSON.stringify(after?.upstream) !== JSON.stringify(batchIds))
     say('after is not downstream of every Batch task');
   if (after?.trigger_rule !== 'all_done') say(`after trigger rule ${after?.trigger_rule}`);
@@ -59,6 +90,10 @@ export function dagProblems(spec: BacktestSpec, dag: ProbedDag | undefined): str
       say(`${expected.task_id} is not a mapped task`);
       continue;
     }
+    if (JSON.stringify(task.expand_from) !== JSON.stringify([expected.runs_task_id]))
+      say(`${expected.task_id} maps over ${task.expand_from}, not ${expected.runs_task_id}`);
+    if (JSON.stringify(task.upstream) !== JSON.stringify([expected.runs_task_id]))
+      say(`${expected.task_id} has upstream ${task.upstream}`);
     if (task.expand.length !== expected.runs.length)
       say(`${expected.task_id} maps ${task.expand.length} runs`);
     if (task.expand.length > MAX_MAP_LENGTH) say(`${expected.task_id} maps more than ${MAX_MAP_LENGTH}`);
@@ -68,6 +103,8 @@ export function dagProblems(spec: BacktestSpec, dag: ProbedDag | undefined): str
         `${expected.task_id} run ${i}: ${JSON.stringify(task.expand[i])} != ${JSON.stringify(expected.runs[i])}`,
       );
     }
+    if (task.map_index_template !== '{{ task.run_label }}')
+      say(`${expected.task_id} map_index_template ${task.map_index_template}`);
     if (task.partial?.retries !== spec.retries) say(`${expected.task_id} retries ${task.partial?.retries}`);
     if (!task.retry_exponential_backoff) say(`${expected.task_id} has no exponential backoff`);
     const attempts = (task.partial?.retry_strategy as { attempts?: number } | undefined)?.attempts;

@@ -25,7 +25,11 @@ export interface ProbedTask {
   template_fields?: string[];
   partial?: Record<string, unknown>;
   retry_exponential_backoff?: boolean;
-  expand?: { job_name: string; environment: EnvVar[] }[];
+  map_index_template?: string | null;
+  /** Task ids whose XCom the mapped task expands over. */
+  expand_from?: string[];
+  /** The mapped arguments a DAG run starting now gets (computed by calling the run-time task). */
+  expand?: { job_name: string; environment: EnvVar[]; run_label: string | null }[];
 }
 
 export interface ProbedDag {
@@ -40,6 +44,10 @@ export interface ProbedDag {
   tasks: Record<string, ProbedTask>;
   /** Why SerializedDAG could not round-trip the DAG (the scheduler would not run it), or null. */
   serialization_error: string | null;
+  /** Size of the JSON the scheduler stores for the DAG. */
+  serialized_bytes: number;
+  /** Run environments in that JSON. */
+  serialized_runs: number;
 }
 
 export interface DagBagReport {

@@ -27,14 +27,41 @@ def describe_task(task):
             for key in ("job_queue", "job_definition", "results_bucket", "backtest_dag_id", "retry_strategy", "retries")
         }
         info["retry_exponential_backoff"] = bool(partial.get("retry_exponential_backoff"))
-        value = task.expand_input.value
+        info["map_index_template"] = partial.get("map_index_template")
+        info["expand_from"] = [op.task_id for op, _ in task.expand_input.value["run_row"].iter_references()]
         info["expand"] = [
-            {"job_name": item["job_name"], "environment": item["container_overrides"]["environment"]}
-            for item in value
+            {
+                "job_name": item["job_name"],
+                "environment": item["container_overrides"]["environment"],
+                "run_label": item.get("run_label"),
+            }
+            for item in mapped_arguments(task)
         ]
     else:
         info["retries"] = task.retries
     return info
+
+
+def mapped_arguments(task):
+    """What the mapped Batch task's runs will be when a DAG run starts now.
+
+    It maps over the rows returned by its `runs` task, which computes them from the first
+    task's XCom (runs_snapshot in the template); call both functions as a run would, then
+    pick this part's run from each row as the operator does.
+    """
+    ((source, _),) = task.expand_input.value["run_row"].iter_references()
+    callable_ = source.python_callable
+    snapshot = callable_.__globals__["runs_snapshot"]()
+    args = [snapshot if hasattr(a, "iter_references") else a for a in source.op_args]
+    part = task.partial_kwargs["part"]
+    return [row[part] for row in callable_(*args) if part < len(row)]
+
+
+def serialized(dag):
+    """The JSON the scheduler stores for the DAG (what every re-parse re-serializes)."""
+    from airflow.serialization.serialized_objects import SerializedDAG
+
+    return json.dumps(SerializedDAG.to_dict(dag), sort_keys=True)
 
 
 def schedule_of(dag):
@@ -80,6 +107,9 @@ def main():
             "max_active_runs": dag.max_active_runs,
             "tasks": {t.task_id: describe_task(t) for t in dag.tasks},
             "serialization_error": serialization_error(dag),
+            "serialized_bytes": len(serialized(dag).encode()),
+            # How many run environments the stored DAG holds (none: they are made at run time).
+            "serialized_runs": serialized(dag).count("BACKTEST_RUN_INDEX"),
         }
     with open(output, "w") as fh:
         json.dump(report, fh)

@@ -44,6 +44,8 @@ export interface DagsTestResult {
   xcoms: Record<string, unknown>;
   /** Final state per task instance, `task_id` or `task_id[map_index]`. */
   states: Record<string, string>;
+  /** The map index label the UI shows, per mapped task instance. */
+  labels: Record<string, string | null>;
   jobs: { name: string; status: string; environment: EnvVar[] }[];
 }
 
@@ -82,10 +84,11 @@ export async function dagsTest(
       if (typeof err.code !== 'number') throw err;
     });
     const read = await run(venvBin(venv, 'python'), [`${E2E}read_xcoms.py`, db, spec.dag_id], { env });
-    const { run_ids, xcoms, states } = JSON.parse(read.stdout) as {
+    const { run_ids, xcoms, states, labels } = JSON.parse(read.stdout) as {
       run_ids: string[];
       xcoms: Record<string, unknown>;
       states: Record<string, string>;
+      labels: Record<string, string | null>;
     };
     const jobsOut = await run(venvBin('tools', 'python'), [
       `${E2E}moto_batch.py`,
@@ -96,7 +99,7 @@ export async function dagsTest(
     const jobs = (JSON.parse(jobsOut.stdout) as DagsTestResult['jobs']).filter((j) =>
       j.name.startsWith(spec.dag_id),
     );
-    return { runId: run_ids[0] ?? '', xcoms, states, jobs };
+    return { runId: run_ids[0] ?? '', xcoms, states, labels, jobs };
   } finally {
     await rm(home, { recursive: true, force: true });
     await rm(dags, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 """Prints the XComs and task states of one DAG as JSON, read straight from the test Airflow's sqlite DB.
 
 Usage: python read_xcoms.py DB_PATH DAG_ID
-  -> {"run_ids": [...], "xcoms": {"task_id/key": value}, "states": {"task_id[map_index]": state}}
+  -> {"run_ids": [...], "xcoms": {"task_id/key": value}, "states": {"task_id[map_index]": state},
+      "labels": {"task_id[map_index]": rendered map index}}
 """
 
 import json
@@ -35,6 +36,14 @@ out["states"] = {
     (task_id if map_index < 0 else "%s[%d]" % (task_id, map_index)): state
     for task_id, map_index, state in connection.execute(
         "SELECT task_id, map_index, state FROM task_instance WHERE dag_id = ?", (dag_id,)
+    )
+}
+# The label the UI shows for a mapped task instance (map_index_template), per instance.
+out["labels"] = {
+    "%s[%d]" % (task_id, map_index): label
+    for task_id, map_index, label in connection.execute(
+        "SELECT task_id, map_index, rendered_map_index FROM task_instance WHERE dag_id = ? AND map_index >= 0",
+        (dag_id,),
     )
 }
 print(json.dumps(out))

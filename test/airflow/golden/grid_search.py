@@ -20,6 +20,7 @@ import json
 import os
 import sys
 
+from airflow.exceptions import AirflowSkipException
 from airflow.providers.amazon.aws.operators.batch import BatchOperator
 
 try:
@@ -90,8 +91,8 @@ CONFIG = json.loads(r'''{
         {
           "env": "INITIAL_CAPITAL",
           "key": "\"initial_capital\"",
-          "value": "1000000",
-          "json": "1000000"
+          "value": "1000000.0",
+          "json": "1000000.0"
         },
         {
           "env": "FACTORS",
@@ -119,30 +120,30 @@ CONFIG = json.loads(r'''{
       "grid": [
         [
           {
-            "value": "5",
-            "json": "5"
+            "value": "5.0",
+            "json": "5.0"
           },
           {
-            "value": "10",
-            "json": "10"
+            "value": "10.0",
+            "json": "10.0"
           },
           {
-            "value": "15",
-            "json": "15"
+            "value": "15.0",
+            "json": "15.0"
           }
         ],
         [
           {
-            "value": "3",
-            "json": "3"
+            "value": "3.0",
+            "json": "3.0"
           },
           {
-            "value": "5",
-            "json": "5"
+            "value": "5.0",
+            "json": "5.0"
           },
           {
-            "value": "8",
-            "json": "8"
+            "value": "8.0",
+            "json": "8.0"
           }
         ]
       ],
@@ -185,23 +186,33 @@ class BacktestBatchOperator(BatchOperator):
     """BatchOperator that never Jinja-renders the run parameters.
 
     Only the infrastructure names are templated (they may be `{{ var.value.* }}`), so a
-    parameter value containing `{{ ... }}` reaches the container exactly as written.
+    parameter value containing `{{ ... }}` reaches the container exactly as written. (The
+    mapped arguments come from XCom, which Airflow does not render either.)
     """
 
     template_fields = ("job_name", "job_queue", "job_definition", "results_bucket")
+    # None of these fields needs a renderer (the provider's are for the fields not templated here).
+    template_fields_renderers = {}
     # A plain tuple, as in provider releases for Airflow 3: the Airflow 2 provider computes
     # the links in a property that fails on mapped tasks, which stops the scheduler from
     # serializing the DAG ("'MappedOperator' object has no attribute 'is_mapped'").
     operator_extra_links = BATCH_LINKS
 
-    def __init__(self, *, results_bucket: str, backtest_dag_id: str, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, *, run_row, part, results_bucket: str, backtest_dag_id: str, **kwargs):
+        # run_row holds this map index's run of every part (see batch_arguments); a short
+        # last part pads with an empty run, which execute() skips.
+        run = run_row[part] if part < len(run_row) else PADDING
+        super().__init__(job_name=run["job_name"], container_overrides=run["container_overrides"], **kwargs)
         self.results_bucket = results_bucket
         self.backtest_dag_id = backtest_dag_id
+        # Shown as the task instance's map index in the UI (map_index_template below).
+        self.run_label = run["run_label"]
 
     def execute(self, context):
-        # Copy, never mutate: the mapped literal is shared with the parsed DAG object.
+        # Copy, never mutate: the mapped arguments are shared with the resolved XCom.
         overrides = dict(self.container_overrides or {})
+        if not overrides.get("environment"):
+            raise AirflowSkipException("no run: padding at the end of the last part")
         environment = [e for e in overrides.get("environment", []) if e["name"] != "RESULTS_S3_URI"]
         env = {item["name"]: item["value"] for item in environment}
         uri = "s3://%s/backtests/%s/%s/%s/run-%05d/" % (
@@ -217,20 +228,74 @@ class BacktestBatchOperator(BatchOperator):
         return super().execute(context)
 
 
+def runs_snapshot():
+    """What the runs of one DAG run are made from, taken once by its first task.
+
+    The Batch tasks' arguments are computed from this XCom, never from CONFIG as a later
+    parse sees it, so a config merged while a sweep runs cannot change the runs under way.
+    """
+    keys = ("name", "first_index", "runs", "job_name_prefix", "params", "grid", "extra_env")
+    return {"strategies": [{key: s[key] for key in keys} for s in CONFIG["strategies"]]}
+
+
 def strategy_runs(strategy):
-    """Yields (run index, environment) per run; grid order = last grid key fastest."""
-    for offset, combo in enumerate(itertools.product(*strategy["grid"])):
+    """Yields (run index, environment, label) for every run of a strategy; last grid key fastest."""
+    axes = strategy["grid"]
+    for offset, combo in enumerate(itertools.product(*axes)):
         index = strategy["first_index"] + offset
         env = []
         fragments = []
+        shown = []
         for param in strategy["params"]:
             chosen = combo[param["grid"]] if "grid" in param else param
             env.append({"name": param["env"], "value": chosen["value"]})
             fragments.append(param["key"] + ":" + chosen["json"])
+            if "grid" in param and len(axes[param["grid"]]) > 1:
+                shown.append(json.loads(param["key"]) + "=" + chosen["json"])
         env.append({"name": "BACKTEST_PARAMS", "value": "{" + ",".join(fragments) + "}"})
         env.append({"name": "BACKTEST_RUN_INDEX", "value": str(index)})
         env.extend(strategy["extra_env"])
-        yield index, env
+        yield index, env, run_label(index, shown)
+
+
+def run_label(index, shown):
+    """`run 7: take_profit_pct=5, stop_loss_pct=2`, cut to fit Airflow's 250-character column."""
+    label = "run %d" % index + (": " + ", ".join(shown) if shown else "")
+    return label if len(label) <= 200 else label[:199] + "\u2026"
+
+
+def part_layout(runs):
+    """(parts, runs per part): as few parts as max_map_length allows, sized evenly.
+
+    Every part maps over the same list, so all have the same length; only the last part
+    can be short, by fewer than `parts` runs, and pads with skipped instances.
+    """
+    parts = max(1, -(-runs // MAX_RUNS_PER_MAPPED_TASK))
+    return parts, max(1, -(-runs // parts))
+
+
+def batch_arguments(snapshot, strategy_name):
+    """One row per map index: row i holds run i of every part of the strategy.
+
+    Every string was computed by backtest-gitops when it rendered the config; this only
+    picks and concatenates them, from the first task's snapshot.
+    """
+    for strategy in snapshot["strategies"]:
+        if strategy["name"] == strategy_name:
+            arguments = [
+                {
+                    "job_name": "%s-run-%05d" % (strategy["job_name_prefix"], index),
+                    "container_overrides": {"environment": env},
+                    "run_label": label,
+                }
+                for index, env, label in strategy_runs(strategy)
+            ]
+            _, size = part_layout(len(arguments))
+            return [arguments[row::size] for row in range(size)]
+    return []  # the strategy was added after this DAG run started: it has no runs here
+
+
+PADDING = {"job_name": "padding", "container_overrides": {"environment": []}, "run_label": "no run (padding)"}
 
 
 def run_callback(which, context):
@@ -261,35 +326,36 @@ def runtime_info():
     }
 
 
-def add_batch_tasks(strategy, upstream, downstream):
-    runs = list(strategy_runs(strategy))
-    chunks = [runs[i : i + MAX_RUNS_PER_MAPPED_TASK] for i in range(0, len(runs), MAX_RUNS_PER_MAPPED_TASK)]
+def add_batch_tasks(strategy, snapshot, upstream, downstream):
+    """A task computing the strategy's runs, then Batch jobs mapped over them in parts.
+
+    Parsing only counts the runs; the arguments are made at run time, so parsing and
+    serializing this DAG costs about the same for 10 runs as for 10,000.
+    """
+    parts, size = part_layout(strategy["runs"])
     infra = {key: strategy[key] or template for key, template in VARIABLE_TEMPLATES.items()}
-    for number, chunk in enumerate(chunks):
-        task_id = "backtest" if len(chunks) == 1 else "backtest_part_%03d" % number
+    arguments = task(task_id="runs")(batch_arguments)(snapshot, strategy["name"])
+    upstream >> arguments
+    for number in range(parts):
+        suffix = "" if parts == 1 else "_part_%03d" % number
         batch = BacktestBatchOperator.partial(
-            task_id=task_id,
+            task_id="backtest" + suffix,
             job_queue=infra["job_queue"],
             job_definition=infra["job_definition"],
             results_bucket=infra["results_bucket"],
             backtest_dag_id=CONFIG["dag_id"],
+            part=number,
+            map_index_template="{{ task.run_label }}",
             retry_strategy=BATCH_RETRY_STRATEGY,
             retries=CONFIG["retries"],
             retry_delay=datetime.timedelta(minutes=1),
             retry_exponential_backoff=True,
             max_retry_delay=datetime.timedelta(minutes=30),
-        ).expand_kwargs(
-            [
-                {
-                    "job_name": "%s-run-%05d" % (strategy["job_name_prefix"], index),
-                    "container_overrides": {"environment": env},
-                }
-                for index, env in chunk
-            ]
-        )
-        full_id = task_id if strategy["group_id"] is None else strategy["group_id"] + "." + task_id
-        BATCH_PARTS.append({"task_id": full_id, "runs": len(chunk)})
-        upstream >> batch >> downstream
+        ).expand(run_row=arguments)
+        group = "" if strategy["group_id"] is None else strategy["group_id"] + "."
+        runs = min(size, strategy["runs"] - number * size)
+        BATCH_PARTS.append({"task_id": group + "backtest" + suffix, "runs": runs})
+        batch >> downstream
 
 
 BATCH_PARTS = []
@@ -308,6 +374,8 @@ with DAG(
 
     @task(task_id="before")
     def before(**context):
+        # First task of every DAG run: fixes the grid this run expands (see runs_snapshot).
+        context["ti"].xcom_push(key="runs", value=runs_snapshot())
         return run_callback("before", context)
 
     @task(task_id="after", trigger_rule="all_done")
@@ -318,7 +386,7 @@ with DAG(
     after_task = after()
     for strategy in CONFIG["strategies"]:
         if strategy["group_id"] is None:
-            add_batch_tasks(strategy, before_task, after_task)
+            add_batch_tasks(strategy, before_task["runs"], before_task, after_task)
         else:
             with TaskGroup(group_id=strategy["group_id"]):
-                add_batch_tasks(strategy, before_task, after_task)
+                add_batch_tasks(strategy, before_task["runs"], before_task, after_task)

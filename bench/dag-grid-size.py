@@ -1,0 +1,48 @@
+"""Parse + serialize time of single-DAG files, each in its own DagBag (see bench/dag-grid-size.ts).
+
+Usage: python dag-grid-size.py ROUNDS FOLDER... -> JSON on the last line
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def measure(folder):
+    from airflow.models.dagbag import DagBag
+    from airflow.serialization.serialized_objects import SerializedDAG
+
+    started = time.perf_counter()
+    bag = DagBag(folder, include_examples=False, safe_mode=False)
+    parsed = time.perf_counter()
+    (dag,) = bag.dags.values()
+    data = json.dumps(SerializedDAG.to_dict(dag))
+    done = time.perf_counter()
+    return {"parse": parsed - started, "serialize": done - parsed, "bytes": len(data.encode()), "tasks": len(dag.tasks)}
+
+
+def main():
+    rounds, folders = int(sys.argv[1]), sys.argv[2:]
+    import airflow.providers.amazon.aws.operators.batch  # noqa: F401  shared import, outside the timing
+
+    for folder in folders:  # warm-up
+        measure(folder)
+    samples = {os.path.basename(f): [] for f in folders}
+    for _ in range(rounds):
+        for folder in folders:
+            samples[os.path.basename(folder)].append(measure(folder))
+    result = {}
+    for name, runs in samples.items():
+        result[name] = {
+            "parse_ms": statistics.median(r["parse"] for r in runs) * 1000,
+            "serialize_ms": statistics.median(r["serialize"] for r in runs) * 1000,
+            "bytes": runs[0]["bytes"],
+            "tasks": runs[0]["tasks"],
+        }
+    print(json.dumps({"airflow": __import__("airflow").__version__, "dags": result}))
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,7 @@ import type { CliIo } from '../io.js';
 import { registerApply } from './apply.js';
 import { registerCompletion } from './completion.js';
 import { registerExpand } from './expand.js';
+import { registerInit } from './init.js';
 import { registerMwaa } from './mwaa.js';
 import { registerPlan } from './plan.js';
 import { registerPr } from './pr.js';
@@ -27,6 +28,7 @@ export type RegisterCommand = (program: Command, io: CliIo, state: CommandState)
 
 // One line per command module; keep in the order `--help` should list them.
 const commands: RegisterCommand[] = [
+  registerInit,
   registerValidate,
   registerExpand,
   registerSchema,

@@ -1,0 +1,78 @@
+import { cp, mkdir, readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../../shared/errors.js';
+import { ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import type { RegisterCommand } from './index.js';
+
+/** The starter repository, shipped with the tool (from src/cli/commands and dist/cli/commands alike). */
+export const STARTER_REPO = fileURLToPath(new URL('../../../templates/config-repo/', import.meta.url));
+
+/** `backtestctl init [DIR]`: a new config repository from templates/config-repo/. */
+export const registerInit: RegisterCommand = (program, io, state) => {
+  program
+    .command('init')
+    .description(
+      'Create a config repository: example configs, settings, the editor schema and a GitHub workflow.',
+    )
+    .argument('[dir]', 'folder to create it in (created if missing)', '.')
+    .option('--force', 'overwrite files that already exist')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ backtestctl init my-backtests && cd my-backtests && git init && backtestctl validate
+  $ backtestctl init . --force
+
+Exit codes: 0 created, 2 a file exists (nothing written; use --force) or I/O error.`,
+    )
+    .action(async (dir: string, opts: { force?: boolean }) => {
+      state.exitCode = await runInit(io, dir, opts.force ?? false);
+    });
+};
+
+async function runInit(io: CliIo, dir: string, force: boolean): Promise<ExitCode> {
+  const target = resolve(io.cwd, dir);
+  const files = await listFiles(STARTER_REPO);
+  if (!force) {
+    const existing: string[] = [];
+    for (const file of files) if (await stat(join(target, file)).catch(() => null)) existing.push(file);
+    if (existing.length > 0) {
+      throw new UsageError(
+        `${dir} already has ${existing.join(', ')}; nothing was written`,
+        'choose an empty folder, or pass --force to overwrite them',
+      );
+    }
+  }
+  try {
+    await mkdir(target, { recursive: true });
+    for (const file of files) await cp(join(STARTER_REPO, file), join(target, file), { force: true });
+  } catch (err) {
+    throw new UsageError(`cannot write into ${dir}: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  for (const file of files) io.stdout(`  created ${join(relative(io.cwd, target) || '.', file)}\n`);
+  const isGit = await stat(join(target, '.git')).catch(() => null);
+  io.stdout(
+    [
+      '',
+      `A config repository with ${files.filter((f) => f.startsWith('backtests/')).length} example configs is ready in ${dir}. Next:`,
+      ...(isGit ? [] : [`  cd ${dir} && git init`]),
+      '  backtestctl validate                      # check every config',
+      '  edit .github/workflows/backtest-gitops.yml # where your organisation keeps backtest-gitops',
+      '',
+    ].join('\n'),
+  );
+  return ExitCode.ok;
+}
+
+/** Every file of the template, as forward-slash paths relative to it, sorted. */
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(dir, path)));
+    else out.push(path);
+  }
+  return out.sort();
+}

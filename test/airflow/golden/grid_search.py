@@ -186,8 +186,8 @@ class BacktestBatchOperator(BatchOperator):
     """BatchOperator that never Jinja-renders the run parameters.
 
     Only the infrastructure names are templated (they may be `{{ var.value.* }}`), so a
-    parameter value containing `{{ ... }}` reaches the container exactly as written. (The
-    mapped arguments come from XCom, which Airflow does not render either.)
+    parameter value containing `{{ ... }}` reaches the container exactly as written (job
+    names are made of [A-Za-z0-9_-] only).
     """
 
     template_fields = ("job_name", "job_queue", "job_definition", "results_bucket")

@@ -144,6 +144,7 @@ describe('backtestctl init and the GitHub Action', () => {
     const steps = workflow.jobs.check.steps as Array<{ uses?: string; with?: Record<string, unknown> }>;
     expect(steps[0]).toMatchObject({ uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } });
     expect(steps[1]?.uses).toMatch(/\/backtest-gitops@/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not JavaScript
     expect(steps[1]?.with?.base).toBe('${{ github.event.pull_request.base.sha }}');
   });
 

@@ -22,7 +22,13 @@ describe('helm chart', () => {
 
   it('renders default values into manifests valid against the Kubernetes schemas', async () => {
     const docs = template();
-    expect(docs.map((d) => d.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Service', 'ServiceAccount']);
+    expect(docs.map((d) => d.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+    ]);
     expect(await validateManifests(docs)).toEqual([]);
   });
 
@@ -36,12 +42,15 @@ describe('helm chart', () => {
     expect(problems[0]?.problem).toMatch(/selector|containerPort/);
   });
 
-  it('renders full values (ingress, ServiceMonitor, App key, IRSA) into valid manifests', async () => {
+  it('renders full values (ingress, ServiceMonitor, PrometheusRule, NetworkPolicy, PDB, App key, IRSA) into valid manifests', async () => {
     const docs = template(full);
     expect(docs.map((d) => d.kind).sort()).toEqual([
       'ConfigMap',
       'Deployment',
       'Ingress',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'PrometheusRule',
       'Service',
       'ServiceAccount',
       'ServiceMonitor',
@@ -117,7 +126,100 @@ describe('helm chart', () => {
     expect(defaults).toContain('no eks.amazonaws.com/role-arn annotation');
   });
 
+  it('a PodDisruptionBudget selects the controller pods: maxUnavailable 1 by default, minAvailable when set', () => {
+    const pdb = find(template(), 'PodDisruptionBudget');
+    const deploy = find(template(), 'Deployment');
+    expect(pdb.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: deploy.spec.selector.matchLabels },
+    });
+    // A chart upgrade changes helm.sh/chart labels, never the pod template: no restart.
+    expect(JSON.stringify(deploy.spec.template)).not.toContain('helm.sh/chart');
+    expect(find(template(full), 'PodDisruptionBudget').spec.minAvailable).toBe(1);
+    expect(find(template(full), 'PodDisruptionBudget').spec.maxUnavailable).toBeUndefined();
+    expect(template(['--set', 'podDisruptionBudget.enabled=false']).map((d) => d.kind)).not.toContain(
+      'PodDisruptionBudget',
+    );
+  });
+
+  it('the NetworkPolicy is opt-in: ingress only to the http port from the listed peers, egress DNS and HTTPS', () => {
+    expect(template().map((d) => d.kind)).not.toContain('NetworkPolicy');
+    const policy = find(template(full), 'NetworkPolicy');
+    const deploy = find(template(full), 'Deployment');
+    expect(policy.spec.podSelector.matchLabels).toEqual(deploy.spec.selector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    const httpPort = deploy.spec.template.spec.containers[0].ports.find(
+      (p: { name: string }) => p.name === 'http',
+    );
+    expect(httpPort).toBeDefined();
+    expect(policy.spec.ingress).toEqual([
+      {
+        ports: [{ port: 'http', protocol: 'TCP' }],
+        from: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+        ],
+      },
+    ]);
+    expect(policy.spec.egress).toEqual([
+      {
+        ports: [
+          { port: 53, protocol: 'UDP' },
+          { port: 53, protocol: 'TCP' },
+        ],
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+      },
+      {
+        ports: [{ port: 443, protocol: 'TCP' }],
+        to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }],
+      },
+      { ports: [{ port: 3128, protocol: 'TCP' }] },
+    ]);
+  });
+
+  it('the PrometheusRule is opt-in and alerts on the documented conditions, over metrics the controller exports', async () => {
+    expect(template().map((d) => d.kind)).not.toContain('PrometheusRule');
+    const rule = find(template(full), 'PrometheusRule');
+    expect(rule.metadata.labels.release).toBe('kube-prometheus-stack');
+    const rules = rule.spec.groups[0].rules as Array<{
+      alert: string;
+      expr: string;
+      labels: { severity: string };
+    }>;
+    const job = '{job="bt-backtest-gitops"}';
+    expect(rules.map((r) => [r.alert, r.expr, r.labels.severity])).toEqual([
+      [
+        'BacktestGitopsReconcileStale',
+        `time() - backtest_gitops_last_successful_reconcile_timestamp_seconds${job} > 1200`,
+        'page',
+      ],
+      ['BacktestGitopsImportErrors', `backtest_gitops_import_errors${job} > 0`, 'page'],
+      [
+        'BacktestGitopsDriftDetected',
+        `increase(backtest_gitops_drift_detected_total${job}[1h]) > 0`,
+        'ticket',
+      ],
+      [
+        'BacktestGitopsGitHubRateLimitLow',
+        `backtest_gitops_github_rate_limit_remaining${job} < 1000 >= 0`,
+        'ticket',
+      ],
+    ]);
+    // The job label is the Service's name, which the ServiceMonitor scrapes.
+    expect(find(template(full), 'Service').metadata.name).toBe('bt-backtest-gitops');
+    const { ControllerMetrics } = await import('../../src/controller/metrics.js');
+    const exported = (await new ControllerMetrics().registry.getMetricsAsJSON()).map((m) => m.name);
+    for (const r of rules) {
+      for (const name of r.expr.match(/backtest_gitops_\w+/g) ?? [])
+        expect(exported, r.alert).toContain(name);
+    }
+  });
+
   it.each([
+    [['--set', 'securityContext.runAsNonRoot=false'], 'runAsNonRoot'],
+    [['--set', 'podDisruptionBudget.maxUnavailable=lots'], 'maxUnavailable'],
+    [['--set', 'networkPolicy.httpsEgressCIDRs[0]=github.com'], 'httpsEgressCIDRs'],
+    [['--set', 'prometheusRule.staleAfterSeconds=5'], 'staleAfterSeconds'],
     [['--set', 'config.drift=fix'], 'drift'],
     [['--set', 'replicaCount=-1'], 'replicaCount'],
     [['--set', 'config.target=ftp://host/dags'], 'target'],

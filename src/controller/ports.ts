@@ -1,5 +1,6 @@
 import type { DeployReport } from '../mwaa/deploy-report.js';
 import type { Logger } from '../shared/logger.js';
+import type { ResultsPort } from './results-port.js';
 
 /**
  * What the reconcile loop needs from the rest of the system, named for the loop's needs.
@@ -78,6 +79,8 @@ export interface ControllerPorts {
   pullRequests?: PullRequestPort;
   importCheck?: ImportCheckPort;
   deployReporter?: DeployReportPort;
+  /** Follows the runs of what a merge deployed and reports their results (results-follower.ts). */
+  results?: ResultsPort;
   rateLimit?: RateLimitPort;
 }
 

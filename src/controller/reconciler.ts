@@ -17,7 +17,7 @@ export interface ReconcilerSettings {
   stepTimeoutMs?: number;
 }
 
-export type StepName = 'fetch' | 'validate-prs' | 'deploy' | 'import-check' | 'report';
+export type StepName = 'fetch' | 'validate-prs' | 'deploy' | 'import-check' | 'report' | 'results';
 
 /**
  * One reconcile: fetch → plan and apply the default branch (when it moved, a drift check is
@@ -80,6 +80,9 @@ export class Reconciler {
     let result: ReconcileResult;
     try {
       await this.run(ctx, step, partial);
+      // Runs go on whether or not the branch moved: every reconcile follows them a little.
+      const results = this.ports.results;
+      if (results && !this.settings.suspend) await step('results', (c) => results.poll(c));
       result = failed ? 'failure' : 'success';
     } catch (err) {
       result = signal.aborted ? 'aborted' : 'failure';
@@ -170,6 +173,9 @@ export class Reconciler {
     }
     const reporter = ports.deployReporter;
     if (reporter) await step('report', (c) => reporter.report(report, c));
+    const results = ports.results;
+    const deployed = report;
+    if (results && result.applied) await step('results', (c) => results.track(deployed, c));
   }
 
   private record(result: DeployResult, dryRun: boolean, ctx: StepContext): void {

@@ -1,5 +1,6 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { parseEnv } from '../shared/env.js';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { EnvOptions } from '../shared/env.js';
+import { makeS3Client } from '../targets/s3-client.js';
 import { isNotFound, translateS3Error } from '../targets/s3-errors.js';
 import { MAX_METRICS_BYTES, type ResultsStore } from './results-store.js';
 
@@ -62,24 +63,15 @@ export class S3ResultsStore implements ResultsStore {
 }
 
 /**
- * An S3 client for the results bucket from the process environment (region, endpoint for an
- * S3-compatible store) and the SDK's standard credential chain.
+ * An S3 client for the results bucket, built like the DAG target's (region, credentials,
+ * endpoint for an S3-compatible store, as parseEnv read them; else the SDK's standard chain).
  */
-export function resultsS3Client(env: NodeJS.ProcessEnv, endpoint?: string): S3Client {
-  const options = parseEnv(env);
+export function resultsS3Client(options: EnvOptions, endpoint?: string): S3Client {
   const url = endpoint ?? options.s3Endpoint;
-  const region = options.awsRegion ?? (url ? 'us-east-1' : undefined);
-  return new S3Client({
-    ...(region ? { region } : {}),
-    retryMode: 'standard',
-    followRegionRedirects: true,
-    ...(url
-      ? {
-          endpoint: url,
-          forcePathStyle: true,
-          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-          responseChecksumValidation: 'WHEN_REQUIRED' as const,
-        }
-      : {}),
+  return makeS3Client({
+    ...(url ? { endpoint: url } : {}),
+    ...(options.awsRegion ? { region: options.awsRegion } : {}),
+    ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
+    ...(options.awsMaxAttempts ? { maxAttempts: options.awsMaxAttempts } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadConfigRepo } from '../../config/index.js';
+import { parseEnv } from '../../shared/env.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -136,10 +137,11 @@ async function fromMwaa(
       'run it in the config repository (or pass --repo), and check `backtestctl validate`',
     );
   }
+  const env = parseEnv(io.env);
   const { connectMwaa } = await import('../../mwaa/mwaa-connection.js');
   const { S3ResultsStore, resultsS3Client } = await import('../../results/s3-results-store.js');
   const results = await import('../../results/index.js');
-  const connection = connectMwaa(opts.environment as string, io.env);
+  const connection = connectMwaa(opts.environment as string, env);
   const version = results.airflowMajorVersion(await connection.airflow.version());
   const bucket =
     opts.bucket ??
@@ -151,7 +153,7 @@ async function fromMwaa(
       'pass --bucket NAME',
     );
   }
-  const store = new S3ResultsStore(resultsS3Client(io.env, opts.s3Endpoint), bucket);
+  const store = new S3ResultsStore(resultsS3Client(env, opts.s3Endpoint), bucket);
   const { input } = await results.collectDagRun({
     spec,
     reader: results.dagRunReader(connection.cli, async () => version),

@@ -10,6 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DemoNarrator } from '../support/demo-narrator.js';
 import {
   createGitRemote,
   type GitHubServer,
@@ -26,12 +27,10 @@ import { type ServeProcess, startServe } from '../support/serve-process.js';
  * (driven by the real Octokit inside the controller), moto S3, the MWAA fake whose CLI runs
  * the real Airflow 2.11, and `backtestctl serve` as a child process.
  *
- * Set BACKTEST_GITOPS_DEMO=1 (scripts/demo.sh does) to print each step and the bot's comments.
+ * Set BACKTEST_GITOPS_DEMO=1 (`npm run demo` does) to narrate it: numbered steps, timings, the
+ * bot's comments as a reader sees them and the deployed files summarised.
  */
-const demo = process.env.BACKTEST_GITOPS_DEMO === '1';
-const say = (text: string) => {
-  if (demo) process.stdout.write(`\n=== ${text}\n`);
-};
+const story = new DemoNarrator(process.env.BACKTEST_GITOPS_DEMO === '1');
 
 const BUCKET = 'acme-mwaa-dags';
 const ENV_NAME = 'research-prod';
@@ -90,6 +89,34 @@ async function eventually<T>(
 async function s3Keys(): Promise<string[]> {
   const res = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
   return (res.Contents ?? []).map((o) => o.Key ?? '').sort();
+}
+
+/** What the bucket holds, with sizes, and for our DAGs their config and runs (from the manifest). */
+async function bucketSummary(): Promise<Array<{ name: string; bytes: number; about?: string }>> {
+  const res = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+  const manifest = await s3
+    .send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dags/.backtest-gitops/manifest.json' }))
+    .then(async (o) => JSON.parse((await o.Body?.transformToString()) ?? '{}'))
+    .catch(() => ({ entries: [] }));
+  const owned = new Map<string, { source: string | null; runs: number; dag_id: string | null }>(
+    (manifest.entries ?? []).map(
+      (e: { key: string; source: string | null; runs: number; dag_id: string | null }) => [
+        `dags/${e.key}`,
+        e,
+      ],
+    ),
+  );
+  return (res.Contents ?? []).map((o) => {
+    const entry = owned.get(o.Key ?? '');
+    const about = entry?.dag_id
+      ? `DAG ${entry.dag_id}, ${entry.runs} run${entry.runs === 1 ? '' : 's'}, from ${entry.source}`
+      : entry
+        ? 'owned support file'
+        : o.Key?.endsWith('manifest.json')
+          ? 'the manifest: what backtest-gitops owns'
+          : 'not ours: never touched';
+    return { name: o.Key ?? '', bytes: o.Size ?? 0, about };
+  });
 }
 
 function statusOf(sha: string, context: string) {
@@ -156,7 +183,10 @@ describe("a researcher's day", () => {
   let mergeSha = '';
 
   it('1. opens a PR adding a grid config: one bot comment with the plan (9 runs) and a success status', async () => {
-    say(`opening a PR that adds ${GRID_FILE}`);
+    story.step(
+      `A researcher opens a pull request adding ${GRID_FILE}`,
+      'A 3 × 3 take-profit / stop-loss sweep. The controller (backtestctl serve, polling every 2 s here) validates the PR, renders the DAG it would deploy and plans it against what is deployed; nothing reaches the bucket before the merge.',
+    );
     const opened = flow.openPr('momentum-grid', { [GRID_FILE]: GRID_CONFIG });
     pr = opened.number;
     const status = await eventually('validate status on the PR head', () =>
@@ -168,7 +198,8 @@ describe("a researcher's day", () => {
     );
     expect(comments).toHaveLength(1);
     const body = comments[0]?.body ?? '';
-    say(`bot comment:\n${body.slice(0, 1500)}`);
+    story.note(`commit status backtest-gitops/validate: ${status.state}`);
+    story.comment('the bot comment on the PR', body);
     expect(body).toContain('momentum_grid');
     expect(body).toMatch(/create/);
     expect(body).toMatch(/\|\s*9\s*\|/);
@@ -176,7 +207,10 @@ describe("a researcher's day", () => {
   });
 
   it('2. pushes a broken change: the same comment now lists the error at its line, status failure, nothing deployed', async () => {
-    say('pushing a typo (stop_los_pct) to the PR');
+    story.step(
+      'The researcher pushes a typo (stop_los_pct)',
+      'The bot edits its one comment in place (never a second one) and points at the line and column with a hint; the status turns red so the PR cannot be merged by mistake.',
+    );
     const sha = flow.pushPr(pr, { [GRID_FILE]: BROKEN_CONFIG });
     const status = await eventually('failure status on the new head', () =>
       statusOf(sha, 'backtest-gitops/validate'),
@@ -187,14 +221,18 @@ describe("a researcher's day", () => {
       return c.length === 1 && c[0]?.body.includes(sha) ? c : undefined;
     });
     const body = comments[0]?.body ?? '';
-    say(`bot comment:\n${body.slice(0, 1500)}`);
+    story.note(`commit status backtest-gitops/validate: ${status.state}`);
+    story.comment('the same comment, edited', body);
     expect(body).toContain(`${GRID_FILE}:10:3`);
     expect(body).toContain('stop_loss_pct');
     expect(await s3Keys()).not.toContain('dags/momentum_grid.py');
   });
 
   it('3. fixes and merges: the DAG lands in S3, Airflow imports it, deploy status on the merge commit and a report on the PR', async () => {
-    say('fixing the typo and merging');
+    story.step(
+      'The typo is fixed and the PR merged',
+      'On the new default-branch commit the controller renders every config, uploads only what changed (one DAG file plus its manifest) to the MWAA DAG bucket (moto S3 here), asks Airflow through the MWAA CLI endpoint (a real Airflow 2.11 here) whether it imported the DAG, unpauses it, and reports on the merge commit and the PR.',
+    );
     const fixed = flow.pushPr(pr, { [GRID_FILE]: GRID_CONFIG });
     await eventually(
       'success status on the fixed head',
@@ -217,13 +255,18 @@ describe("a researcher's day", () => {
     const report = await eventually('deploy report on the merged PR', () =>
       github.state.commentsOn(pr).find((c) => c.body.includes(`backtest-gitops:deploy=${mergeSha}`)),
     );
-    say(`deploy report:\n${report.body}`);
+    story.note(`commit status backtest-gitops/deploy on the merge commit: ${deploy.state}`);
+    story.files('the DAG bucket now holds', await bucketSummary());
+    story.comment('the deploy report on the merged PR', report.body);
     expect(report.body).toContain('momentum_grid');
     expect(report.body).toMatch(/\| `momentum_grid` \| create \| yes \|/);
   });
 
   it('4. a PR deleting the config shows the deletion; merging removes the owned DAG and touches nothing else', async () => {
-    say('opening a PR that deletes the config');
+    story.step(
+      'Another PR retires the config',
+      'Deletions are planned and shown like everything else; after the merge only the DAG the controller owns is removed. Files it did not write (a hand-made DAG, another team’s folder) are left byte for byte.',
+    );
     const del = flow.openPr('retire-momentum', { [GRID_FILE]: null });
     const status = await eventually('validate status on the deletion PR', () =>
       statusOf(del.sha, 'backtest-gitops/validate'),
@@ -234,7 +277,7 @@ describe("a researcher's day", () => {
       () => stickyComments(del.number)[0],
     );
     const body = comment.body;
-    say(`bot comment:\n${body.slice(0, 1200)}`);
+    story.comment('the bot comment on the deletion PR', body);
     expect(body).toMatch(/`momentum_grid` \| delete/);
     const merged = flow.mergePr(del.number);
     await eventually(
@@ -251,7 +294,8 @@ describe("a researcher's day", () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
       expect(head.ETag).toBe(etag);
     }
-    say(`bucket now holds: ${(await s3Keys()).join(', ')}`);
+    story.files('after the merge the bucket holds', await bucketSummary());
+    story.finish();
   });
 
   it('never logs a secret', () => {

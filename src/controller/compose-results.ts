@@ -113,6 +113,7 @@ export function composeResults(opts: ComposeResultsOptions): ResultsPort {
     link: (dagId, runId, taskId, mapIndex) =>
       host ? taskLogUrl(host, version, dagId, runId, taskId, mapIndex) : '',
     budget: opts.config.results.max_requests_per_loop,
+    maxReads: opts.config.results.max_reads_per_loop,
     followHours: opts.config.results.follow_hours,
     now: opts.now ?? Date.now,
   });

@@ -86,10 +86,16 @@ export const LogSection = z.strictObject({
 export const ResultsSection = z.strictObject({
   /** After a deploy, follow the DAG runs of the configs the merge created or changed (needs MWAA). */
   follow: z.boolean().default(true),
-  /** MWAA CLI requests plus metrics.json reads one reconcile may spend following runs. */
+  /** MWAA CLI requests one reconcile may spend following runs (2 per DAG run followed, whatever its size). */
   max_requests_per_loop: z.number().int().min(2).max(1000).default(20),
+  /** metrics.json reads (S3 GETs) one reconcile may spend; each finished run is read once. */
+  max_reads_per_loop: z.number().int().min(1).max(100_000).default(1000),
   /** A DAG that has started no run this long after its deploy is no longer waited for. */
-  follow_hours: z.number().min(1).max(24 * 30).default(72),
+  follow_hours: z
+    .number()
+    .min(1)
+    .max(24 * 30)
+    .default(72),
   /** Slack-compatible incoming webhook told when all runs of a merge are done. A secret: prefer BACKTEST_GITOPS_RESULTS_WEBHOOK_URL. */
   webhook_url: z.url().optional(),
 });
@@ -115,7 +121,12 @@ export const ControllerConfigFile = z.strictObject({
   log: LogSection.default({ level: 'info' }),
   retry: RetrySection.default({ attempts: 3, initial_delay_seconds: 1, max_delay_seconds: 30 }),
   /** Following the runs of merged configs and reporting their results on the merged PR. */
-  results: ResultsSection.default({ follow: true, max_requests_per_loop: 20, follow_hours: 72 }),
+  results: ResultsSection.default({
+    follow: true,
+    max_requests_per_loop: 20,
+    max_reads_per_loop: 1000,
+    follow_hours: 72,
+  }),
   /** Time SIGTERM gives the current step before it is abandoned (keep below the pod's terminationGracePeriodSeconds). */
   shutdown_grace_seconds: z.number().min(0).max(3600).default(25),
 });

@@ -137,7 +137,7 @@ function setup() {
   const github = new FakeGitHub();
   const notices: string[] = [];
   let now = Date.parse('2026-01-05T08:59:00Z');
-  const make = (budget = 50) =>
+  const make = (budget = 50, maxReads = 100) =>
     new ResultsFollower({
       state: {
         read: async () => stateObject.text,
@@ -155,6 +155,7 @@ function setup() {
       link: (dag, run, task, i) =>
         `https://airflow.example/log?dag_id=${dag}&run=${run}&task=${task}&map_index=${i}`,
       budget,
+      maxReads,
       followHours: 48,
       now: () => now,
     });
@@ -247,7 +248,7 @@ describe('ResultsFollower', () => {
     expect(RESULTS_STATE_KEY).toBe('.backtest-gitops/results-state.json');
   });
 
-  it('spends at most its request budget per poll and goes on next time', async () => {
+  it('spends at most its read budget per poll and goes on next time', async () => {
     const t = setup();
     await t.make().track(report, t.ctx);
     t.airflow.runs = [
@@ -259,13 +260,13 @@ describe('ResultsFollower', () => {
         `backtests/grid/${RUN}/grid/run-${String(i).padStart(5, '0')}/metrics.json`,
         metrics(i),
       );
-    const follower = t.make(5);
+    const follower = t.make(5, 3);
     await follower.poll(t.ctx);
-    expect(follower.lastPoll.mwaa + follower.lastPoll.s3).toBeLessThanOrEqual(5);
+    expect(follower.lastPoll).toEqual({ mwaa: 2, s3: 3, github: 2 });
     expect(t.store.reads).toBe(3);
     let polls = 1;
     while (JSON.parse(t.stateObject.text ?? '').follows[0].done === false && polls < 10) {
-      await t.make(5).poll(t.ctx);
+      await t.make(5, 3).poll(t.ctx);
       polls++;
     }
     expect(polls).toBe(3);

@@ -47,8 +47,10 @@ export interface ResultsFollowerDeps {
   /** Slack-compatible incoming webhook: called once per PR when all its runs are done. */
   notify?: (text: string) => Promise<void>;
   link?: (dagId: string, runId: string, taskId: string, mapIndex: number) => string;
-  /** Requests (MWAA CLI + S3 reads) one reconcile may spend following runs. */
+  /** MWAA CLI requests one reconcile may spend following runs (2 per DAG followed). */
   budget: number;
+  /** metrics.json reads one reconcile may spend; the rest wait for the next one. */
+  maxReads: number;
   /** A DAG that has not started a run this long after its deploy is no longer waited for. */
   followHours: number;
   now: () => number;
@@ -56,8 +58,9 @@ export interface ResultsFollowerDeps {
 
 /**
  * Follows the DAG runs that a merge created or changed, and keeps one results comment on
- * the merged PR: `track` adds the DAGs of a deploy, `poll` spends at most `budget` requests
- * per reconcile (round-robin across DAGs, metrics.json read once per run) and updates the
+ * the merged PR: `track` adds the DAGs of a deploy, `poll` spends at most `budget` MWAA
+ * requests and `maxReads` S3 reads per reconcile (round-robin across DAGs, metrics.json read
+ * once per run; never one request per task) and updates the
  * comment, the `backtest-gitops/results` status and, once all runs are done, mentions the PR
  * author once. Everything it knows is in the state object, none of it in memory.
  */
@@ -113,14 +116,13 @@ export class ResultsFollower {
     this.lastPoll = { mwaa: 0, s3: 0, github: 0 };
     if (active.length === 0) return { followed: 0, active: 0 };
     const touched = new Set<number>();
-    let spent = 0;
+    const budget = { mwaa: this.deps.budget, reads: this.deps.maxReads };
     let followed = 0;
     const start = state.cursor % active.length;
-    for (let i = 0; i < active.length && spent + 2 <= this.deps.budget; i++) {
+    for (let i = 0; i < active.length && budget.mwaa >= 2; i++) {
       ctx.signal.throwIfAborted();
       const follow = active[(start + i) % active.length] as Follow;
-      const cost = await this.advance(follow, this.deps.budget - spent);
-      spent += cost;
+      await this.advance(follow, budget);
       followed++;
       state.cursor = (start + i + 1) % Math.max(1, active.length);
       if (follow.pr !== null) touched.add(follow.pr);
@@ -131,21 +133,23 @@ export class ResultsFollower {
     return { followed, active: state.follows.filter((f) => !f.done).length };
   }
 
-  /** One DAG: find its run, read its task states and new metrics. Returns the requests spent. */
-  private async advance(follow: Follow, allowance: number): Promise<number> {
+  /** One DAG: find its run, read its task states and new metrics, spending from `budget`. */
+  private async advance(follow: Follow, budget: { mwaa: number; reads: number }): Promise<void> {
     const spec = await this.deps.specAt(follow.commit, follow.dag_id);
     if (!spec) {
       follow.done = true;
-      return 0;
+      return;
     }
-    let spent = 1;
+    budget.mwaa--;
+    this.lastPoll.mwaa++;
     const listed = await this.deps.runs.listRuns(follow.dag_id);
     const run = follow.run_id
       ? listed.find((r) => r.run_id === follow.run_id)
       : firstRunSince(listed, follow.since);
-    if (!run) return spent;
+    if (!run) return;
     follow.run_id = run.run_id;
-    spent++;
+    budget.mwaa--;
+    this.lastPoll.mwaa++;
     const states = await this.deps.runs.taskStates(follow.dag_id, run.run_id);
     const link = this.deps.link;
     const expected = runsWithStates(
@@ -159,16 +163,15 @@ export class ResultsFollower {
     for (const r of expected) {
       follow.runs[r.index] = { state: r.state, ...(r.link ? { link: r.link } : {}) };
       if (r.state !== 'success' || follow.outcomes[r.index]) continue;
-      if (spent >= allowance) {
+      if (budget.reads <= 0) {
         unread++;
         continue;
       }
-      spent++;
+      budget.reads--;
+      this.lastPoll.s3++;
       const outcome = compactOutcome(await readMetrics(store, metricsKey(prefix, r.strategy, r.index)));
       if (outcome) follow.outcomes[r.index] = outcome;
     }
-    this.lastPoll.mwaa += 2;
-    this.lastPoll.s3 += spent - 2;
     if (dagRunFinished(run.state) && unread === 0) {
       follow.done = true;
       const summary = this.summarize(spec, follow);
@@ -177,7 +180,6 @@ export class ResultsFollower {
       this.lastPoll.s3++;
       follow.csv = `${store.location}/${key}`;
     }
-    return spent;
   }
 
   private summarize(spec: BacktestSpec, follow: Follow): ResultsSummary {

@@ -131,6 +131,7 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
             readManifest: async () => (await (await openStore()).readManifest())?.manifest ?? null,
             readDeployedFile: async (key) => (await openStore()).get(key),
             memory,
+            signal: ctx.signal,
             ...(config.repo.environment ? { environment: config.repo.environment } : {}),
             log: ghLog,
           });

@@ -7,6 +7,7 @@ import { escapeUserText } from '../report/escape.js';
 import { capIssues } from '../report/issue-caps.js';
 import { statusDescription } from '../report/status-description.js';
 import type { ValidationReport } from '../report/types.js';
+import { GitHubApiError } from '../shared/errors.js';
 import { baseKey, branchJustMoved, branchReader, readBranch, rememberBranch, sameReport } from './pr-base.js';
 import {
   countChangedFiles,
@@ -50,6 +51,8 @@ export interface PullRequestDeps {
   baseBranch?: string;
   /** Link for the commit status (e.g. the controller's UI); optional. */
   targetUrl?: string;
+  /** Aborted when the step's time budget is spent: no further PR is started. */
+  signal?: AbortSignal;
   log?: { info(msg: string): void; warn(msg: string): void };
 }
 
@@ -116,6 +119,7 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
       return { key: baseKey(branch, manifest), deployPending };
     })());
   for (const pr of [...pulls].sort((a, b) => a.number - b.number)) {
+    if (deps.signal?.aborted) break; // out of time: the rest wait for the next round
     try {
       const sticky = await deps.github.findStickyComment(pr.number);
       const remembered = deps.memory.get(pr.number);
@@ -197,6 +201,9 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
       const error = err instanceof Error ? err.message : String(err);
       deps.log?.warn(`PR #${pr.number}: validation failed: ${error}`);
       result.failed.push({ pr: pr.number, error });
+      // GitHub unavailable (5xx or no answer after the client's retries): the other PRs would
+      // wait just as long, and the next deploy waits for this round. Try again next round.
+      if (githubUnavailable(err)) break;
     }
   }
   if (seenBranch) rememberBranch(deps.memory, seenBranch);
@@ -297,6 +304,10 @@ function conflictReport(
 
 async function readDeployedState(deps: PullRequestDeps): Promise<DeployedState> {
   return { manifest: await deps.readManifest(), contents: new Map() };
+}
+
+function githubUnavailable(err: unknown): boolean {
+  return err instanceof GitHubApiError && (err.status === undefined || err.status >= 500);
 }
 
 /** Re-reads the PR (a conditional GET) so a result is never written over a newer head. */

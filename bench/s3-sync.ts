@@ -1,27 +1,24 @@
 /**
- * S3 requests and wall time of deploying 1,000 rendered backtest DAGs: backtestctl apply vs
- * `aws s3 sync` (with and without --delete) over the same rendered folder, against a local
- * moto S3 with every request counted by the fault proxy (no faults injected).
- *   npx tsx bench/s3-sync.ts [N]
- * Scenarios: (a) first deploy, (b) no change, (c) one config changed, (d) fresh clone with no
- * change (new mtimes), (e) one config deleted.
+ * Deploying N backtest configs to S3: `backtestctl apply` vs `aws s3 sync --delete`, both as
+ * the whole processes a CI job runs, against a local moto S3 behind a counting proxy. For
+ * N = 100 / 1,000 / 5,000 (BENCH_QUICK=1: 100 only; BENCH_SIZES=a,b to choose) it prints
+ * per scenario the S3 requests, bytes up (request bodies) and down (response bodies) and the
+ * wall time of each process.
+ *   npx tsx bench/s3-sync.ts
+ * Ours reads, validates and renders the config folder itself; the peer syncs a folder freshly
+ * rendered by `backtestctl render` (as a CI job does after a fresh clone: every file has a new
+ * mtime), whose time is printed apart. Scenarios: (a) first deploy, (b) no change, (c) one
+ * config changed, (d) one config deleted.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { loadConfigRepo } from '../src/config/index.js';
-import { planSync } from '../src/plan/plan-sync.js';
-import type { DesiredFile } from '../src/plan/types.js';
-import { renderRepo } from '../src/render/index.js';
-import { applyPlan } from '../src/targets/apply-plan.js';
-import { S3DagStore } from '../src/targets/s3-dag-store.js';
 import { startFaultProxy } from '../test/support/fault-proxy.js';
 import { MOTO_ENV, motoS3Client, startMoto } from '../test/support/moto.js';
-import { venvBin } from '../test/support/python.js';
+import { projectRoot, venvBin } from '../test/support/python.js';
+import { benchSizes, buildCli } from './build-cli.js';
 
-const N = Number(process.argv[2] ?? 1000);
 const BUCKET = 'bench-dags';
 
 function configYaml(i: number, capital: number): string {
@@ -41,153 +38,119 @@ function configYaml(i: number, capital: number): string {
   ].join('\n');
 }
 
-function render(changed: Map<number, number> = new Map(), without: Set<number> = new Set()): DesiredFile[] {
-  const files = new Map<string, string>();
-  for (let i = 0; i < N; i++) {
-    if (without.has(i)) continue;
-    files.set(`backtests/bt_${String(i).padStart(4, '0')}.yaml`, configYaml(i, changed.get(i) ?? 1_000_000));
-  }
-  const result = loadConfigRepo(files);
-  if (result.invalidFiles.length > 0)
-    throw new Error(`bench configs invalid: ${JSON.stringify(result.issues[0])}`);
-  return renderRepo(result.specs);
-}
+const configPath = (repo: string, i: number) =>
+  join(repo, 'backtests', `bt_${String(i).padStart(4, '0')}.yaml`);
 
-async function writeFolder(dir: string, files: DesiredFile[]): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  for (const f of files) {
-    await mkdir(dirname(join(dir, f.key)), { recursive: true });
-    await writeFile(join(dir, f.key), f.content);
-  }
+interface Measure {
+  requests: number;
+  up: number;
+  down: number;
+  seconds: number;
+  detail: string;
 }
 
 const moto = await startMoto();
 const proxy = await startFaultProxy({ upstream: moto.endpoint });
-const direct = motoS3Client(moto.endpoint);
-await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
-const work = await mkdtemp(join(tmpdir(), 'btg-bench-'));
-const client = motoS3Client(proxy.endpoint);
-const ours = new S3DagStore({ client, bucket: BUCKET, prefix: 'ours' });
+await motoS3Client(moto.endpoint).send(new CreateBucketCommand({ Bucket: BUCKET }));
+const work = await mkdtemp(join(projectRoot, '.cache', 'bench-s3-'));
+const env = { PATH: process.env.PATH ?? '', HOME: work, ...MOTO_ENV };
 
-async function measure(
-  run: () => Promise<void>,
-): Promise<{ requests: number; ms: number; mb: number; detail: string }> {
-  const mark = proxy.log.length;
+function spawnTimed(file: string, args: string[]): Promise<number> {
   const t0 = performance.now();
-  await run();
-  const ms = performance.now() - t0;
-  const counts = proxy.counts(mark);
-  const requests = Object.values(counts).reduce((a, b) => a + b, 0);
-  const mb = proxy.log.slice(mark).reduce((a, r) => a + r.bytes, 0) / 1e6;
-  const detail = Object.entries(counts)
-    .sort()
-    .map(([k, v]) => `${v} ${k}`)
-    .join(', ');
-  return { requests, ms, mb, detail: `${detail}; ${mb.toFixed(2)} MB uploaded` };
-}
-
-async function applyOurs(desired: DesiredFile[]): Promise<void> {
-  const current = await ours.readManifest();
-  const plan = planSync({
-    desired,
-    manifest: current?.manifest ?? null,
-    manifestVersion: current?.version ?? null,
-    invalidSources: [],
-    commit: 'bench',
-  });
-  const r = await applyPlan(plan, desired, ours, { concurrency: 16 });
-  if (!r.ok) throw new Error('apply failed');
-}
-
-function awsSync(dir: string, prefix: string, del: boolean): Promise<void> {
-  const args = [
-    's3',
-    'sync',
-    dir,
-    `s3://${BUCKET}/${prefix}`,
-    '--endpoint-url',
-    proxy.endpoint,
-    '--only-show-errors',
-  ];
-  if (del) args.push('--delete');
   return new Promise((resolve, reject) =>
-    execFile(venvBin('tools', 'aws'), args, { env: { ...process.env, ...MOTO_ENV } }, (err, _o, stderr) =>
-      err ? reject(new Error(`aws s3 sync failed: ${stderr}`)) : resolve(),
+    execFile(file, args, { env, maxBuffer: 256 << 20 }, (err, _out, stderr) =>
+      err
+        ? reject(new Error(`${file} ${args[0]} ${args[1]} failed: ${stderr}`))
+        : resolve((performance.now() - t0) / 1000),
     ),
   );
 }
 
-type Row = {
-  scenario: string;
-  ours: Awaited<ReturnType<typeof measure>>;
-  sync: Awaited<ReturnType<typeof measure>>;
-  syncDel: Awaited<ReturnType<typeof measure>>;
-};
-const rows: Row[] = [];
-async function scenario(
-  name: string,
-  desired: DesiredFile[],
-  folder: string,
-  rewrite: boolean,
-): Promise<void> {
-  if (rewrite) await writeFolder(folder, desired);
-  const o = await measure(() => applyOurs(desired));
-  const s = await measure(() => awsSync(folder, 'aws', false));
-  const d = await measure(() => awsSync(folder, 'awsdel', true));
-  rows.push({ scenario: name, ours: o, sync: s, syncDel: d });
+async function measure(run: () => Promise<number>): Promise<Measure> {
+  await new Promise((r) => setTimeout(r, 200)); // let the previous process's connections close
+  const mark = proxy.log.length;
+  const seconds = await run();
+  const seen = proxy.log.slice(mark);
+  const counts = proxy.counts(mark);
+  return {
+    requests: seen.length,
+    up: seen.reduce((a, r) => a + r.bytes, 0),
+    down: seen.reduce((a, r) => a + r.responseBytes, 0),
+    seconds,
+    detail: Object.entries(counts)
+      .sort()
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', '),
+  };
 }
 
 try {
-  const t0 = performance.now();
-  const v1 = render();
-  const renderMs = performance.now() - t0;
-  const clone1 = join(work, 'clone1');
-  // aws s3 sync compares size and mtime at second resolution: let S3's LastModified pass the files' mtimes.
-  await scenario('(a) first deploy', v1, clone1, true);
-  await new Promise((r) => setTimeout(r, 1100));
-  await scenario('(b) no change', v1, clone1, false);
-  const v2 = render(new Map([[17, 2_500_000]]));
-  const changed = v2.find((f) => f.key === 'bt_0017.py');
-  if (changed) await writeFile(join(clone1, changed.key), changed.content);
-  await new Promise((r) => setTimeout(r, 1100));
-  await scenario('(c) one config changed', v2, clone1, false);
-  await new Promise((r) => setTimeout(r, 1100));
-  await scenario('(d) fresh clone, no change', v2, join(work, 'clone2'), true);
-  const v3 = render(new Map([[17, 2_500_000]]), new Set([42]));
-  await rm(join(work, 'clone2', 'bt_0042.py'));
-  await scenario('(e) one config deleted', v3, join(work, 'clone2'), false);
+  const main = buildCli(join(work, 'cli'));
+  const node = process.execPath;
+  for (const N of benchSizes()) {
+    const repo = join(work, `repo-${N}`);
+    await mkdir(join(repo, 'backtests'), { recursive: true });
+    for (let i = 0; i < N; i++) await writeFile(configPath(repo, i), configYaml(i, 1_000_000));
+    let renders = 0;
+    const rows: { name: string; ours: Measure; peer: Measure; render: number }[] = [];
+    const scenario = async (name: string) => {
+      const ours = await measure(() =>
+        spawnTimed(node, [
+          main,
+          'apply',
+          '--repo',
+          repo,
+          '--target',
+          `s3://${BUCKET}/ours-${N}`,
+          '--s3-endpoint',
+          proxy.endpoint,
+          '--yes',
+        ]),
+      );
+      const out = join(work, `render-${N}-${renders++}`);
+      const render = await spawnTimed(node, [main, 'render', '--repo', repo, '--out', out]);
+      const peer = await measure(() =>
+        spawnTimed(venvBin('tools', 'aws'), [
+          's3',
+          'sync',
+          out,
+          `s3://${BUCKET}/peer-${N}`,
+          '--delete',
+          '--endpoint-url',
+          proxy.endpoint,
+          '--only-show-errors',
+        ]),
+      );
+      await rm(out, { recursive: true, force: true });
+      rows.push({ name, ours, peer, render });
+    };
+    await scenario('(a) first deploy');
+    await scenario('(b) no change');
+    await writeFile(configPath(repo, 17), configYaml(17, 2_500_000));
+    await scenario('(c) one config changed');
+    await rm(configPath(repo, 42));
+    await scenario('(d) one config deleted');
 
-  const fmt = (m: { requests: number; ms: number; mb: number }) =>
-    `${String(m.requests).padStart(5)} req ${String(Math.round(m.ms)).padStart(6)} ms ${m.mb.toFixed(1).padStart(5)} MB`;
-  const ratio = (a: number, b: number) =>
-    a === 0 ? (b === 0 ? '1x' : `∞ (${b} vs 0)`) : `${(b / a).toFixed(1)}x`;
-  console.log(
-    `\nS3 sync benchmark: ${N} configs (${v1.length} files, ${Math.round(v1.reduce((a, f) => a + f.content.length, 0) / v1.length)} bytes avg), render ${Math.round(renderMs)} ms, moto via counting proxy\n`,
-  );
-  console.log(
-    `${'scenario'.padEnd(30)} ${'backtestctl apply'.padEnd(29)} ${'aws s3 sync'.padEnd(29)} ${'aws s3 sync --delete'.padEnd(29)} requests sync/ours, --delete/ours | time sync/ours, --delete/ours`,
-  );
-  for (const r of rows) {
+    const mb = (b: number) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} KB`);
+    const cell = (m: Measure) =>
+      `${String(m.requests).padStart(5)} req ${mb(m.up).padStart(9)} up ${mb(m.down).padStart(9)} down ${`${m.seconds.toFixed(2)} s`.padStart(8)}`;
+    console.log(`\nS3 deploy, ${N} configs, moto behind a counting proxy; whole processes, wall time`);
     console.log(
-      `${r.scenario.padEnd(30)} ${fmt(r.ours).padEnd(29)} ${fmt(r.sync).padEnd(29)} ${fmt(r.syncDel).padEnd(29)} ` +
-        `${ratio(r.ours.requests, r.sync.requests)}, ${ratio(r.ours.requests, r.syncDel.requests)} | ` +
-        `${ratio(r.ours.ms, r.sync.ms)}, ${ratio(r.ours.ms, r.syncDel.ms)}`,
+      `${'scenario'.padEnd(24)} ${'backtestctl apply'.padEnd(46)} ${'aws s3 sync --delete (after render)'.padEnd(46)} render`,
     );
-  }
-  console.log('\nrequests by kind:');
-  for (const r of rows) {
-    console.log(
-      `  ${r.scenario}\n    ours: ${r.ours.detail}\n    sync: ${r.sync.detail}\n    sync --delete: ${r.syncDel.detail}`,
-    );
+    for (const r of rows)
+      console.log(
+        `${r.name.padEnd(24)} ${cell(r.ours).padEnd(46)} ${cell(r.peer).padEnd(46)} ${r.render.toFixed(2)} s`,
+      );
+    console.log('requests by kind:');
+    for (const r of rows) console.log(`  ${r.name}: ours ${r.ours.detail}; peer ${r.peer.detail}`);
   }
   console.log(
-    "\nNote: aws s3 sync times include the AWS CLI's Python start-up (about 1-2 s here); ours run in-process",
+    '\naws s3 sync compares size and mtime, so a fresh render re-uploads every file; --delete removes anything',
   );
   console.log(
-    'after rendering (render time above), as the controller does. Requests and bytes are the fair comparison.',
+    'under the prefix that is not in the folder, owned or not. backtestctl touches only files it owns.',
   );
-  console.log('aws s3 sync without --delete never removes the deleted DAG (it stays live in MWAA);');
-  console.log('with --delete it deletes anything under the prefix not in the local folder, owned or not.');
 } finally {
   await proxy.stop();
   await moto.stop();

@@ -17,6 +17,8 @@ export interface ProxiedRequest {
   status?: number;
   /** Request body bytes (what a PUT uploads). */
   bytes: number;
+  /** Response body bytes relayed to the client (what a GET downloads); 0 until answered. */
+  responseBytes: number;
 }
 
 export interface FaultSettings {
@@ -140,8 +142,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
             r.fault = 'drop-after';
             req.socket.destroy();
           } else {
+            const answer = Buffer.concat(chunks);
+            r.responseBytes = answer.length;
             res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-            res.end(Buffer.concat(chunks));
+            res.end(answer);
           }
           opts.onResponse?.(r);
         });
@@ -182,7 +186,7 @@ function classify(n: number, req: IncomingMessage, bytes: number): ProxiedReques
   const key = decodeURIComponent(rest.join('/'));
   const kind =
     bucket === '' ? 'other' : key === '' ? 'bucket' : key.endsWith(MANIFEST_SUFFIX) ? 'manifest' : 'object';
-  return { n, method: req.method ?? 'GET', bucket, key, query: url.search, kind, bytes };
+  return { n, method: req.method ?? 'GET', bucket, key, query: url.search, kind, bytes, responseBytes: 0 };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

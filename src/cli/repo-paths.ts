@@ -55,11 +55,20 @@ export async function readRepoFiles(dir: string): Promise<Map<string, string>> {
  * A FILE argument as a repo-relative, forward-slash path, the form config issues and specs
  * use. A relative FILE is taken from the working directory when that lands inside the repo
  * (`validate backtests/x.yaml` run in the repo), else from the repo root (`validate --repo
- * examples backtests/x.yaml` run beside it).
+ * examples backtests/x.yaml` run beside it); also from the root when only that names a
+ * file of the repo (`expand backtests/x.yaml` run in backtests/, as the docs write it).
  */
-export function toRepoPath(cwd: string, repoDir: string, file: string): string {
+export function toRepoPath(
+  cwd: string,
+  repoDir: string,
+  file: string,
+  exists: (repoPath: string) => boolean = () => true,
+): string {
   const fromCwd = relative(repoDir, isAbsolute(file) ? file : resolve(cwd, file));
-  const path = isInside(fromCwd) || isAbsolute(file) ? fromCwd : relative(repoDir, resolve(repoDir, file));
+  const fromRoot = relative(repoDir, resolve(repoDir, file));
+  const posix = (p: string) => p.split(sep).join('/');
+  const cwdWins = isInside(fromCwd) && (exists(posix(fromCwd)) || !exists(posix(fromRoot)));
+  const path = cwdWins || isAbsolute(file) ? fromCwd : fromRoot;
   if (!isInside(path)) {
     throw new UsageError(
       `${file} is not inside the config repository ${repoDir}`,

@@ -52,8 +52,8 @@ Exit codes: 0 ok, 1 the config is invalid, 2 usage or I/O error.`,
 
 async function runExpand(io: CliIo, fileArg: string, options: ExpandOptions): Promise<ExitCode> {
   const repoDir = await resolveRepoDir(io.cwd, options.repo, fileArg);
-  const path = toRepoPath(io.cwd, repoDir, fileArg);
   const files = await readRepoFiles(repoDir);
+  const path = toRepoPath(io.cwd, repoDir, fileArg, (p) => files.has(p));
   if (!files.has(path)) throw new UsageError(`${path}: no such YAML file in the config repository`);
   const result = loadConfigRepo(files, { environment: options.environment });
   assertKnownEnvironment(result);

@@ -51,7 +51,7 @@ async function runValidate(io: CliIo, fileArgs: string[], options: ValidateOptio
   const selected = selectFiles(
     result,
     files,
-    fileArgs.map((f) => toRepoPath(io.cwd, repoDir, f)),
+    fileArgs.map((f) => toRepoPath(io.cwd, repoDir, f, (p) => files.has(p))),
   );
   const report = buildReport(result, files, selected);
   if (options.format === 'json') {

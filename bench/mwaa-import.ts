@@ -16,6 +16,7 @@ import { isMwaaDagStore, resolveMwaaTarget } from '../src/mwaa/mwaa-target.js';
 import { planSync } from '../src/plan/plan-sync.js';
 import type { DesiredFile } from '../src/plan/types.js';
 import { renderRepo } from '../src/render/index.js';
+import { parseEnv } from '../src/shared/env.js';
 import { applyPlan } from '../src/targets/apply-plan.js';
 import { backtestSpec } from '../test/mwaa/fixtures.js';
 import { MOTO_ENV, motoS3Client, startMoto } from '../test/support/moto.js';
@@ -70,7 +71,10 @@ async function main() {
     for (const { label, files } of scenarios) {
       const callsBefore = fake.stats.cliCalls.length;
       const t0 = performance.now();
-      const store = await resolveMwaaTarget('mwaa://bench-env', { env, cwd: process.cwd() });
+      const store = await resolveMwaaTarget('mwaa://bench-env', {
+        options: parseEnv(env),
+        cwd: process.cwd(),
+      });
       if (!isMwaaDagStore(store)) throw new Error('not an MWAA store');
       const base = await store.readManifest();
       const plan = planSync({

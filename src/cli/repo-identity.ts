@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { relative } from 'node:path';
+import { readWorkTree } from '../git/local-repo.js';
 import type { ManifestOwner } from '../plan/types.js';
 import { normaliseRepoUrl } from '../targets/claims.js';
 
@@ -13,30 +13,13 @@ export interface RepoIdentity {
   isAncestor(ancestor: string, commit: string): Promise<boolean>;
 }
 
-export async function readRepoIdentity(dir: string): Promise<RepoIdentity> {
-  const [head, top, origin] = await Promise.all([
-    git(dir, ['rev-parse', 'HEAD']),
-    git(dir, ['rev-parse', '--show-toplevel']),
-    git(dir, ['remote', 'get-url', 'origin']),
-  ]);
-  const root = top ?? dir;
+export async function readRepoIdentity(dir: string, childEnv: Record<string, string>): Promise<RepoIdentity> {
+  const tree = await readWorkTree(dir, childEnv);
+  const root = tree.topLevel ?? dir;
   const path = relative(root, dir).split('\\').join('/') || '.';
   return {
-    commit: head || 'local',
-    owner: { repo: origin ? normaliseRepoUrl(origin) : `file://${root}`, path },
-    async isAncestor(ancestor, commit) {
-      if (ancestor === commit) return true;
-      if (!isSha(ancestor) || !isSha(commit)) return false;
-      return (await git(dir, ['merge-base', '--is-ancestor', ancestor, commit])) !== null;
-    },
+    commit: tree.head ?? 'local',
+    owner: { repo: tree.origin ? normaliseRepoUrl(tree.origin) : `file://${root}`, path },
+    isAncestor: (ancestor, commit) => tree.isAncestor(ancestor, commit),
   };
-}
-
-const isSha = (s: string) => /^[0-9a-f]{40,64}$/.test(s);
-
-/** Runs git; its trimmed stdout, or null when it fails (not a repo, no remote, not an ancestor). */
-function git(cwd: string, args: string[]): Promise<string | null> {
-  return new Promise((done) => {
-    execFile('git', args, { cwd }, (err, stdout) => done(err ? null : stdout.trim()));
-  });
 }

@@ -1,4 +1,4 @@
-import { type EnvOptions, parseEnv } from '../shared/env.js';
+import type { EnvOptions } from '../shared/env.js';
 import { UsageError } from '../shared/errors.js';
 import { MwaaCli } from './airflow-cli.js';
 import { type AirflowCommands, airflowCommands } from './airflow-commands.js';
@@ -18,19 +18,13 @@ export interface MwaaConnection {
  * a local fake. A plain-http control-plane endpoint means a local fake whose web server speaks
  * http too.
  */
-export function connectMwaa(
-  environment: string,
-  /** parseEnv's result; a raw environment is still accepted from callers being switched over. */
-  env: EnvOptions | NodeJS.ProcessEnv | undefined,
-  region?: string,
-): MwaaConnection {
+export function connectMwaa(environment: string, options: EnvOptions, region?: string): MwaaConnection {
   if (!/^[A-Za-z][0-9A-Za-z_-]{0,79}$/.test(environment)) {
     throw new UsageError(
       `'${environment}' is not an MWAA environment name`,
       'names start with a letter and use letters, digits, - and _ (at most 80 characters)',
     );
   }
-  const options = isParsed(env) ? env : parseEnv(env ?? {});
   const endpoint = options.mwaaEndpoint;
   const credentials = options.awsCredentials;
   const resolvedRegion = region ?? options.awsRegion;
@@ -48,8 +42,4 @@ export function connectMwaa(
     scheme: endpoint?.startsWith('http://') ? 'http' : 'https',
   });
   return { environment, controlPlane, cli, airflow: airflowCommands(cli) };
-}
-
-function isParsed(env: EnvOptions | NodeJS.ProcessEnv | undefined): env is EnvOptions {
-  return typeof env === 'object' && typeof (env as { childEnv?: unknown }).childEnv === 'object';
 }

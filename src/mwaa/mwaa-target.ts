@@ -65,7 +65,7 @@ export function isMwaaDagStore(store: DagStore): store is MwaaDagStore {
 export const resolveMwaaTarget: TargetResolver = async (spec: string, ctx: TargetContext) => {
   const name = /^mwaa:\/\/([^/?#]+)\/?$/i.exec(spec)?.[1];
   if (!name) throw new UsageError(`invalid MWAA target ${spec}`, 'write it as mwaa://ENVIRONMENT_NAME');
-  const connection = connectMwaa(name, ctx.env);
+  const connection = connectMwaa(name, ctx.options);
   const environment = await connection.controlPlane.resolveEnvironment(name);
   const s3 = s3Store(`s3://${environment.bucket}/${environment.prefix}`, ctx);
   return new MwaaDagStore(environment, connection, s3);

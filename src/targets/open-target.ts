@@ -1,29 +1,23 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { type EnvOptions, parseEnv } from '../shared/env.js';
+import type { EnvOptions } from '../shared/env.js';
 import { UsageError } from '../shared/errors.js';
 import type { DagStore } from './dag-store.js';
 import { LocalDirDagStore } from './local-dir-dag-store.js';
 import { makeS3Client } from './s3-client.js';
-import { S3DagStore } from './s3-dag-store.js';
+import { S3DagStore, type S3DagStoreOptions } from './s3-dag-store.js';
 
 /** What a target resolver may use: the caller's parsed environment and options, never process globals. */
 export interface TargetContext {
   /** The environment as parseEnv read it (region, credentials, endpoints). */
-  options?: EnvOptions;
-  /**
-   * @deprecated callers not yet passing `options` hand the raw environment, parsed here with
-   * parseEnv; to be removed once every caller passes `options`.
-   */
-  env?: NodeJS.ProcessEnv;
+  options: EnvOptions;
   cwd: string;
   /** S3-compatible endpoint (`--s3-endpoint`); else the one parseEnv read. */
   s3Endpoint?: string;
   /** SSE-KMS key for objects written to S3. */
   sseKmsKeyId?: string;
   /** Injected client (tests, the controller's shared client); else built from the SDK's standard chain. */
-  s3Client?: S3Client;
+  s3Client?: S3DagStoreOptions['client'];
 }
 
 /** Turns `scheme://rest` into a store. */
@@ -75,17 +69,12 @@ function filePath(spec: string): string {
   }
 }
 
-/** The parsed environment of a context (see TargetContext.env). */
-export function contextOptions(ctx: TargetContext): EnvOptions {
-  return ctx.options ?? parseEnv(ctx.env ?? {});
-}
-
 /** Parses `s3://bucket/prefix` and builds the store with the injected client or settings. */
 export function s3Store(spec: string, ctx: TargetContext): S3DagStore {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(spec);
   const bucket = m?.[1];
   if (!m || !bucket) throw new UsageError(`invalid S3 target ${spec}`, 'write it as s3://BUCKET/PREFIX');
-  const options = contextOptions(ctx);
+  const { options } = ctx;
   const endpoint = ctx.s3Endpoint ?? options.s3Endpoint;
   const client =
     ctx.s3Client ??

@@ -43,6 +43,7 @@ const env = {
 };
 
 const CASES: Record<string, string[][]> = {
+  init: [[aFile], [repo]],
   validate: [
     ['--repo', missing],
     ['--repo', aFile],

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { effectiveVariables, loadConfigRepo, SETTINGS_FILE } from '../../config/index.js';
 import type { MwaaDagStore } from '../../mwaa/mwaa-target.js';
+import { parseEnv } from '../../shared/env.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
@@ -101,7 +102,7 @@ async function openEnvironment(
   // The MWAA and S3 clients load only for the commands that talk to MWAA.
   const { MwaaDagStore, resolveMwaaTarget } = await import('../../mwaa/mwaa-target.js');
   const store = await resolveMwaaTarget(`mwaa://${opts.environment}`, {
-    env: io.env,
+    options: parseEnv(io.env),
     cwd: io.cwd,
     ...(opts.s3Endpoint ? { s3Endpoint: opts.s3Endpoint } : {}),
   });

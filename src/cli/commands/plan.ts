@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfigRepo } from '../../config/index.js';
 import type { ConfigRepoResult } from '../../config/types.js';
 import type { DesiredFile, SyncPlan } from '../../plan/types.js';
+import { parseEnv } from '../../shared/env.js';
 import { SafetyError, UsageError } from '../../shared/errors.js';
 import { checkClaims, type DeployClaims } from '../../targets/claims.js';
 import type { DagStore } from '../../targets/dag-store.js';
@@ -83,17 +84,18 @@ export async function prepareSync(
     import('../../mwaa/target-resolvers.js'),
   ]);
   const desired = renderRepo(config.specs);
+  const env = parseEnv(io.env);
   const store = await openTarget(
     opts.target,
     {
-      env: io.env,
+      options: env,
       cwd: io.cwd,
       ...(opts.s3Endpoint ? { s3Endpoint: opts.s3Endpoint } : {}),
       ...(opts.sseKmsKeyId ? { sseKmsKeyId: opts.sseKmsKeyId } : {}),
     },
     extraTargetResolvers,
   );
-  const identity = await readRepoIdentity(repoDir);
+  const identity = await readRepoIdentity(repoDir, env.childEnv);
   const claims = {
     owner: { ...identity.owner, environment: opts.environment ?? null, target: store.location },
     isAncestor: identity.isAncestor,

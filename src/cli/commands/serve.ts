@@ -37,7 +37,7 @@ export const registerServe: RegisterCommand = (program, io, state) => {
       // A live set: installation tokens fetched later are added and censored too.
       const secrets = new Set(config.secrets);
       const log = createLogger({ level: config.log.level, secrets, base: { app: 'backtest-gitops' } });
-      const ports = composePorts({ config, env, processEnv: io.env, cwd: io.cwd, log, secrets });
+      const ports = composePorts({ config, env, cwd: io.cwd, log, secrets });
       // --once: the start-up reconcile only, no schedule.
       const running = await runController({
         config,

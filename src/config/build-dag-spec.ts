@@ -1,7 +1,13 @@
 import { buildStrategySpec } from './build-strategy.js';
 import { configError, fileStart } from './issues.js';
 import { type ConfigLayer, locateInLayer, mergeMapValue, pickValue } from './layers.js';
-import { DEFAULT_BATCH_ATTEMPTS, DEFAULT_OWNER, DEFAULT_RETRIES, MAX_DAG_ID_LENGTH } from './limits.js';
+import {
+  DEFAULT_BATCH_ATTEMPTS,
+  DEFAULT_OWNER,
+  DEFAULT_RETRIES,
+  HARD_MAX_RUNS_PER_DAG,
+  MAX_DAG_ID_LENGTH,
+} from './limits.js';
 import { locatePath } from './locate.js';
 import { DAG_ID } from './patterns.js';
 import type { BacktestSpec, ConfigIssue, SourceLocation, StrategySpec } from './types.js';
@@ -104,7 +110,9 @@ export function buildDagSpec(input: BuildDagInput): BuildDagResult {
         largestGridAt ?? fileStart(file),
         'grid-too-large',
         `this DAG expands to ${runs.toLocaleString('en-US')} runs, more than max_runs_per_dag (${input.maxRunsPerDag.toLocaleString('en-US')})`,
-        'sweep fewer values, split the grid over several configs, or raise max_runs_per_dag in backtest-gitops.yaml',
+        input.maxRunsPerDag >= HARD_MAX_RUNS_PER_DAG
+          ? `sweep fewer values or split the grid over several configs: ${HARD_MAX_RUNS_PER_DAG.toLocaleString('en-US')} runs per DAG is a hard ceiling`
+          : 'sweep fewer values, split the grid over several configs, or raise max_runs_per_dag in backtest-gitops.yaml',
       ),
     );
   }

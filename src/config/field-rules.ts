@@ -1,4 +1,5 @@
 import type { IssueCode } from './issue-codes.js';
+import { HARD_MAX_RUNS_PER_DAG, HARD_MAX_STRATEGIES_PER_DAG } from './limits.js';
 import { SCHEDULE_PRESETS } from './schedule.js';
 
 /**
@@ -87,7 +88,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   params: { expected: 'a map of snake_case names to values', code: 'invalid-value' },
   param_grid: { expected: 'a map of parameter names to lists of values', code: 'invalid-value' },
   strategies: {
-    expected: 'a non-empty list of strategies, each a map with a `name`',
+    expected: `a list of 1 to ${HARD_MAX_STRATEGIES_PER_DAG} strategies, each a map with a \`name\``,
     item: 'a strategy: a map with a `name` and the keys it overrides',
     code: 'empty-strategies',
   },
@@ -96,7 +97,11 @@ export const FIELD_RULES: Record<string, FieldRule> = {
     code: 'invalid-strategy-name',
   },
   include: { expected: 'a non-empty list of glob patterns', item: 'a glob pattern', code: 'invalid-value' },
-  max_runs_per_dag: { expected: 'a whole number from 1 to 1000000', code: 'invalid-value' },
+  max_runs_per_dag: {
+    expected: `a whole number from 1 to ${HARD_MAX_RUNS_PER_DAG}`,
+    code: 'invalid-value',
+    hint: `${HARD_MAX_RUNS_PER_DAG} runs per DAG is a hard ceiling: split larger sweeps over several configs`,
+  },
   defaults: { expected: 'a map of config keys', code: 'invalid-value' },
   environments: { expected: 'a map of environment names to {defaults, variables}', code: 'invalid-value' },
   variables: { expected: 'a map of Airflow Variables', code: 'invalid-value' },

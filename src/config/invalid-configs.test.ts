@@ -649,6 +649,13 @@ const cases: Case[] = [
     column: 3,
   },
   {
+    name: '101 strategies',
+    yaml: withLines('strategies:', ...Array.from({ length: 101 }, (_, i) => `  - name: s${i}`)),
+    code: 'too-many-strategies',
+    line: 5,
+    column: 3,
+  },
+  {
     name: 'prototype name as a grid key',
     yaml: withLines('param_grid:', '  toString: [1, 2]'),
     code: 'grid-unknown-key',

@@ -47,12 +47,14 @@ export const ISSUE_CODES = {
     'A strategy name (before, after, backtest) or dag_id (backtest_gitops_support) that the rendered DAG folder uses itself.',
   'duplicate-strategy-name': 'Two strategies of one DAG share a name.',
   'empty-strategies': '`strategies:` is an empty list.',
+  'too-many-strategies':
+    'More than 100 strategies in one DAG, a hard ceiling (each adds tasks every scheduler parse pays for).',
   // Grids
   'empty-grid': 'A param_grid list is empty, so the DAG would have no runs.',
   'grid-not-a-list': 'A param_grid value is not a list.',
   'grid-unknown-key': 'A param_grid key that is not a parameter of the strategy.',
   'duplicate-grid-key': 'A parameter swept twice (`x` and `params.x`).',
-  'grid-too-large': 'The DAG expands to more runs than `max_runs_per_dag`.',
+  'grid-too-large': 'The DAG expands to more runs than `max_runs_per_dag` (at most 10,000, a hard ceiling).',
   // Repository
   'dag-id-collision':
     'Two config files claim the same dag_id (also when they differ only in case, or in `.` and `_`, which give the same AWS Batch job names).',

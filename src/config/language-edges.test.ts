@@ -126,3 +126,27 @@ describe('smaller edges of the language', () => {
     expect(viaGrid.issues.map((i) => i.code)).toEqual(['params-shadows-field']);
   });
 });
+
+describe('hard ceilings no setting lifts', () => {
+  const grid = `${BASE}param_grid:\n  take_profit_pct: [${Array.from({ length: 101 }, (_, i) => i + 1).join(', ')}]\n  stop_loss_pct: [${Array.from({ length: 100 }, (_, i) => i + 1).join(', ')}]\n`;
+
+  it('refuses max_runs_per_dag above 10,000 in backtest-gitops.yaml', () => {
+    const result = load(BASE, 'max_runs_per_dag: 1000000\n');
+    expect(result.issues.map((i) => [i.file, i.code])).toEqual([['backtest-gitops.yaml', 'invalid-value']]);
+    expect(result.issues[0]?.hint).toMatch(/hard ceiling/);
+  });
+
+  it('refuses a 10,100-run grid even when the caller asks for a higher cap', () => {
+    const result = loadConfigRepo(new Map([['backtests/x.yaml', grid]]), { maxRunsPerDag: 1_000_000 });
+    expect(result.issues.map((i) => i.code)).toEqual(['grid-too-large']);
+    expect(result.issues[0]?.message).toContain('more than max_runs_per_dag (10,000)');
+    expect(result.issues[0]?.hint).toMatch(/hard ceiling/);
+  });
+
+  it('refuses more than 100 strategies in a DAG', () => {
+    const strategies = (n: number) =>
+      `${BASE}strategies:\n${Array.from({ length: n }, (_, i) => `  - name: s${i}\n`).join('')}`;
+    expect(load(strategies(100)).specs).toHaveLength(1);
+    expect(load(strategies(101)).issues.map((i) => [i.code, i.line])).toEqual([['too-many-strategies', 5]]);
+  });
+});

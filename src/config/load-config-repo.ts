@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { type ClaimedDagId, findDagIdCollisions } from './dag-id-collisions.js';
 import { sortAndDedupeIssues } from './issues.js';
-import { SETTINGS_FILE } from './limits.js';
+import { HARD_MAX_RUNS_PER_DAG, SETTINGS_FILE } from './limits.js';
 import { loadSettings } from './settings.js';
 import type { BacktestSpec, ConfigIssue, ConfigRepoResult } from './types.js';
 import { validateConfigFile } from './validate-config-file.js';
@@ -9,7 +9,7 @@ import { validateConfigFile } from './validate-config-file.js';
 export interface LoadConfigRepoOptions {
   /** Name of an environment in backtest-gitops.yaml whose defaults apply. */
   environment?: string;
-  /** Overrides `max_runs_per_dag` from backtest-gitops.yaml. */
+  /** Overrides `max_runs_per_dag` from backtest-gitops.yaml (never above HARD_MAX_RUNS_PER_DAG). */
   maxRunsPerDag?: number;
 }
 
@@ -24,7 +24,7 @@ export function loadConfigRepo(
 ): ConfigRepoResult {
   const loaded = loadSettings(files.get(SETTINGS_FILE), options.environment);
   const { settings } = loaded;
-  const maxRuns = options.maxRunsPerDag ?? settings.max_runs_per_dag;
+  const maxRuns = Math.min(options.maxRunsPerDag ?? settings.max_runs_per_dag, HARD_MAX_RUNS_PER_DAG);
   const isConfigFile = picomatch(settings.include);
   const configFiles = [...files.keys()].filter((path) => path !== SETTINGS_FILE && isConfigFile(path)).sort();
 

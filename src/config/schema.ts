@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isIsoCalendarDate } from './dates.js';
-import { MAX_DAG_ID_LENGTH } from './limits.js';
+import { HARD_MAX_RUNS_PER_DAG, HARD_MAX_STRATEGIES_PER_DAG, MAX_DAG_ID_LENGTH } from './limits.js';
 import {
   BATCH_JOB_DEFINITION,
   BATCH_JOB_QUEUE,
@@ -173,6 +173,7 @@ export const configFileSchema = z
     strategies: z
       .array(strategyEntrySchema)
       .min(1)
+      .max(HARD_MAX_STRATEGIES_PER_DAG)
       .optional()
       .describe('Strategies of a multi-strategy DAG; top-level keys are defaults each entry may override.'),
   })
@@ -200,7 +201,14 @@ export const settingsFileSchema = z
       .min(1)
       .optional()
       .describe('Globs of config files, relative to the repo root (default backtests/**/*.yaml, *.yml).'),
-    max_runs_per_dag: z.int().min(1).max(1_000_000).optional().describe('Largest grid a DAG may expand to.'),
+    max_runs_per_dag: z
+      .int()
+      .min(1)
+      .max(HARD_MAX_RUNS_PER_DAG)
+      .optional()
+      .describe(
+        `Largest grid a DAG may expand to; at most ${HARD_MAX_RUNS_PER_DAG}, a ceiling set by what Airflow handles per DAG run.`,
+      ),
     defaults: configDefaultsSchema.optional().describe('Defaults applied to every config.'),
     environments: z
       .record(

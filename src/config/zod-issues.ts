@@ -80,7 +80,11 @@ export function zodIssuesToConfigIssues(
       );
     } else {
       const problem = field === 'schedule' && typeof got === 'string' ? scheduleProblem(got) : null;
-      const code = isNeverFiresProblem(problem) ? 'schedule-never-fires' : (schemaCode(issue) ?? rule.code);
+      const code: IssueCode = isNeverFiresProblem(problem)
+        ? 'schedule-never-fires'
+        : field === 'strategies' && issue.code === 'too_big'
+          ? 'too-many-strategies'
+          : (schemaCode(issue) ?? rule.code);
       const detail = problem === null ? '' : `: ${problem}`;
       out.push(
         configError(

@@ -1,7 +1,7 @@
 import type { Manifest } from '../plan/types.js';
 import type { AirflowCommands } from './airflow-commands.js';
 import { isAvailable, type MwaaEnvironment } from './environment.js';
-import { type ChangedDag, mapImportErrors } from './import-errors.js';
+import { type ChangedDag, mapImportErrors, resolveDagsFolder } from './import-errors.js';
 
 export interface OwnedDagState {
   dag_id: string;
@@ -32,8 +32,11 @@ export async function collectEnvironmentStatus(
     .map((e) => ({ dag_id: e.dag_id as string, source: e.source, action: 'update', key: e.key }));
   const base = { environment, deployedCommit: manifest?.commit ?? null };
   if (!isAvailable(environment)) return { ...base, dags: null, otherImportErrors: 0 };
-  const listed = new Map((await airflow.listDags()).map((d) => [d.dag_id, d]));
-  const { byDagId, unmatched } = mapImportErrors(await airflow.listImportErrors(), owned);
+  const listedDags = await airflow.listDags();
+  const listed = new Map(listedDags.map((d) => [d.dag_id, d]));
+  const importErrors = await airflow.listImportErrors();
+  const folder = resolveDagsFolder(listedDags, importErrors, owned);
+  const { byDagId, unmatched } = mapImportErrors(importErrors, owned, folder);
   const dags = owned.map((d): OwnedDagState => {
     const seen = listed.get(d.dag_id);
     const error = byDagId.get(d.dag_id) ?? null;

@@ -71,7 +71,7 @@ describe('verifyDeploy', () => {
   it('maps an import error to its DAG and config and does not unpause anything', async () => {
     const af = fakeAirflow(() => ({
       dags: [dag('good')],
-      errors: [{ filepath: '/usr/local/airflow/dags/bad.py', error: 'Traceback...\nNameError: x\n' }],
+      errors: [{ filepath: '/dags/bad.py', error: 'Traceback...\nNameError: x\n' }],
     }));
     const check = await verifyDeploy({
       ...af,

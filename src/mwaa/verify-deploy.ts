@@ -2,7 +2,7 @@ import { MwaaError } from '../shared/errors.js';
 import type { AirflowCommands, ListedDag } from './airflow-commands.js';
 import type { DagDeployStatus, ImportCheckSummary } from './deploy-report.js';
 import { isAvailable } from './environment.js';
-import { type ChangedDag, mapImportErrors } from './import-errors.js';
+import { type ChangedDag, mapImportErrors, resolveDagsFolder } from './import-errors.js';
 import { readyNewDags } from './ready-new-dags.js';
 
 export interface VerifyDeployOptions {
@@ -172,7 +172,9 @@ async function observe(
   const unlisted = present.filter((d) => !listed.has(d.dag_id));
   let otherErrors = 0;
   if (unlisted.length > 0) {
-    const { byDagId, unmatched } = mapImportErrors(await cli.listImportErrors(), unlisted);
+    const importErrors = await cli.listImportErrors();
+    const folder = resolveDagsFolder([...listed.values()], importErrors, present);
+    const { byDagId, unmatched } = mapImportErrors(importErrors, unlisted, folder);
     otherErrors = unmatched.length;
     for (const [dagId, error] of byDagId) errors.set(dagId, error);
   }

@@ -177,6 +177,34 @@ describe('verifyDeploy against real Airflow', () => {
     ]);
   });
 
+  it('an import error in a foreign file with our file name (team_x/momentum_same.py) is never reported as ours', async () => {
+    // Both mention airflow and DAG, or Airflow's safe mode would not even parse them.
+    const ours = {
+      key: 'momentum_same.py',
+      content: 'from airflow import DAG\nraise ValueError("ours is broken")\n',
+    };
+    const foreign = {
+      key: 'team_x/momentum_same.py',
+      content: 'from airflow import DAG\nDB_PASSWORD = "hunter2-not-ours"\nraise RuntimeError(DB_PASSWORD)\n',
+    };
+    await upload(s3, bucket, prefix, [ours, foreign]);
+    try {
+      const check = await verifyDeploy({
+        cli: airflowCommands(cliFor()),
+        changed: [changed('momentum_same', 'update')],
+        ...fast,
+        unpauseNew: false,
+        triggerNew: false,
+      });
+      const dag = check.dags.find((d) => d.dag_id === 'momentum_same');
+      expect(dag?.import_error).toContain('ValueError: ours is broken');
+      expect(JSON.stringify(check)).not.toContain('hunter2');
+      expect(JSON.stringify(check)).not.toContain('team_x');
+    } finally {
+      await remove(s3, bucket, prefix, [ours.key, foreign.key]);
+    }
+  });
+
   it('reports a DAG that parses but the scheduler cannot serialize (mapped BatchOperator, amazon provider 9.9)', async () => {
     const mapped = {
       key: 'mapped_batch.py',

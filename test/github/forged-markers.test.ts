@@ -24,6 +24,9 @@ let remote: GitRemoteFixture;
 let flow: PullRequestFlow;
 let serve: ServeProcess;
 let dir: string;
+/** Figures for `npm run reliability`: markers forged, and reports they suppressed. */
+let forgedMarkers = 0;
+let suppressed = 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'btg-forged-'));
@@ -92,11 +95,13 @@ describe('forged markers in comments by others', () => {
       '',
     ].join('\n');
     const forged = github.state.addComment(evil.number, forgedBody);
+    forgedMarkers += 3; // sticky, head, base
 
     await until('a failing validate status on the forged PR', () =>
       validateStates(evil.sha).includes('failure'),
     );
     const report = await until('the bot’s own comment on the forged PR', () => ours(evil.number)[0]);
+    if (!report.body.includes('backtests/evil.yaml:4:1')) suppressed += 1;
     expect(report.body).toContain('backtests/evil.yaml:4:1');
     expect(report.body).toContain(`<!-- backtest-gitops:head=${evil.sha} -->`);
     expect(validateStates(evil.sha)).toEqual(['failure']);
@@ -119,16 +124,23 @@ describe('forged markers in comments by others', () => {
       pr.number,
       `<!-- backtest-gitops:deploy=${mergeSha} -->\n### ✅ backtest-gitops: deployed`,
     );
+    forgedMarkers += 1; // deploy
     remote.push('main');
 
     const report = await until('the deploy report on the merged PR', () =>
       ours(pr.number).find((c) => c.body.includes(`backtest-gitops:deploy=${mergeSha}`)),
-    );
+    ).catch((err: unknown) => {
+      suppressed += 1;
+      throw err;
+    });
     expect(report.body).toMatch(/deployed/);
     expect(github.state.comments.find((c) => c.id === forged.id)?.user.login).toBe('researcher');
     // And only one: the next reconciles find the bot's own report and add nothing.
     await serve.waitFor((l) => l.msg === 'reconcile finished', 10_000, serve.lines().length);
     await serve.waitFor((l) => l.msg === 'reconcile finished', 10_000, serve.lines().length);
     expect(ours(pr.number).filter((c) => c.body.includes('backtest-gitops:deploy='))).toHaveLength(1);
+    process.stdout.write(
+      `\nforged markers: ${forgedMarkers} tried (sticky, head, base, deploy) → reports suppressed ${suppressed}\n`,
+    );
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /**
  * The cloud clients load only in the commands that use them: a real CLI process, with a
  * module loader hook that records every module it loads, must not load the AWS SDK,
- * Octokit or the controller for `--version`, `--help`, `validate`, `expand` or `render`,
+ * Octokit, git (simple-git) or the controller for `--version`, `--help`, `validate`, `expand` or `render`,
  * and must load the S3 client for a plan against s3:// (proof that the hook sees them).
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,7 +56,7 @@ function loadedBy(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
 const cloud = (urls: string[]) =>
   urls.filter(
     (u) =>
-      /node_modules\/(@aws-sdk|@octokit|@smithy|prom-client|pino|node-cron)\//.test(u) ||
+      /node_modules\/(@aws-sdk|@octokit|@smithy|prom-client|pino|node-cron|simple-git)\//.test(u) ||
       u.includes('/src/controller/'),
   );
 

@@ -11,7 +11,6 @@ import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import { readConfigDir } from '../read-config-dir.js';
-import { readRepoIdentity } from '../repo-identity.js';
 import { REPO_OPTION_HELP, resolveRepoDir } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 
@@ -95,6 +94,8 @@ export async function prepareSync(
     },
     extraTargetResolvers,
   );
+  // git (simple-git) loads only for plan and apply, not at every start-up.
+  const { readRepoIdentity } = await import('../repo-identity.js');
   const identity = await readRepoIdentity(repoDir, env.childEnv);
   const claims = {
     owner: { ...identity.owner, environment: opts.environment ?? null, target: store.location },

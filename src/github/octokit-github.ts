@@ -1,3 +1,4 @@
+import { GitHubApiError } from '../shared/errors.js';
 import { ConditionalGetCache } from './conditional-get.js';
 import type { GitHubClient, GitHubTraffic } from './octokit-client.js';
 import { isStickyComment, withStickyMarker } from './sticky-marker.js';
@@ -72,7 +73,7 @@ export class OctokitGitHub implements GitHubPort {
       this.identify(this.octokit),
     ).catch((err: unknown) => {
       this.login = null;
-      throw err;
+      throw identityError(err);
     });
     return this.login;
   }
@@ -308,6 +309,15 @@ export class OctokitGitHub implements GitHubPort {
       });
     }
   }
+}
+
+/** GET /user refused (403) is a token that belongs to no user: say what to use instead. */
+function identityError(err: unknown): unknown {
+  if (!(err instanceof GitHubApiError) || err.status !== 403 || /rate limit/i.test(err.message)) return err;
+  return new GitHubApiError(err.message, 403, {
+    hint: "this token belongs to no user (e.g. an App installation token such as Actions' GITHUB_TOKEN), so the controller cannot tell its own comments from others': use a personal or machine-user token, or configure github.app",
+    cause: err,
+  });
 }
 
 /** A personal token's account: `GET /user`. */

@@ -3,7 +3,8 @@ import { join, relative, sep } from 'node:path';
 import { decodeConfigBytes, MAX_CONFIG_FILE_BYTES, SETTINGS_FILE } from '../config/index.js';
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
-const YAML_FILE = /\.ya?ml$/;
+/** YAML files, plus names a config could be mistaken under (.YAML, .json), which loadConfigRepo notes. */
+const YAML_FILE = /\.(ya?ml|json)$/i;
 
 /**
  * Reads the candidate files of a config repository: every `*.yaml` / `*.yml` under `dir`

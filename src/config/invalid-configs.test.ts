@@ -688,8 +688,8 @@ describe('invalid configs', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
   });
 
-  it('covers every documented issue code (repo-level ones are tested in load-config-repo.test.ts)', () => {
-    const repoLevel = ['dag-id-collision', 'unknown-environment', 'invalid-environment-name'];
+  it('covers every documented issue code (repo-level ones are tested in load-config-repo.test.ts and language-edges.test.ts)', () => {
+    const repoLevel = ['dag-id-collision', 'unknown-environment', 'invalid-environment-name', 'skipped-file'];
     const covered = new Set([...cases.map((c) => c.code), ...repoLevel]);
     expect(Object.keys(ISSUE_CODES).filter((code) => !covered.has(code))).toEqual([]);
   });

@@ -17,6 +17,8 @@ export const ISSUE_CODES = {
   'invalid-key': 'A map key is a list or a map instead of a name.',
   'empty-file': 'The file holds no YAML value.',
   'not-a-mapping': 'The file is a list or a single value, not a map of keys.',
+  'skipped-file':
+    'A warning: a file the include globs would match but for its extension (`.YAML`, `.Yml`, `.json`) is not read.',
   'unsafe-integer': 'An integer beyond 2^53 that a config cannot keep exactly; quote it to pass it as text.',
   'unstorable-text':
     "Text with a NUL character or a lone surrogate, which Airflow's metadata database (PostgreSQL) cannot store.",

@@ -20,6 +20,16 @@ export function configError(
   return issue;
 }
 
+/** Builds a warning: something worth fixing that does not make a config invalid. */
+export function configWarning(
+  at: SourceLocation,
+  code: IssueCode,
+  message: string,
+  hint?: string,
+): ConfigIssue {
+  return { ...configError(at, code, message, hint), severity: 'warning' };
+}
+
 /** The start of a file: where problems that concern a whole file are reported. */
 export function fileStart(file: string): SourceLocation {
   return { file, line: 1, column: 1 };

@@ -150,3 +150,46 @@ describe('hard ceilings no setting lifts', () => {
     expect(load(strategies(101)).issues.map((i) => [i.code, i.line])).toEqual([['too-many-strategies', 5]]);
   });
 });
+
+describe('DAG ids that share AWS Batch job names', () => {
+  it('a.b and a_b collide, as do ids equal in their first 118 job-name characters', () => {
+    const files = new Map([
+      ['backtests/one.yaml', `dag_id: a.b\n${BASE}`],
+      ['backtests/two.yaml', `dag_id: a_b\n${BASE}`],
+      ['backtests/long1.yaml', `dag_id: ${'x'.repeat(118)}1\n${BASE}`],
+      ['backtests/long2.yaml', `dag_id: ${'x'.repeat(118)}2\n${BASE}`],
+      ['backtests/fine.yaml', `dag_id: a-b\n${BASE}`],
+    ]);
+    const result = loadConfigRepo(files);
+    expect(result.specs.map((s) => s.dag_id)).toEqual(['a-b']);
+    expect(result.issues.map((i) => `${i.file} ${i.code}`)).toEqual([
+      'backtests/long1.yaml dag-id-collision',
+      'backtests/long2.yaml dag-id-collision',
+      'backtests/one.yaml dag-id-collision',
+      'backtests/two.yaml dag-id-collision',
+    ]);
+    expect(result.issues[2]?.message).toBe(
+      'dag_id `a.b` gives the same AWS Batch job names as backtests/two.yaml (`a_b`)',
+    );
+  });
+});
+
+describe('files that look like configs but are not read', () => {
+  it('notes .YAML, .Yml and .json files under the include globs with a warning', () => {
+    const files = new Map([
+      ['backtests/ok.yaml', BASE],
+      ['backtests/upper.YAML', BASE],
+      ['backtests/mixed.Yml', BASE],
+      ['backtests/grid.json', '{}'],
+      ['.vscode/settings.json', '{}'],
+    ]);
+    const result = loadConfigRepo(files);
+    expect(result.specs.map((s) => s.source)).toEqual(['backtests/ok.yaml']);
+    expect(result.invalidFiles).toEqual([]);
+    expect(result.issues.map((i) => `${i.file} ${i.severity} ${i.code} ${i.hint}`)).toEqual([
+      'backtests/grid.json warning skipped-file configs are YAML; JSON is YAML too, so rename the file to .yaml',
+      'backtests/mixed.Yml warning skipped-file rename it to mixed.yml',
+      'backtests/upper.YAML warning skipped-file rename it to upper.yaml',
+    ]);
+  });
+});

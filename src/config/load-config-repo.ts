@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { type ClaimedDagId, findDagIdCollisions } from './dag-id-collisions.js';
-import { sortAndDedupeIssues } from './issues.js';
+import { configWarning, fileStart, sortAndDedupeIssues } from './issues.js';
 import { HARD_MAX_RUNS_PER_DAG, SETTINGS_FILE } from './limits.js';
 import { loadSettings } from './settings.js';
 import type { BacktestSpec, ConfigIssue, ConfigRepoResult } from './types.js';
@@ -28,7 +28,7 @@ export function loadConfigRepo(
   const isConfigFile = picomatch(settings.include);
   const configFiles = [...files.keys()].filter((path) => path !== SETTINGS_FILE && isConfigFile(path)).sort();
 
-  const issues: ConfigIssue[] = [...loaded.issues];
+  const issues: ConfigIssue[] = [...loaded.issues, ...skippedFileWarnings(files, isConfigFile)];
   const claims: ClaimedDagId[] = [];
   const specs = new Map<string, BacktestSpec>();
   // A broken settings file may have lost or pruned its `include` (falling back to the default
@@ -53,4 +53,33 @@ export function loadConfigRepo(
     invalidFiles: [...invalid].sort(),
     issues: sortAndDedupeIssues(issues),
   };
+}
+
+/**
+ * Files the include globs would match if their extension were `.yaml` or `.yml`
+ * (`momentum.YAML`, `grid.json`): they are not read, which a researcher would not expect
+ * without being told.
+ */
+function skippedFileWarnings(
+  files: ReadonlyMap<string, string>,
+  isConfigFile: (path: string) => boolean,
+): ConfigIssue[] {
+  const warnings: ConfigIssue[] = [];
+  for (const path of files.keys()) {
+    const extension = /\.(ya?ml|json)$/i.exec(path)?.[0];
+    if (extension === undefined || isConfigFile(path) || path === SETTINGS_FILE) continue;
+    const stem = path.slice(0, -extension.length);
+    if (!isConfigFile(`${stem}.yaml`) && !isConfigFile(`${stem}.yml`)) continue;
+    warnings.push(
+      configWarning(
+        fileStart(path),
+        'skipped-file',
+        `this file is not read as a config: config files end in .yaml or .yml (lower case)`,
+        extension.toLowerCase() === '.json'
+          ? 'configs are YAML; JSON is YAML too, so rename the file to .yaml'
+          : `rename it to ${stem.slice(stem.lastIndexOf('/') + 1)}${extension.toLowerCase()}`,
+      ),
+    );
+  }
+  return warnings;
 }

@@ -67,6 +67,7 @@ describe('object parsing', () => {
     );
     expect(() => parseCatFileBatch(Buffer.from('dddd missing\n'), ['dddd'])).toThrow(/missing/);
     expect(isConfigPath('a/b.YML')).toBe(true);
-    expect(isConfigPath('a/b.json')).toBe(false);
+    expect(isConfigPath('a/b.json')).toBe(true); // read so that the loader can note it
+    expect(isConfigPath('a/b.txt')).toBe(false);
   });
 });

@@ -46,7 +46,10 @@ export function parseCatFileBatch(output: Buffer, requested: readonly string[]):
   return blobs;
 }
 
-/** Config files the loader reads: every YAML file (the loader applies `include` globs). */
+/**
+ * Config files the loader reads: every YAML file (the loader applies `include` globs), and
+ * JSON files, which it notes when they sit where configs do.
+ */
 export function isConfigPath(path: string): boolean {
-  return /\.ya?ml$/i.test(path);
+  return /\.(ya?ml|json)$/i.test(path);
 }

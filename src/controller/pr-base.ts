@@ -24,14 +24,16 @@ function entriesDigest(manifest: Manifest): string {
 }
 
 /**
- * The default-branch SHA the previous round saw, per PR memory (one per controller), so a
- * round can tell that the branch has just moved. Kept beside the memory, not in it: the
- * memory is a plain map of PRs that callers create and tests inspect.
+ * What branch-move detection keeps on the caller's PR memory (one per controller): the
+ * default-branch SHA the previous round saw. Part of the memory object the caller owns and
+ * passes in, so nothing is kept in this module.
  */
-const lastSeenBranch = new WeakMap<object, string>();
+export interface BranchMemory {
+  lastSeenBranch?: string;
+}
 
-export function rememberBranch(memory: object, branch: string): void {
-  lastSeenBranch.set(memory, branch);
+export function rememberBranch(memory: BranchMemory, branch: string): void {
+  memory.lastSeenBranch = branch;
 }
 
 /**
@@ -39,8 +41,12 @@ export function rememberBranch(memory: object, branch: string): void {
  * reconcile deploys right after validating PRs, so a re-check is better made next round.
  * False after a restart (nothing seen yet) and when the deploy already landed.
  */
-export function branchJustMoved(memory: object, branch: string | null, manifest: Manifest | null): boolean {
-  const before = lastSeenBranch.get(memory);
+export function branchJustMoved(
+  memory: BranchMemory,
+  branch: string | null,
+  manifest: Manifest | null,
+): boolean {
+  const before = memory.lastSeenBranch;
   return branch !== null && before !== undefined && before !== branch && manifest?.commit !== branch;
 }
 

@@ -8,7 +8,15 @@ import { capIssues } from '../report/issue-caps.js';
 import { statusDescription } from '../report/status-description.js';
 import type { ValidationReport } from '../report/types.js';
 import { GitHubApiError } from '../shared/errors.js';
-import { baseKey, branchJustMoved, branchReader, readBranch, rememberBranch, sameReport } from './pr-base.js';
+import {
+  type BranchMemory,
+  baseKey,
+  branchJustMoved,
+  branchReader,
+  readBranch,
+  rememberBranch,
+  sameReport,
+} from './pr-base.js';
 import {
   countChangedFiles,
   describeError,
@@ -58,9 +66,10 @@ export interface PullRequestDeps {
 
 /**
  * Kept by the caller across polls: PR number → last reported head, the comment body on
- * GitHub, and the base that report was checked against (see pr-base.ts; absent = unknown).
+ * GitHub, and the base that report was checked against (see pr-base.ts; absent = unknown);
+ * plus the default-branch SHA the previous round saw (a plain `new Map()` starts empty).
  */
-export type PullRequestMemory = Map<number, { headSha: string; body: string; base?: string }>;
+export type PullRequestMemory = Map<number, { headSha: string; body: string; base?: string }> & BranchMemory;
 
 export interface ValidatePullRequestsResult {
   /** PRs whose head was checked and reported this round. */

@@ -34,6 +34,13 @@ describe('validate diagnostics (golden)', () => {
     await expectGolden('validate.golden', r.stdout);
   });
 
+  it("the README's example is this output, verbatim", async () => {
+    const readme = await readFile(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const example = /\n```text\n(backtests\/typo\.yaml:[\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    expect(example).toContain('error[unknown-key]');
+    expect(await readFile(`${here}validate.golden`, 'utf8')).toContain(example);
+  });
+
   it('colour only when asked: FORCE_COLOR=1 on a pipe; NO_COLOR wins over a terminal', async () => {
     const r = await runBacktestctl(['validate'], { cwd: repo, env: cleanEnv({ FORCE_COLOR: '1' }) });
     expect(r.stdout).toContain('\u001b[1;31merror[unknown-key]\u001b[0m');

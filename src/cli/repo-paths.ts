@@ -6,13 +6,14 @@ import { readConfigDir } from './read-config-dir.js';
 
 /** The help text of every `--repo` option: what happens when it is left out. */
 export const REPO_OPTION_HELP =
-  'config repository root (default: the nearest folder at or above the current one, or above the first FILE, holding backtest-gitops.yaml or .git)';
+  'config repository root (default: the nearest folder at or above the current one, or above the first FILE, holding backtest-gitops.yaml, a backtests folder or .git)';
 
 /**
  * Resolves `--repo` against the working directory and checks it is a directory. Without
  * `--repo`, the root is found as git finds its work tree: the nearest folder at or above
  * `from` (the working directory, or the folder of the first FILE argument) that holds
- * backtest-gitops.yaml or .git; the working directory when there is none.
+ * backtest-gitops.yaml, a backtests/ folder (the default layout) or .git; the working
+ * directory when there is none.
  */
 export async function resolveRepoDir(cwd: string, repo: string | undefined, from?: string): Promise<string> {
   if (repo === undefined) return findRepoRoot(resolve(cwd, from ?? '.'), cwd);
@@ -31,7 +32,7 @@ async function findRepoRoot(start: string, cwd: string): Promise<string> {
   const info = await stat(start).catch(() => null);
   let dir = info?.isDirectory() ? start : dirname(start);
   for (;;) {
-    for (const marker of ['backtest-gitops.yaml', '.git']) {
+    for (const marker of ['backtest-gitops.yaml', 'backtests', '.git']) {
       if (await stat(join(dir, marker)).catch(() => null)) return dir;
     }
     const parent = dirname(dir);

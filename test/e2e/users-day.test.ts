@@ -178,127 +178,154 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A named step of the story: its failure says which step failed. */
+async function step(name: string, run: () => Promise<void> | void): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (err instanceof Error) err.message = `${name}: ${err.message}`;
+    throw err;
+  }
+}
+
 describe("a researcher's day", () => {
   let pr = 0;
   let mergeSha = '';
 
-  it('1. opens a PR adding a grid config: one bot comment with the plan (9 runs) and a success status', async () => {
-    story.step(
-      `A researcher opens a pull request adding ${GRID_FILE}`,
-      'A 3 × 3 take-profit / stop-loss sweep. The controller (backtestctl serve, polling every 2 s here) validates the PR, renders the DAG it would deploy and plans it against what is deployed; nothing reaches the bucket before the merge.',
+  // One story, one test: each step needs the state the previous one left (the open PR, the
+  // merge), so they run in order inside it and a failure names its step. Nothing outside
+  // this test depends on it, and it depends on no other test.
+  it('opens a PR, pushes a typo, fixes and merges it, then retires it', async () => {
+    await step(
+      '1. opens a PR adding a grid config: one bot comment with the plan (9 runs) and a success status',
+      async () => {
+        story.step(
+          `A researcher opens a pull request adding ${GRID_FILE}`,
+          'A 3 × 3 take-profit / stop-loss sweep. The controller (backtestctl serve, polling every 2 s here) validates the PR, renders the DAG it would deploy and plans it against what is deployed; nothing reaches the bucket before the merge.',
+        );
+        const opened = flow.openPr('momentum-grid', { [GRID_FILE]: GRID_CONFIG });
+        pr = opened.number;
+        const status = await eventually('validate status on the PR head', () =>
+          statusOf(opened.sha, 'backtest-gitops/validate'),
+        );
+        expect(status.state).toBe('success');
+        const comments = await eventually('the sticky comment', () =>
+          stickyComments(pr).length ? stickyComments(pr) : undefined,
+        );
+        expect(comments).toHaveLength(1);
+        const body = comments[0]?.body ?? '';
+        story.note(`commit status backtest-gitops/validate: ${status.state}`);
+        story.comment('the bot comment on the PR', body);
+        expect(body).toContain('momentum_grid');
+        expect(body).toMatch(/create/);
+        expect(body).toMatch(/\|\s*9\s*\|/);
+        expect(await s3Keys()).not.toContain('dags/momentum_grid.py');
+      },
     );
-    const opened = flow.openPr('momentum-grid', { [GRID_FILE]: GRID_CONFIG });
-    pr = opened.number;
-    const status = await eventually('validate status on the PR head', () =>
-      statusOf(opened.sha, 'backtest-gitops/validate'),
-    );
-    expect(status.state).toBe('success');
-    const comments = await eventually('the sticky comment', () =>
-      stickyComments(pr).length ? stickyComments(pr) : undefined,
-    );
-    expect(comments).toHaveLength(1);
-    const body = comments[0]?.body ?? '';
-    story.note(`commit status backtest-gitops/validate: ${status.state}`);
-    story.comment('the bot comment on the PR', body);
-    expect(body).toContain('momentum_grid');
-    expect(body).toMatch(/create/);
-    expect(body).toMatch(/\|\s*9\s*\|/);
-    expect(await s3Keys()).not.toContain('dags/momentum_grid.py');
-  });
 
-  it('2. pushes a broken change: the same comment now lists the error at its line, status failure, nothing deployed', async () => {
-    story.step(
-      'The researcher pushes a typo (stop_los_pct)',
-      'The bot edits its one comment in place (never a second one) and points at the line and column with a hint; the status turns red so the PR cannot be merged by mistake.',
+    await step(
+      '2. pushes a broken change: the same comment now lists the error at its line, status failure, nothing deployed',
+      async () => {
+        story.step(
+          'The researcher pushes a typo (stop_los_pct)',
+          'The bot edits its one comment in place (never a second one) and points at the line and column with a hint; the status turns red so the PR cannot be merged by mistake.',
+        );
+        const sha = flow.pushPr(pr, { [GRID_FILE]: BROKEN_CONFIG });
+        const status = await eventually('failure status on the new head', () =>
+          statusOf(sha, 'backtest-gitops/validate'),
+        );
+        expect(status.state).toBe('failure');
+        const comments = await eventually('the sticky comment edited for the new head', () => {
+          const c = stickyComments(pr);
+          return c.length === 1 && c[0]?.body.includes(sha) ? c : undefined;
+        });
+        const body = comments[0]?.body ?? '';
+        story.note(`commit status backtest-gitops/validate: ${status.state}`);
+        story.comment('the same comment, edited', body);
+        expect(body).toContain(`${GRID_FILE}:10:3`);
+        expect(body).toContain('stop_loss_pct');
+        expect(await s3Keys()).not.toContain('dags/momentum_grid.py');
+      },
     );
-    const sha = flow.pushPr(pr, { [GRID_FILE]: BROKEN_CONFIG });
-    const status = await eventually('failure status on the new head', () =>
-      statusOf(sha, 'backtest-gitops/validate'),
+
+    await step(
+      '3. fixes and merges: the DAG lands in S3, Airflow imports it, deploy status on the merge commit and a report on the PR',
+      async () => {
+        story.step(
+          'The typo is fixed and the PR merged',
+          'On the new default-branch commit the controller renders every config, uploads only what changed (one DAG file plus its manifest) to the MWAA DAG bucket (moto S3 here), asks Airflow through the MWAA CLI endpoint (a real Airflow 2.11 here) whether it imported the DAG, unpauses it, and reports on the merge commit and the PR.',
+        );
+        const fixed = flow.pushPr(pr, { [GRID_FILE]: GRID_CONFIG });
+        await eventually(
+          'success status on the fixed head',
+          () => statusOf(fixed, 'backtest-gitops/validate')?.state === 'success',
+        );
+        mergeSha = flow.mergePr(pr);
+        const deploy = await eventually(
+          'deploy status on the merge commit',
+          () => statusOf(mergeSha, 'backtest-gitops/deploy'),
+          300_000,
+        );
+        expect(deploy.state).toBe('success');
+        expect(await s3Keys()).toContain('dags/momentum_grid.py');
+        const dag = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dags/momentum_grid.py' }));
+        expect(await dag.Body?.transformToString()).toContain(GRID_FILE);
+        // Real Airflow (through the MWAA CLI endpoint) was asked about the import.
+        expect(
+          mwaa.stats.cliCalls.some((c) => c.includes('list-import-errors') || c.includes('dags list')),
+        ).toBe(true);
+        const report = await eventually('deploy report on the merged PR', () =>
+          github.state.commentsOn(pr).find((c) => c.body.includes(`backtest-gitops:deploy=${mergeSha}`)),
+        );
+        story.note(`commit status backtest-gitops/deploy on the merge commit: ${deploy.state}`);
+        story.files('the DAG bucket now holds', await bucketSummary());
+        story.comment('the deploy report on the merged PR', report.body);
+        expect(report.body).toContain('momentum_grid');
+        expect(report.body).toMatch(/\| `momentum_grid` \| create \| yes \|/);
+      },
     );
-    expect(status.state).toBe('failure');
-    const comments = await eventually('the sticky comment edited for the new head', () => {
-      const c = stickyComments(pr);
-      return c.length === 1 && c[0]?.body.includes(sha) ? c : undefined;
+
+    await step(
+      '4. a PR deleting the config shows the deletion; merging removes the owned DAG and touches nothing else',
+      async () => {
+        story.step(
+          'Another PR retires the config',
+          'Deletions are planned and shown like everything else; after the merge only the DAG the controller owns is removed. Files it did not write (a hand-made DAG, another team’s folder) are left byte for byte.',
+        );
+        const del = flow.openPr('retire-momentum', { [GRID_FILE]: null });
+        const status = await eventually('validate status on the deletion PR', () =>
+          statusOf(del.sha, 'backtest-gitops/validate'),
+        );
+        expect(status.state).toBe('success');
+        const comment = await eventually(
+          'the sticky comment on the deletion PR',
+          () => stickyComments(del.number)[0],
+        );
+        const body = comment.body;
+        story.comment('the bot comment on the deletion PR', body);
+        expect(body).toMatch(/`momentum_grid` \| delete/);
+        const merged = flow.mergePr(del.number);
+        await eventually(
+          'deploy status on the deletion merge',
+          () => statusOf(merged, 'backtest-gitops/deploy'),
+          300_000,
+        );
+        await eventually(
+          'the DAG removed from S3',
+          async () => !(await s3Keys()).includes('dags/momentum_grid.py'),
+        );
+        expect(await s3Keys()).toContain('dags/value_single.py');
+        for (const [Key, etag] of unownedEtags) {
+          const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+          expect(head.ETag).toBe(etag);
+        }
+        story.files('after the merge the bucket holds', await bucketSummary());
+        story.finish();
+      },
+    );
+
+    await step('never logs a secret', async () => {
+      expect(serve.output()).not.toContain(github.token);
     });
-    const body = comments[0]?.body ?? '';
-    story.note(`commit status backtest-gitops/validate: ${status.state}`);
-    story.comment('the same comment, edited', body);
-    expect(body).toContain(`${GRID_FILE}:10:3`);
-    expect(body).toContain('stop_loss_pct');
-    expect(await s3Keys()).not.toContain('dags/momentum_grid.py');
-  });
-
-  it('3. fixes and merges: the DAG lands in S3, Airflow imports it, deploy status on the merge commit and a report on the PR', async () => {
-    story.step(
-      'The typo is fixed and the PR merged',
-      'On the new default-branch commit the controller renders every config, uploads only what changed (one DAG file plus its manifest) to the MWAA DAG bucket (moto S3 here), asks Airflow through the MWAA CLI endpoint (a real Airflow 2.11 here) whether it imported the DAG, unpauses it, and reports on the merge commit and the PR.',
-    );
-    const fixed = flow.pushPr(pr, { [GRID_FILE]: GRID_CONFIG });
-    await eventually(
-      'success status on the fixed head',
-      () => statusOf(fixed, 'backtest-gitops/validate')?.state === 'success',
-    );
-    mergeSha = flow.mergePr(pr);
-    const deploy = await eventually(
-      'deploy status on the merge commit',
-      () => statusOf(mergeSha, 'backtest-gitops/deploy'),
-      300_000,
-    );
-    expect(deploy.state).toBe('success');
-    expect(await s3Keys()).toContain('dags/momentum_grid.py');
-    const dag = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dags/momentum_grid.py' }));
-    expect(await dag.Body?.transformToString()).toContain(GRID_FILE);
-    // Real Airflow (through the MWAA CLI endpoint) was asked about the import.
-    expect(mwaa.stats.cliCalls.some((c) => c.includes('list-import-errors') || c.includes('dags list'))).toBe(
-      true,
-    );
-    const report = await eventually('deploy report on the merged PR', () =>
-      github.state.commentsOn(pr).find((c) => c.body.includes(`backtest-gitops:deploy=${mergeSha}`)),
-    );
-    story.note(`commit status backtest-gitops/deploy on the merge commit: ${deploy.state}`);
-    story.files('the DAG bucket now holds', await bucketSummary());
-    story.comment('the deploy report on the merged PR', report.body);
-    expect(report.body).toContain('momentum_grid');
-    expect(report.body).toMatch(/\| `momentum_grid` \| create \| yes \|/);
-  });
-
-  it('4. a PR deleting the config shows the deletion; merging removes the owned DAG and touches nothing else', async () => {
-    story.step(
-      'Another PR retires the config',
-      'Deletions are planned and shown like everything else; after the merge only the DAG the controller owns is removed. Files it did not write (a hand-made DAG, another team’s folder) are left byte for byte.',
-    );
-    const del = flow.openPr('retire-momentum', { [GRID_FILE]: null });
-    const status = await eventually('validate status on the deletion PR', () =>
-      statusOf(del.sha, 'backtest-gitops/validate'),
-    );
-    expect(status.state).toBe('success');
-    const comment = await eventually(
-      'the sticky comment on the deletion PR',
-      () => stickyComments(del.number)[0],
-    );
-    const body = comment.body;
-    story.comment('the bot comment on the deletion PR', body);
-    expect(body).toMatch(/`momentum_grid` \| delete/);
-    const merged = flow.mergePr(del.number);
-    await eventually(
-      'deploy status on the deletion merge',
-      () => statusOf(merged, 'backtest-gitops/deploy'),
-      300_000,
-    );
-    await eventually(
-      'the DAG removed from S3',
-      async () => !(await s3Keys()).includes('dags/momentum_grid.py'),
-    );
-    expect(await s3Keys()).toContain('dags/value_single.py');
-    for (const [Key, etag] of unownedEtags) {
-      const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
-      expect(head.ETag).toBe(etag);
-    }
-    story.files('after the merge the bucket holds', await bucketSummary());
-    story.finish();
-  });
-
-  it('never logs a secret', () => {
-    expect(serve.output()).not.toContain(github.token);
-  });
+  }, 1_500_000);
 });

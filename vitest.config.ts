@@ -21,6 +21,11 @@ export default defineConfig({
           hookTimeout: 600_000,
           globalSetup: ['test/support/global-setup.ts'],
           pool: 'forks',
+          // Most of an integration test's time is spent waiting on other processes (Airflow,
+          // moto, git, the controller under test), so files run three at a time even on two
+          // cores; vitest's default there would be one. Files never share state: every file
+          // starts its own servers on free ports and works in its own temp folders.
+          poolOptions: { forks: { maxForks: 3, minForks: 1 } },
         },
       },
     ],

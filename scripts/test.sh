@@ -6,6 +6,13 @@
 # Node 22 LTS (scripts/setup-node22.sh), the version the image and `engines` target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$(date +%s)
+# How long the whole run took, printed last whatever happened (the target is 5 minutes on 2 cores).
+report_duration() {
+  local took=$(( $(date +%s) - started ))
+  echo "npm test took $((took / 60))m $((took % 60))s"
+}
+trap report_duration EXIT
 [ -d node_modules ] || npm ci
 bash scripts/setup-python.sh
 bash scripts/setup-tools.sh

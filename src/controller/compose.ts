@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { GitRepoCache } from '../git/index.js';
 import { connectGitHub, type GitHubTraffic } from '../github/index.js';
 import { connectMwaa } from '../mwaa/mwaa-connection.js';
+import { extraTargetResolvers } from '../mwaa/target-resolvers.js';
 import type { EnvOptions } from '../shared/env.js';
 import type { Logger } from '../shared/logger.js';
-import type { DagStore } from '../targets/dag-store.js';
-import { extraTargetResolvers } from '../mwaa/target-resolvers.js';
 import { normaliseRepoUrl } from '../targets/claims.js';
+import type { DagStore } from '../targets/dag-store.js';
 import { openTarget } from '../targets/open-target.js';
 import { reportDeploy } from './deploy-report.js';
+import { LeaderLease } from './leader-lease.js';
 import type { ControllerConfig } from './load-controller-config.js';
 import { mwaaImportCheck } from './mwaa-import-check.js';
 import { PipelineDeployer, scopeToFolder } from './pipeline-deployer.js';
@@ -89,6 +90,9 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
     isAncestor: (ancestor, commit) => cache.isAncestor(ancestor, commit),
   });
   const ports: ControllerPorts & { traffic?: GitHubTraffic } = { repo, deployer };
+  if (config.leader_lease_seconds > 0) {
+    ports.leader = new LeaderLease({ openStore, leaseMs: config.leader_lease_seconds * 1000 });
+  }
 
   const mwaa = config.mwaa;
   const mwaaEnvironment =

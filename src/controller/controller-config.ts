@@ -115,6 +115,11 @@ export const ControllerConfigFile = z.strictObject({
   drift_check_interval_seconds: z.number().int().min(0).default(600),
   /** Keep validating PRs and reporting, but apply nothing. */
   suspend: z.boolean().default(false),
+  /**
+   * Replicas on one target: only the holder of a lease object in the target acts; the others
+   * wait, and take over when it has not been renewed for this long. 0 = no lease, every replica acts.
+   */
+  leader_lease_seconds: z.number().int().min(0).max(3600).default(60),
   /** Git clone and work files; a writable volume in the container. */
   cache_dir: nonEmpty.optional(),
   http: HttpSection.default({ port: 8080, host: '0.0.0.0' }),

@@ -18,6 +18,7 @@ export class ControllerMetrics {
   readonly lastSuccessfulReconcile: Gauge;
   readonly importErrors: Gauge;
   readonly stepFailures: Counter<'step'>;
+  readonly leader: Gauge;
 
   constructor(options: { rateLimitRemaining?: () => number | null; processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -75,6 +76,11 @@ export class ControllerMetrics {
       name: 'backtest_gitops_step_failures_total',
       help: 'Reconcile steps that failed after their retries, by step.',
       labelNames: ['step'],
+      registers,
+    });
+    this.leader = new Gauge({
+      name: 'backtest_gitops_leader',
+      help: '1 while this replica holds the lease and acts, 0 on standby (only with a leader lease).',
       registers,
     });
     if (options.processMetrics)

@@ -81,7 +81,14 @@ export interface ControllerPorts {
   deployReporter?: DeployReportPort;
   /** Follows the runs of what a merge deployed and reports their results (results-follower.ts). */
   results?: ResultsPort;
+  /** With several replicas: only the lease holder reconciles (leader-lease.ts); absent = always act. */
+  leader?: LeaderPort;
   rateLimit?: RateLimitPort;
+}
+
+/** Which replica acts; see LeaderLease. */
+export interface LeaderPort {
+  acquire(): Promise<{ leader: boolean; holder: string; expiresAt: number }>;
 }
 
 /** Time, injected so tests control it. */

@@ -17,7 +17,7 @@ export interface ReconcilerSettings {
   stepTimeoutMs?: number;
 }
 
-export type StepName = 'fetch' | 'validate-prs' | 'deploy' | 'import-check' | 'report' | 'results';
+export type StepName = 'lease' | 'fetch' | 'validate-prs' | 'deploy' | 'import-check' | 'report' | 'results';
 
 /**
  * One reconcile: fetch → plan and apply the default branch (when it moved, a drift check is
@@ -106,10 +106,25 @@ export class Reconciler {
     partial: (name: StepName, message: string) => void,
   ) {
     const { ports, status } = this;
+    const leader = ports.leader;
+    if (leader) {
+      const lease = await step('lease', () => leader.acquire());
+      this.metrics.leader.set(lease?.leader ? 1 : 0);
+      if (!lease?.leader) {
+        if (lease)
+          ctx.log.info(
+            { holder: lease.holder, until: lease.expiresAt },
+            'standby: another replica holds the lease',
+          );
+        return;
+      }
+    }
     const head = await step('fetch', (c) => ports.repo.fetchHead(c));
     status.repoReachable = head !== undefined;
     if (head === undefined) return;
     await this.deployHead(head, ctx, step, partial);
+    // A long deploy may have outlived the lease: renew it (or stand down) before writing to GitHub.
+    if (leader && !(await step('lease', () => leader.acquire()))?.leader) return;
     const prs = ports.pullRequests;
     if (prs) {
       const checked = await step('validate-prs', (c) => prs.validateOpenPullRequests(c));
@@ -172,6 +187,8 @@ export class Reconciler {
       }
     }
     const reporter = ports.deployReporter;
+    const leader = ports.leader;
+    if (leader && !(await step('lease', () => leader.acquire()))?.leader) return;
     if (reporter) await step('report', (c) => reporter.report(report, c));
     const results = ports.results;
     const deployed = report;

@@ -119,7 +119,7 @@ async function hashFolder(
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-/** Every object under `prefix/` but the manifest, key (relative) → sha256 of its bytes, read straight from moto. */
+/** Every object under `prefix/` but the bookkeeping, key (relative) → sha256 of its bytes, read straight from moto. */
 export async function bucketHashes(
   client: S3Client,
   bucket: string,
@@ -136,7 +136,8 @@ export async function bucketHashes(
       }),
     );
     for (const o of page.Contents ?? []) {
-      if (!o.Key || o.Key.endsWith('.backtest-gitops/manifest.json')) continue;
+      // The controller's bookkeeping (manifest, lease) is not a DAG.
+      if (!o.Key || o.Key.includes('/.backtest-gitops/')) continue;
       const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key }));
       out.set(o.Key.slice(prefix.length + 1), sha256(Buffer.from(await got.Body!.transformToByteArray())));
     }

@@ -77,8 +77,9 @@ export function createWebhookHandler(
       reply(res, 401, 'bad signature');
       return true;
     }
-    const event = header(req, 'x-github-event');
-    const deliveryId = header(req, 'x-github-delivery');
+    // Header values reach logs and reconcile reasons: GitHub's are short, keep them so.
+    const event = header(req, 'x-github-event').slice(0, 64);
+    const deliveryId = header(req, 'x-github-delivery').slice(0, 64);
     // After the signature holds (so a forger cannot fill the memory), and by the signed body
     // too: the delivery id header is not signed, a replay may carry a fresh one.
     const repeat = seen.has(`sig:${signature}`) || (deliveryId !== '' && seen.has(`id:${deliveryId}`));

@@ -51,7 +51,9 @@ try {
   const modules = join(dir, 'node_modules');
   const all = packages(modules);
   const total = size(modules);
-  console.log(`production node_modules (the image's dependencies): ${mb(total)} in ${all.length} package folders`);
+  console.log(
+    `production node_modules (the image's dependencies): ${mb(total)} in ${all.length} package folders`,
+  );
   const byTop = new Map<string, number>();
   for (const name of readdirSync(modules)) {
     if (name.startsWith('.')) continue;

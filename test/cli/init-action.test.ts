@@ -148,11 +148,15 @@ describe('backtestctl init and the GitHub Action', () => {
     expect(steps[1]?.with?.base).toBe('${{ github.event.pull_request.base.sha }}');
   });
 
-  it("the starter repository's schema copies are the committed schema (regenerate: cp schema/*.json templates/config-repo/.backtest-gitops/)", async () => {
+  it("init writes this version's editor schema next to the configs the modelines point at", async () => {
     for (const name of ['backtest.schema.json', 'backtest-gitops.schema.json']) {
-      expect(await readFile(join(root, 'templates/config-repo/.backtest-gitops', name), 'utf8'), name).toBe(
+      expect(await readFile(join(repo, '.backtest-gitops', name), 'utf8'), name).toBe(
         await readFile(join(root, 'schema', name), 'utf8'),
       );
     }
+    const config = await readFile(join(repo, 'backtests/grid_search.yaml'), 'utf8');
+    expect(config.split('\n')[0]).toBe(
+      '# yaml-language-server: $schema=../.backtest-gitops/backtest.schema.json',
+    );
   });
 });

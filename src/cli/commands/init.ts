@@ -8,6 +8,13 @@ import type { RegisterCommand } from './index.js';
 
 /** The starter repository, shipped with the tool (from src/cli/commands and dist/cli/commands alike). */
 export const STARTER_REPO = fileURLToPath(new URL('../../../templates/config-repo/', import.meta.url));
+const SCHEMA_DIR = fileURLToPath(new URL('../../../schema/', import.meta.url));
+
+/** The editor schemas, copied from the tool's own schema/ so they always match this version. */
+const SCHEMA_FILES = ['backtest.schema.json', 'backtest-gitops.schema.json'].map((name) => ({
+  from: join(SCHEMA_DIR, name),
+  to: `.backtest-gitops/${name}`,
+}));
 
 /** `backtestctl init [DIR]`: a new config repository from templates/config-repo/. */
 export const registerInit: RegisterCommand = (program, io, state) => {
@@ -34,7 +41,11 @@ Exit codes: 0 created, 2 a file exists (nothing written; use --force) or I/O err
 
 async function runInit(io: CliIo, dir: string, force: boolean): Promise<ExitCode> {
   const target = resolve(io.cwd, dir);
-  const files = await listFiles(STARTER_REPO);
+  const copies = [
+    ...(await listFiles(STARTER_REPO)).map((file) => ({ from: join(STARTER_REPO, file), to: file })),
+    ...SCHEMA_FILES,
+  ].sort((a, b) => (a.to < b.to ? -1 : 1));
+  const files = copies.map((c) => c.to);
   if (!force) {
     const existing: string[] = [];
     for (const file of files) if (await stat(join(target, file)).catch(() => null)) existing.push(file);
@@ -47,7 +58,7 @@ async function runInit(io: CliIo, dir: string, force: boolean): Promise<ExitCode
   }
   try {
     await mkdir(target, { recursive: true });
-    for (const file of files) await cp(join(STARTER_REPO, file), join(target, file), { force: true });
+    for (const { from, to } of copies) await cp(from, join(target, to), { force: true });
   } catch (err) {
     throw new UsageError(`cannot write into ${dir}: ${(err as Error).message}`, undefined, { cause: err });
   }

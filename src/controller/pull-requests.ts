@@ -107,6 +107,8 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
     failed: [],
     unfinished: [],
   };
+  // Who we are, before reading any comment: only our own are trusted (asked once, then cached).
+  await deps.github.botLogin();
   const pulls = (await deps.github.listOpenPulls()).filter(
     (p) => !deps.baseBranch || p.baseRef === deps.baseBranch,
   );

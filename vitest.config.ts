@@ -4,6 +4,12 @@ import { defineConfig } from 'vitest/config';
 // (real parts: git, moto S3, Airflow, the local GitHub and MWAA servers, under test/).
 export default defineConfig({
   test: {
+    // Most of an integration test's time is spent waiting on other processes (Airflow, moto,
+    // git, the controller under test), so files run three at a time even on two cores, where
+    // vitest's default would be one. Files never share state: every file starts its own
+    // servers on free ports and works in its own temp folders.
+    maxWorkers: 3,
+    minWorkers: 1,
     projects: [
       {
         test: {
@@ -21,11 +27,6 @@ export default defineConfig({
           hookTimeout: 600_000,
           globalSetup: ['test/support/global-setup.ts'],
           pool: 'forks',
-          // Most of an integration test's time is spent waiting on other processes (Airflow,
-          // moto, git, the controller under test), so files run three at a time even on two
-          // cores; vitest's default there would be one. Files never share state: every file
-          // starts its own servers on free ports and works in its own temp folders.
-          poolOptions: { forks: { maxForks: 3, minForks: 1 } },
         },
       },
     ],

@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { gate } from '../../test/support/controller-fakes.js';
 import { CoalescingRunner, MAX_REASONS } from './coalescing-runner.js';
 
+/** Jobs below never throw; a call here fails the test. */
+const unexpected = (err: unknown) => {
+  throw new Error(`job threw: ${String(err)}`);
+};
+
 describe('CoalescingRunner', () => {
   it('runs one job at a time and merges requests made during a run into one follow-up', async () => {
     const runs: string[][] = [];
@@ -14,7 +19,7 @@ describe('CoalescingRunner', () => {
       runs.push(reasons);
       await holds[runs.length - 1]?.promise;
       active--;
-    });
+    }, unexpected);
     runner.request('a');
     runner.request('b');
     runner.request('c');
@@ -28,17 +33,22 @@ describe('CoalescingRunner', () => {
     expect(maxActive).toBe(1);
   });
 
-  it('keeps running after a job throws, and refuses requests once closed', async () => {
+  it('keeps running after a job throws, says so each time, and refuses requests once closed', async () => {
     let calls = 0;
-    const runner = new CoalescingRunner(async () => {
-      calls++;
-      throw new Error('boom');
-    });
+    const thrown: unknown[] = [];
+    const runner = new CoalescingRunner(
+      async () => {
+        calls++;
+        throw new Error(`boom ${calls}`);
+      },
+      (err) => thrown.push(err),
+    );
     runner.request('a');
     await runner.idle();
     runner.request('b');
     await runner.idle();
     expect(calls).toBe(2);
+    expect(thrown.map((e) => (e as Error).message)).toEqual(['boom 1', 'boom 2']);
     runner.close();
     expect(runner.request('c')).toBe(false);
   });
@@ -49,7 +59,7 @@ describe('CoalescingRunner', () => {
     const runner = new CoalescingRunner(async (reasons) => {
       runs.push(reasons);
       if (runs.length === 1) await hold.promise;
-    });
+    }, unexpected);
     runner.request('first');
     for (let i = 0; i < 10_000; i += 1) runner.request(`webhook:${i}`);
     hold.open();

@@ -13,7 +13,11 @@ export class CoalescingRunner {
   private dropped = 0;
   private closed = false;
 
-  constructor(private readonly job: (reasons: string[]) => Promise<void>) {}
+  constructor(
+    private readonly job: (reasons: string[]) => Promise<void>,
+    /** Told about a job that threw (a bug: the job reports its own failures); later runs still happen. */
+    private readonly onUnexpectedError: (err: unknown) => void,
+  ) {}
 
   /** Asks for a run; returns false when the runner is closed (shutting down). */
   request(reason: string): boolean {
@@ -50,8 +54,9 @@ export class CoalescingRunner {
       while (reasons) {
         try {
           await this.job(reasons);
-        } catch {
-          // The job reports its own failures; a throw here must not stop later runs.
+        } catch (err) {
+          // The job reports its own failures; a throw here is a bug, said once, and must not stop later runs.
+          this.onUnexpectedError(err);
         }
         reasons = this.pending && !this.closed ? [...this.pending] : null;
         if (reasons && this.dropped > 0) reasons.push(`+${this.dropped} more`);

@@ -22,9 +22,13 @@ export class Controller {
     private readonly log: Logger,
     private readonly graceMs: number,
   ) {
-    this.runner = new CoalescingRunner(async (reasons) => {
-      await this.reconciler.reconcile(reasons, this.abort.signal);
-    });
+    this.runner = new CoalescingRunner(
+      async (reasons) => {
+        await this.reconciler.reconcile(reasons, this.abort.signal);
+      },
+      (err) =>
+        this.log.error({ err }, 'reconcile threw instead of reporting its failure (a bug); the loop goes on'),
+    );
   }
 
   /** Starts the schedule and runs a first reconcile at once. */

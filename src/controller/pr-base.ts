@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { withoutBaseMarker, withStickyMarker } from '../github/sticky-marker.js';
 import type { Manifest } from '../plan/types.js';
+import { GitError } from '../shared/errors.js';
 
 /**
  * What a PR's report depends on besides its head: the default-branch commit it was merged
@@ -64,7 +65,9 @@ export function branchReader(repo: {
 export async function readBranch(read: () => Promise<string>, sync: () => Promise<void>): Promise<string> {
   try {
     return await read();
-  } catch {
+  } catch (err) {
+    // Only "not known yet" (a GitError from the never-fetched cache) is answered by a fetch.
+    if (!(err instanceof GitError)) throw err;
     await sync();
     return read();
   }

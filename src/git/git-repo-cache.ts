@@ -157,22 +157,13 @@ export class GitRepoCache implements ConfigRepoReader {
 
   private async isUsable(): Promise<boolean> {
     if (!(await exists(this.opts.cacheDir))) return false;
-    try {
-      const bare = (await this.git.run(['rev-parse', '--is-bare-repository'])).trim();
-      const url = (await this.git.run(['config', '--get', 'remote.origin.url'])).trim();
-      return bare === 'true' && url === this.opts.url;
-    } catch {
-      return false;
-    }
+    const bare = (await this.git.ask(['rev-parse', '--is-bare-repository']))?.trim();
+    const url = (await this.git.ask(['config', '--get', 'remote.origin.url']))?.trim();
+    return bare === 'true' && url === this.opts.url;
   }
 
   private async fsckOk(): Promise<boolean> {
-    try {
-      await this.git.run(['fsck', '--no-dangling', '--no-progress']);
-      return true;
-    } catch {
-      return false;
-    }
+    return (await this.git.ask(['fsck', '--no-dangling', '--no-progress'])) !== null;
   }
 
   private looksCorrupt(err: unknown): boolean {
@@ -197,7 +188,8 @@ async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }

@@ -28,6 +28,19 @@ export class GitRunner {
     }
   }
 
+  /**
+   * Runs `git <args>` as a question: its stdout, or null when git answers no (a GitError:
+   * non-zero exit, e.g. an unknown ref, not an ancestor, no such remote). Anything else throws.
+   */
+  async ask(args: string[]): Promise<string | null> {
+    try {
+      return await this.run(args);
+    } catch (err) {
+      if (err instanceof GitError) return null;
+      throw err;
+    }
+  }
+
   /** Runs git with `input` on stdin and returns stdout as bytes (for `cat-file --batch`). */
   runWithInput(args: string[], input: string): Promise<Buffer> {
     return new Promise((resolve, reject) => {

@@ -27,13 +27,9 @@ export class GitTreeReader implements ConfigRepoReader {
   async resolve(ref: string): Promise<string> {
     if (ref.startsWith('-')) throw new GitError(`invalid ref ${JSON.stringify(ref)}`);
     for (const candidate of this.refCandidates(ref)) {
-      try {
-        const out = await this.git.run(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]);
-        const sha = out.trim();
-        if (/^[0-9a-f]{40,64}$/.test(sha)) return sha;
-      } catch {
-        // try the next candidate
-      }
+      // No answer: try the next candidate.
+      const sha = (await this.git.ask(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]))?.trim();
+      if (sha && /^[0-9a-f]{40,64}$/.test(sha)) return sha;
     }
     throw new GitError(
       `cannot resolve ${JSON.stringify(ref)} to a commit in ${this.git.dir}`,
@@ -104,18 +100,14 @@ export class GitTreeReader implements ConfigRepoReader {
   async isAncestor(ancestor: string, commit: string): Promise<boolean> {
     if (ancestor === commit) return true;
     if (!SHA.test(ancestor) || !SHA.test(commit)) return false;
-    const base = await this.git.run(['merge-base', ancestor, commit]).catch(() => '');
-    return base.trim() === ancestor;
+    // No merge base (unrelated histories) or an unknown commit: git answers no.
+    const base = await this.git.ask(['merge-base', ancestor, commit]);
+    return base?.trim() === ancestor;
   }
 
   /** True when the object exists locally (a fetch may be needed otherwise). */
   async hasCommit(sha: string): Promise<boolean> {
-    try {
-      await this.git.run(['cat-file', '-e', `${sha}^{commit}`]);
-      return true;
-    } catch {
-      return false;
-    }
+    return (await this.git.ask(['cat-file', '-e', `${sha}^{commit}`])) !== null;
   }
 }
 

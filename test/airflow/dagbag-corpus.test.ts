@@ -61,6 +61,12 @@ describe.each(AIRFLOW_VENVS)('rendered corpus in $label', ({ venv }) => {
     const parts = ['backtest_part_000', 'backtest_part_001', 'backtest_part_002'];
     expect(Object.keys(big).sort()).toEqual(['after', ...parts, 'before', 'runs']);
     expect(parts.map((id) => big[id]?.expand?.length)).toEqual([834, 834, 832]);
+    // The last part's two spare map indexes hold no run; the operator skips them.
+    expect(parts.map((id) => [big[id]?.padding, big[id]?.padding_skips])).toEqual([
+      [0, null],
+      [0, null],
+      [2, true],
+    ]);
     expect(parts.map((id) => big[id]?.expand_from)).toEqual(parts.map(() => ['runs']));
     const multi = report.dags.corpus_multi_chunked?.tasks ?? {};
     expect(Object.keys(multi).sort()).toEqual([

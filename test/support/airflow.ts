@@ -30,6 +30,9 @@ export interface ProbedTask {
   expand_from?: string[];
   /** The mapped arguments a DAG run starting now gets (computed by calling the run-time task). */
   expand?: { job_name: string; environment: EnvVar[]; run_label: string | null }[];
+  /** Map indexes of this part with no run (the short last part pads), and whether they skip. */
+  padding?: number;
+  padding_skips?: boolean | null;
 }
 
 export interface ProbedDag {

@@ -29,14 +29,17 @@ def describe_task(task):
         info["retry_exponential_backoff"] = bool(partial.get("retry_exponential_backoff"))
         info["map_index_template"] = partial.get("map_index_template")
         info["expand_from"] = [op.task_id for op, _ in task.expand_input.value["run_row"].iter_references()]
+        runs, padding = mapped_arguments(task)
         info["expand"] = [
             {
                 "job_name": item["job_name"],
                 "environment": item["container_overrides"]["environment"],
                 "run_label": item.get("run_label"),
             }
-            for item in mapped_arguments(task)
+            for item in runs
         ]
+        info["padding"] = len(padding)
+        info["padding_skips"] = padding_skips(task, padding[0]) if padding else None
     else:
         info["retries"] = task.retries
     return info
@@ -54,7 +57,22 @@ def mapped_arguments(task):
     snapshot = callable_.__globals__["runs_snapshot"]()
     args = [snapshot if hasattr(a, "iter_references") else a for a in source.op_args]
     part = task.partial_kwargs["part"]
-    return [row[part] for row in callable_(*args) if part < len(row)]
+    return [row[part] for row in callable_(*args) if part < len(row)], [
+        row for row in callable_(*args) if part >= len(row)
+    ]
+
+
+def padding_skips(task, row):
+    """Whether the operator, given a row without a run for its part, skips instead of submitting."""
+    from airflow.exceptions import AirflowSkipException
+
+    partial = {k: task.partial_kwargs[k] for k in ("part", "results_bucket", "backtest_dag_id", "job_queue", "job_definition")}
+    operator = task.operator_class(task_id="padding_probe", run_row=row, **partial)
+    try:
+        operator.execute({"run_id": "probe"})
+    except AirflowSkipException:
+        return True
+    return False
 
 
 def serialized(dag):

@@ -15,6 +15,7 @@ report_duration() {
 trap report_duration EXIT
 [ -d node_modules ] || npm ci
 bash scripts/setup-python.sh
+bash scripts/setup-postgres.sh
 bash scripts/setup-tools.sh
 npm run --silent lint
 mkdir -p .cache

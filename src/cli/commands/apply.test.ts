@@ -9,7 +9,8 @@ const examples = fileURLToPath(new URL('../../../examples', import.meta.url));
 
 const run = (args: string[], cwd: string) => runBacktestctl(args, { cwd, env: {} });
 
-describe('backtestctl plan/apply to a local DAG folder', () => {
+// Real files, git and the first (lazy) load of render and plan: seconds on a busy machine.
+describe('backtestctl plan/apply to a local DAG folder', { timeout: 30_000 }, () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'btg-cli-local-'));

@@ -52,7 +52,7 @@ describe('backtestctl render', () => {
       const target = join(repo, 'out');
       const result = await runBacktestctl(['render', '--repo', repo, '--out', target]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^backtests\/broken\.yaml:4:1: error /m);
+      expect(result.stderr).toMatch(/^backtests\/broken\.yaml:4:1: error\[unknown-key\]: /m);
       expect(existsSync(target)).toBe(false);
     } finally {
       await rm(repo, { recursive: true, force: true });

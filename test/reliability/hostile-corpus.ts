@@ -112,6 +112,41 @@ export function hostileCorpus(): HostileFile[] {
     ],
     ['callback_not_dotted', withLines('callbacks:', '  after: print'), 'callback without a module'],
     ['password_key', withLines('password: hunter2'), 'a password in a config'],
+    // Issue 14: what validated but then failed or changed meaning on MWAA.
+    [
+      'grid_secret',
+      withLines('params:', '  db: x', 'param_grid:', '  params.db_password: [hunter2]'),
+      'a password swept by the grid',
+    ],
+    [
+      'grid_nested_secret',
+      withLines('params:', '  conn: {}', 'param_grid:', '  conn: [{password: hunter2}]'),
+      'a password inside a grid value',
+    ],
+    [
+      'proto_grid_constructor',
+      withLines('param_grid:', '  constructor: [1, 2]'),
+      'Object.prototype name as grid key',
+    ],
+    ['proto_grid_tostring', withLines('param_grid:', '  toString: [1, 2]'), 'toString as grid key'],
+    ['proto_grid_dunder', withLines('param_grid:', '  __proto__: [1, 2]'), '__proto__ as grid key'],
+    ['proto_params_dunder', withLines('params:', '  __proto__: 1'), '__proto__ as params key'],
+    [
+      'proto_shadow',
+      withLines('params:', '  tostring: safe', 'param_grid:', '  toString: [evil]'),
+      'a grid key that would give PARAM_TOSTRING twice',
+    ],
+    ['nul_description', withLines('description: "a\\0b"'), 'NUL that PostgreSQL cannot store'],
+    ['nul_tag', withLines('tags: ["a\\0"]'), 'NUL in a tag'],
+    ['surrogate_owner', withLines('owner: "\\uD800"'), 'lone surrogate in the owner'],
+    ['bom_schedule', withLines('schedule: "0 6 * *\uFEFF1"'), 'U+FEFF, not a space to Python, in a schedule'],
+    ['never_schedule', withLines('schedule: "0 0 31 2 *"'), 'a schedule that never fires'],
+    ['unsafe_integer', withLines('params:', '  seed: 12345678901234567891'), 'an integer beyond 2^53'],
+    [
+      'too_many_strategies',
+      withLines('strategies:', ...Array.from({ length: 101 }, (_, i) => `  - name: s${i}`)),
+      '101 strategies in one DAG',
+    ],
     [
       'db_config_dict',
       withLines('db_config:', '  user: u', '  password: p'),

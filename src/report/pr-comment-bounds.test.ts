@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../config/types.js';
 import type { PlannedFile, SyncPlan } from '../plan/types.js';
+import { renderDeployComment } from './deploy-comment.js';
 import { capIssues, ISSUES_PER_FILE, ISSUES_PER_PR } from './issue-caps.js';
 import { GITHUB_COMMENT_LIMIT, renderPrComment } from './pr-comment.js';
 import type { ValidationReport } from './types.js';
@@ -52,7 +53,9 @@ function report(issues: ConfigIssue[], files: PlannedFile[] = []): ValidationRep
 }
 
 describe('the PR comment is bounded whatever the PR holds', () => {
-  it('140,000 issues (1,000 configs × 140 unknown keys): built without a stack overflow, under the limit, summary first', () => {
+  it('140,000 issues (1,000 configs × 140 unknown keys): built without a stack overflow, under the limit, summary first', {
+    timeout: 60_000,
+  }, () => {
     const issues = unknownKeys(1000, 140);
     const body = renderPrComment(report(issues));
     expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
@@ -100,4 +103,32 @@ describe('the PR comment is bounded whatever the PR holds', () => {
       { numRuns: 8 },
     );
   }, 120_000);
+
+  it('the deploy comment too: 5,000 DAGs, 1,000 of them with a long traceback, fit; failures are listed first', () => {
+    const dags = Array.from({ length: 5000 }, (_, i) => ({
+      dag_id: `dag_${i}`,
+      source: `backtests/dag_${i}.yaml`,
+      action: 'create' as const,
+      imported: i % 5 === 4 ? false : true,
+      import_error: i % 5 === 4 ? `Traceback\n${'x'.repeat(5000)}` : null,
+      unpaused: null,
+      triggered: null,
+    }));
+    const body = renderDeployComment({
+      commit: HEAD,
+      target: 's3://b/dags',
+      environment: null,
+      airflow_version: null,
+      dags,
+      kept_invalid: [],
+      ok: false,
+      summary: 'import errors',
+    });
+    expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    // The 300 rows listed are all failures (1,000 of them), none of the 4,000 that imported.
+    expect(body).toContain('| `dag_4` | create | **no** |');
+    expect(body).not.toContain('| `dag_0` |');
+    expect(body).toContain('… and 990 more import errors');
+    expect(body).toContain('… and 4700 more DAGs.');
+  });
 });

@@ -69,7 +69,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   schedule: {
     expected: 'a 5-field cron expression or an Airflow preset',
     code: 'invalid-schedule',
-    hint: `e.g. "0 6 * * 1-5" or one of ${SCHEDULE_PRESETS.join(', ')}; leave it out for manual runs`,
+    hint: `e.g. "0 6 * * 1-5", "0 0 L * *" (last day of the month), "0 0 * * 5#3" (third Friday) or one of ${SCHEDULE_PRESETS.join(', ')}; leave it out for manual runs`,
   },
   owner: { expected: 'a name of 1 to 100 characters', code: 'invalid-value' },
   retries: { expected: 'a whole number from 0 to 10', code: 'invalid-value' },

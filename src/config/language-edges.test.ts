@@ -193,3 +193,34 @@ describe('files that look like configs but are not read', () => {
     ]);
   });
 });
+
+describe('bounded work on adversarial files', () => {
+  it('gives did-you-mean hints to the first 50 unknown grid keys only, so many keys stay linear', () => {
+    const params = Array.from({ length: 300 }, (_, i) => `  lookback_${i}: ${i}`).join('\n');
+    const grid = Array.from({ length: 200 }, (_, i) => `  lookbak_${i}: [1]`).join('\n');
+    const result = load(`${BASE}params:\n${params}\nparam_grid:\n${grid}\n`);
+    expect(result.issues).toHaveLength(200);
+    const hinted = result.issues.filter((i) => i.hint?.startsWith('did you mean'));
+    expect(hinted).toHaveLength(50);
+    expect(hinted[0]?.hint).toBe('did you mean `lookback_0`?');
+  });
+
+  it('names the first line of a duplicate key, for each of thousands of repeats', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `  p${i % 2}: ${i}`).join('\n');
+    const result = load(`${BASE}params:\n${lines}\n`);
+    expect(result.issues).toHaveLength(2998);
+    expect(result.issues[0]?.message).toBe('duplicate key `p0`: it already appears on line 5');
+  });
+
+  it('stops alias expansion at 100 uses or 10,000 values', () => {
+    const uses = Array.from({ length: 101 }, (_, i) => `  b${i}: *a`).join('\n');
+    const many = load(`${BASE}params:\n  a: &a [1]\n${uses}\n`);
+    expect(many.issues.map((i) => i.code)).toEqual(['yaml-alias-limit']);
+    const big = `[${Array.from({ length: 3000 }, () => '1').join(', ')}]`;
+    const wide = load(`${BASE}params:\n  a: &a ${big}\n  b: *a\n  c: *a\n  d: *a\n  e: *a\n`);
+    expect(wide.issues.map((i) => i.code)).toEqual(['yaml-alias-limit']);
+    expect(
+      only(load(`${BASE}params:\n  a: &a ${big}\n  b: *a\n  c: *a\n`)).strategies[0]?.parameters.c,
+    ).toHaveLength(3000);
+  });
+});

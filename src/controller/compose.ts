@@ -90,7 +90,8 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
     isAncestor: (ancestor, commit) => cache.isAncestor(ancestor, commit),
   });
   const ports: ControllerPorts & { traffic?: GitHubTraffic } = { repo, deployer };
-  if (config.leader_lease_seconds > 0) {
+  // Suspended replicas write nothing to the target, not even a lease.
+  if (config.leader_lease_seconds > 0 && !config.suspend) {
     ports.leader = new LeaderLease({ openStore, leaseMs: config.leader_lease_seconds * 1000 });
   }
 

@@ -37,6 +37,11 @@ export class LeaderLease {
     this.now = opts.now ?? Date.now;
   }
 
+  /** Gives the lease up if it is still ours (a clean stop), so the next replica need not wait for it to expire. */
+  async release(): Promise<void> {
+    await releaseLease(this, await this.opts.openStore());
+  }
+
   /** Takes or renews the lease; returns who holds it now (this replica when `leader`). */
   async acquire(): Promise<{ leader: boolean; holder: string; expiresAt: number }> {
     const store = await this.opts.openStore();
@@ -74,6 +79,12 @@ export class LeaderLease {
       throw err;
     }
   }
+}
+
+/** Gives the lease up (on a clean stop), if it is still ours, so a restarted replica need not wait for it to expire. */
+export async function releaseLease(lease: LeaderLease, store: DagStore): Promise<void> {
+  const there = store.read ? await store.read(LEASE_KEY) : null;
+  if (there && parseLease(there.content)?.holder === lease.id) await store.delete(LEASE_KEY, there.version);
 }
 
 function parseLease(text: string): LeaseState | null {

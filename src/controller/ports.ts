@@ -89,6 +89,8 @@ export interface ControllerPorts {
 /** Which replica acts; see LeaderLease. */
 export interface LeaderPort {
   acquire(): Promise<{ leader: boolean; holder: string; expiresAt: number }>;
+  /** On a clean stop: give the lease up if it is still ours. */
+  release?(): Promise<void>;
 }
 
 /** Time, injected so tests control it. */

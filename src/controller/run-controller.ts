@@ -105,6 +105,10 @@ export async function runController(opts: RunControllerOptions): Promise<Running
     port,
     async stop() {
       const outcome = await controller.stop();
+      // A restarted replica then acts at once instead of waiting for the lease to expire.
+      await ports.leader
+        ?.release?.()
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'lease not released'));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       log.info({ outcome }, 'controller stopped');

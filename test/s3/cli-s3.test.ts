@@ -93,7 +93,8 @@ describe('backtestctl plan/apply with an S3 target', () => {
     const mark = proxy.log.length;
     const apply = await cli(['apply', '--repo', repo, '--target', target, '--yes']);
     expect(apply.code).toBe(1);
-    expect(proxy.counts(mark)).toEqual({ 'GET manifest': 1, 'PUT object': 1, 'PUT manifest': 1 });
+    // The change is announced in the manifest, made, then recorded.
+    expect(proxy.counts(mark)).toEqual({ 'GET manifest': 1, 'PUT object': 1, 'PUT manifest': 2 });
     expect(await readObject(direct, BUCKET, 'dags/single_backtest.py')).toBe(before);
   });
 

@@ -13,6 +13,7 @@ export HOSTILE_PR_CONFIGS="${HOSTILE_PR_CONFIGS:-1000}"
 npx vitest run --reporter verbose \
   test/reliability/hostile-configs.test.ts \
   test/s3/crash.test.ts \
+  test/s3/deploy-truth.test.ts \
   test/reliability/reconcile-faults.test.ts \
   test/reliability/soak.test.ts \
   test/github/forged-markers.test.ts \

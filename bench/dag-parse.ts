@@ -4,6 +4,8 @@
  * the same Airflow 2.11 process. The scheduler re-parses every DAG file about every 30 s,
  * so this is the recurring cost each approach puts on MWAA. A figure, not a test:
  *   npx tsx bench/dag-parse.ts [N] [ROUNDS]
+ * Without N: N = 100 / 1,000 / 5,000 (BENCH_QUICK=1: 100 only), 3 rounds at 100 and 1 above;
+ * dag-factory only up to 1,000 DAGs (one round of it at 5,000 takes many minutes).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,10 +20,11 @@ import { expectedBatchTasks } from '../test/airflow/expected-dag.js';
 import { writeDagFolder } from '../test/airflow/write-dag-folder.js';
 import { airflowEnv } from '../test/support/airflow.js';
 import { projectRoot, venvBin } from '../test/support/python.js';
+import { benchSizes } from './build-cli.js';
 
 const run = promisify(execFile);
-const N = Number(process.argv[2] ?? 200);
-const ROUNDS = Number(process.argv[3] ?? 3);
+const SIZES = process.argv[2] ? [Number(process.argv[2])] : benchSizes();
+const FACTORY_MAX = 1000;
 
 /** The same DAG as dag-factory YAML: before -> one mapped BatchOperator per part -> after. */
 function dagFactoryYaml(spec: BacktestSpec, noopFile: string): string {
@@ -96,10 +99,10 @@ async function writeDagFactoryFolder(specs: BacktestSpec[]): Promise<string> {
   return dir;
 }
 
-async function main(): Promise<void> {
+async function measure(N: number, ROUNDS: number): Promise<void> {
   const specs = generateCorpus(N);
   const rendered = await writeDagFolder(renderRepo(specs), 'bench');
-  const factory = await writeDagFactoryFolder(specs);
+  const factory = N <= FACTORY_MAX ? await writeDagFactoryFolder(specs) : '-';
   const home = await mkdtemp(join(tmpdir(), 'bench-airflow-home-'));
   try {
     const { stdout } = await run(
@@ -109,26 +112,31 @@ async function main(): Promise<void> {
     );
     const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
       airflow: string;
-      median_seconds: { rendered: number; dag_factory: number };
+      median_seconds: { rendered: number; dag_factory?: number };
       shape: Record<string, { dags: number; tasks: number; import_errors: number }>;
     };
     const runs = specs.reduce((n, s) => n + s.runs, 0);
     const { rendered: r, dag_factory: f } = result.median_seconds;
     console.log(
-      `DagBag parse, Airflow ${result.airflow}: ${N} backtest DAGs, ${runs} runs, median of ${ROUNDS} rounds`,
+      `\nDagBag parse, Airflow ${result.airflow}: ${N} backtest DAGs, ${runs} runs, median of ${ROUNDS} round(s)`,
     );
     console.log(
       `  rendered .py (backtest-gitops): ${r.toFixed(2)} s  (${((r / N) * 1000).toFixed(1)} ms per DAG)`,
       result.shape.rendered,
     );
+    if (f === undefined) {
+      console.log(`  dag-factory 0.22 YAML:          not measured above ${FACTORY_MAX} DAGs`);
+      return;
+    }
     console.log(
       `  dag-factory 0.22 YAML:          ${f.toFixed(2)} s  (${((f / N) * 1000).toFixed(1)} ms per DAG)`,
       result.shape.dag_factory,
     );
     console.log(`  ratio dag-factory / rendered:   ${(f / r).toFixed(2)}x`);
   } finally {
-    for (const dir of [rendered, factory, home]) await rm(dir, { recursive: true, force: true });
+    for (const dir of [rendered, factory, home])
+      if (dir !== '-') await rm(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+for (const N of SIZES) await measure(N, Number(process.argv[3] ?? (N <= 100 ? 3 : 1)));

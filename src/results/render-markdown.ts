@@ -185,16 +185,11 @@ export function paramText(r: { run: { params: Record<string, unknown> } }, keys:
   return escapeText(text) || 'no grid';
 }
 
-/** Only http(s) links, percent-encoded so they cannot close the markdown link. */
+/** Only http(s) links; characters that could end the markdown link or start HTML are percent-encoded. */
 function safeLink(url: string | undefined): string | null {
   if (!url || !/^https?:\/\//i.test(url)) return null;
-  return encodeURI(decodeURIWhenSafe(url)).replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'));
-}
-
-function decodeURIWhenSafe(url: string): string {
-  try {
-    return decodeURI(url);
-  } catch {
-    return url;
-  }
+  return url.replace(
+    /[()<>\s"'`\\[\]]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }

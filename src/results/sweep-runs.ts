@@ -4,7 +4,7 @@ import type { TaskInstanceState } from './airflow-runs.js';
 import { runState } from './airflow-runs.js';
 import type { ExpectedRun } from './read-results.js';
 
-/** Airflow's [core] max_map_length default; the rendered DAG splits bigger grids into parts of this size. */
+/** Airflow's [core] max_map_length default; the rendered DAG splits bigger grids into parts. */
 export const MAX_RUNS_PER_MAPPED_TASK = 1024;
 
 /** Where a run executes in Airflow: its Batch task id and map index (as the rendered DAG lays them out). */
@@ -15,22 +15,24 @@ export interface RunLocation {
 }
 
 /**
- * The task id and map index of every run of a spec, mirroring add_batch_tasks in the DAG
- * template: per strategy in order, chunks of MAX_RUNS_PER_MAPPED_TASK runs, `backtest` or
- * `backtest_part_NNN`, inside the strategy's TaskGroup in a multi-strategy DAG.
+ * The task id and map index of every run of a spec, mirroring part_layout and
+ * batch_arguments in the DAG template: a strategy's runs are split evenly into as few parts
+ * (`backtest`, or `backtest_part_NNN`) as max_map_length allows; map index i of part p is
+ * run p × size + i of the strategy; a multi-strategy DAG puts them in the strategy's group.
  */
 export function runLocations(spec: BacktestSpec): RunLocation[] {
   const out: RunLocation[] = [];
   let first = 0;
   for (const strategy of spec.strategies) {
-    const parts = Math.ceil(strategy.runs / MAX_RUNS_PER_MAPPED_TASK);
+    const parts = Math.max(1, Math.ceil(strategy.runs / MAX_RUNS_PER_MAPPED_TASK));
+    const size = Math.max(1, Math.ceil(strategy.runs / parts));
     for (let offset = 0; offset < strategy.runs; offset++) {
-      const part = Math.floor(offset / MAX_RUNS_PER_MAPPED_TASK);
+      const part = Math.floor(offset / size);
       const taskId = parts === 1 ? 'backtest' : `backtest_part_${String(part).padStart(3, '0')}`;
       out.push({
         index: first + offset,
         taskId: spec.multi_strategy ? `${strategy.name}.${taskId}` : taskId,
-        mapIndex: offset % MAX_RUNS_PER_MAPPED_TASK,
+        mapIndex: offset % size,
       });
     }
     first += strategy.runs;

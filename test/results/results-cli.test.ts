@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../support/python.js';
 import { runBacktestctl } from '../support/run-cli.js';
+import { independentDsr } from './independent-dsr.js';
 
 const SAMPLES = join(projectRoot, 'examples/results');
 const RUN_DIR = join(SAMPLES, 'backtests/grid_search/manual__2026-01-05T09.00.00/grid_search');
@@ -36,41 +37,8 @@ function samples(): Sample[] {
     });
 }
 
-/** Φ by Simpson integration of the density: independent of the reader's approximations. */
-function phi(x: number): number {
-  const steps = 20_000;
-  const a = -12;
-  const h = (x - a) / steps;
-  const f = (t: number) => Math.exp((-t * t) / 2) / Math.sqrt(2 * Math.PI);
-  let sum = f(a) + f(x);
-  for (let i = 1; i < steps; i++) sum += f(a + i * h) * (i % 2 ? 4 : 2);
-  return (sum * h) / 3;
-}
-
-function phiInverse(p: number): number {
-  let lo = -12;
-  let hi = 12;
-  for (let i = 0; i < 80; i++) {
-    const mid = (lo + hi) / 2;
-    if (phi(mid) < p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-
-/** DSR of the best sample, written from the paper's formulas. */
 function expectedDsr(all: Sample[], trials: number): number {
-  const best = [...all].sort((a, b) => b.sharpe - a.sharpe)[0] as Sample;
-  const mean = all.reduce((s, x) => s + x.sharpe, 0) / all.length;
-  const variance = all.reduce((s, x) => s + (x.sharpe - mean) ** 2, 0) / (all.length - 1) / 252;
-  const g = 0.5772156649015329;
-  const sr0 =
-    Math.sqrt(variance) * ((1 - g) * phiInverse(1 - 1 / trials) + g * phiInverse(1 - 1 / (trials * Math.E)));
-  const sr = best.sharpe / Math.sqrt(252);
-  const z =
-    ((sr - sr0) * Math.sqrt(best.n - 1)) /
-    Math.sqrt(1 - best.skew * sr + ((best.kurtosis - 1) / 4) * sr * sr);
-  return phi(z);
+  return independentDsr(all, trials);
 }
 
 const temp: string[] = [];

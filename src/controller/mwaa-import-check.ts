@@ -1,3 +1,4 @@
+import { importCheckSettings, mergeImportCheck } from '../mwaa/apply-check.js';
 import type { DeployReport } from '../mwaa/deploy-report.js';
 import type { MwaaConnection } from '../mwaa/mwaa-connection.js';
 import { verifyDeploy } from '../mwaa/verify-deploy.js';
@@ -27,15 +28,10 @@ export function mwaaImportCheck(opts: MwaaImportCheckOptions): ImportCheckPort {
           cli,
           changed: report.dags.map((d) => ({ dag_id: d.dag_id, source: d.source, action: d.action })),
           environment,
-          timeoutMs: opts.waitSeconds * 1000,
-          pollIntervalMs: 5_000,
-          maxPollIntervalMs: 30_000,
-          unpauseNew: opts.unpauseNew,
-          triggerNew: opts.triggerNew,
+          ...importCheckSettings(opts),
         }),
         ctx.signal,
       );
-      const ok = report.ok && (check.state === 'confirmed' || check.state === 'deferred');
       const broken = check.dags.filter((d) => d.imported === false);
       const fields = { state: check.state, polls: check.polls, otherImportErrors: check.otherImportErrors };
       if (broken.length > 0) {
@@ -44,15 +40,7 @@ export function mwaaImportCheck(opts: MwaaImportCheckOptions): ImportCheckPort {
           check.message,
         );
       } else ctx.log.info(fields, check.message);
-      return {
-        ...report,
-        environment: environment.name,
-        airflow_version: environment.airflowVersion,
-        dags: check.dags,
-        ok,
-        import_check: { state: check.state, message: check.message, elapsed_ms: check.elapsed_ms },
-        summary: `${report.summary}; import check ${check.state}`.slice(0, 140),
-      };
+      return mergeImportCheck(report, check, environment);
     },
   };
 }

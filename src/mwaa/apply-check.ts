@@ -3,7 +3,7 @@ import type { DagStore } from '../targets/dag-store.js';
 import type { DagDeployStatus, DeployReport } from './deploy-report.js';
 import type { ChangedDag } from './import-errors.js';
 import { isMwaaDagStore } from './mwaa-target.js';
-import { type ImportCheck, verifyDeploy } from './verify-deploy.js';
+import { type ImportCheck, type VerifyDeployOptions, verifyDeploy } from './verify-deploy.js';
 
 export interface ApplyImportCheckOptions {
   /** Seconds to wait for MWAA to list the changed DAGs. */
@@ -55,6 +55,18 @@ export async function checkApplyImport(
     cli: store.connection.airflow,
     changed,
     environment,
+    ...importCheckSettings(options),
+  });
+}
+
+/**
+ * How long and how often to ask Airflow, and what to do with new DAGs: the same for
+ * `backtestctl apply` and the controller's import-check step.
+ */
+export function importCheckSettings(
+  options: ApplyImportCheckOptions,
+): Omit<VerifyDeployOptions, 'cli' | 'changed' | 'environment'> {
+  return {
     timeoutMs: options.waitSeconds * 1000,
     pollIntervalMs: options.pollIntervalMs ?? 5_000,
     maxPollIntervalMs: 30_000,
@@ -64,7 +76,7 @@ export async function checkApplyImport(
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.log ? { onProgress: options.log } : {}),
-  });
+  };
 }
 
 /** Folds an import check into a deploy report: per-DAG outcomes, ok, and a summary line. */

@@ -1,14 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../test/support/python.js';
 
 /**
  * Compiles src/ the way the image does (tsc + the template assets) into a fresh folder next
  * to a link to node_modules, so benchmarks time `node <dir>/dist/cli/main.js`, the process a
- * user runs, without touching the project's own dist/. Returns the path of main.js.
+ * user runs, without touching the project's own dist/. The caller removes `root`.
+ * Returns the path of main.js.
  */
-export function buildCli(root: string = mkdtempSync(join(projectRoot, '.cache', 'bench-cli-'))): string {
+export function buildCli(root: string): string {
   const dist = join(root, 'dist');
   try {
     execFileSync('npx', ['tsc', '-p', join(projectRoot, 'tsconfig.build.json'), '--outDir', dist], {

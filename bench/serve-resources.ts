@@ -46,7 +46,8 @@ class Meter {
 }
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
-const main = buildCli();
+const cliDir = mkdtempSync(join(tmpdir(), 'btg-bench-cli-'));
+const main = buildCli(cliDir);
 
 async function measureServe(count: number): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'btg-bench-serve-'));
@@ -130,4 +131,8 @@ async function measureServe(count: number): Promise<void> {
   }
 }
 
-for (const count of SIZES) await measureServe(count);
+try {
+  for (const count of SIZES) await measureServe(count);
+} finally {
+  rmSync(cliDir, { recursive: true, force: true });
+}

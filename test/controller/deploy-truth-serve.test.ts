@@ -130,6 +130,8 @@ describe('serve: what main says is what is live', () => {
     expect(comment.body).toContain(`live instead: DAG grid from commit ${mergeA.slice(0, 7)} (last good)`);
     // The last good DAG stays deployed, byte for byte.
     expect(deployedGrid()).toBe(lastGood);
+    // The reconcile that reported it ends as failed (it still validates PRs after the report).
+    await serve.waitFor((l) => l.msg === 'reconcile finished' && l.result === 'failure', 60_000);
     const text = await (await fetch(`http://127.0.0.1:${serve.port}/metrics`)).text();
     const metrics = parsePrometheus(text);
     expect(metrics.get('backtest_gitops_reconciles_total{result="failure"}'), text).toBeGreaterThan(0);

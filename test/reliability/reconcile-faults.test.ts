@@ -183,12 +183,12 @@ describe('reconciles under injected S3 and GitHub faults', () => {
     const env = { ...MOTO_ENV, BACKTEST_GITOPS_S3_ENDPOINT: moto.endpoint };
     const a = inProcessController({
       dir,
-      yaml: controllerYaml(remote, 'twin', join(dir, 'cache-a'), false),
+      yaml: `${controllerYaml(remote, 'twin', join(dir, 'cache-a'), false)}\nleader_lease_seconds: 0`,
       env,
     });
     const b = inProcessController({
       dir,
-      yaml: controllerYaml(remote, 'twin', join(dir, 'cache-b'), false),
+      yaml: `${controllerYaml(remote, 'twin', join(dir, 'cache-b'), false)}\nleader_lease_seconds: 0`,
       env,
     });
     const results: Record<string, number> = {};
@@ -200,7 +200,7 @@ describe('reconciles under injected S3 and GitHub faults', () => {
         remote.commit({ [path]: r % 8 === 0 && exists ? null : config(i, r) });
         remote.push('main');
       }
-      // Both at once, racing on the manifest.
+      // Both at once, racing on the manifest (no lease: only the conditional writes keep them safe).
       const [ra, rb] = await Promise.all([a.reconcile(), b.reconcile()]);
       results[ra] = (results[ra] ?? 0) + 1;
       results[rb] = (results[rb] ?? 0) + 1;

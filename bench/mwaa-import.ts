@@ -1,6 +1,6 @@
 /**
  * Time from apply start to a confirmed import on MWAA, for 1 and 100 changed DAGs: the real
- * `mwaa://` target (GetEnvironment -> S3DagStore on moto), planSync + applyPlan, then the
+ * `mwaa://` target (GetEnvironment -> S3DagStore on moto), planAgainstTarget + applyPlan, then the
  * import check over the CLI endpoint of the MWAA fake, which runs the real Airflow 2.11 CLI
  * (each CLI call is a fresh `airflow` process, as on MWAA; the fake syncs S3 into its DAG
  * folder and runs one scheduler pass before answering, so its "MWAA picks files up" delay is
@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { checkApplyImport } from '../src/mwaa/apply-check.js';
 import { isMwaaDagStore, resolveMwaaTarget } from '../src/mwaa/mwaa-target.js';
-import { planSync } from '../src/plan/plan-sync.js';
+import { planAgainstTarget } from '../src/pipeline/prepare-sync.js';
 import type { DesiredFile } from '../src/plan/types.js';
 import { renderRepo } from '../src/render/index.js';
 import { parseEnv } from '../src/shared/env.js';
@@ -76,12 +76,10 @@ async function main() {
         cwd: process.cwd(),
       });
       if (!isMwaaDagStore(store)) throw new Error('not an MWAA store');
-      const base = await store.readManifest();
-      const plan = planSync({
+      const { plan } = await planAgainstTarget({
         desired: files,
-        manifest: base?.manifest ?? null,
-        manifestVersion: base?.version ?? null,
         invalidSources: [],
+        store,
         commit: 'bench',
       });
       const result = await applyPlan(plan, files, store, { concurrency: 8 });

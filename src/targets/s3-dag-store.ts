@@ -2,6 +2,8 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   type PutObjectCommandInput,
   type S3Client,
@@ -34,9 +36,9 @@ export interface S3DagStoreOptions {
 }
 
 /**
- * DAG files under an S3 prefix (MWAA's DAG folder). Every request touches one key we name:
- * no LIST, so objects we do not own are never read. Ownership checks ride on the writes
- * themselves (If-None-Match / If-Match), costing no extra request.
+ * DAG files under an S3 prefix (MWAA's DAG folder). Reads and writes touch only keys we name,
+ * so objects we do not own are never read; only a drift check lists the prefix (names and
+ * ETags). Ownership checks ride on the writes themselves (If-None-Match / If-Match).
  */
 export class S3DagStore implements DagStore {
   readonly location: string;
@@ -158,7 +160,57 @@ export class S3DagStore implements DagStore {
     }
   }
 
+  /**
+   * ETags of the requested keys. More than a few keys (a drift check) are read from
+   * ListObjectsV2 pages under the prefix: one request per 1,000 objects, not a HEAD per key
+   * (the LIST returns names and ETags only, never content). Without s3:ListBucket it falls
+   * back to one HEAD per key.
+   */
   async stat(keys: string[]): Promise<Map<string, string>> {
+    if (keys.length > LIST_THRESHOLD) {
+      const listed = await this.listEtags().catch((err: unknown) => {
+        if (err instanceof TargetError && err.code === 'access-denied') return null;
+        throw err;
+      });
+      if (listed) {
+        const out = new Map<string, string>();
+        for (const key of keys) {
+          const etag = listed.get(key);
+          if (etag !== undefined) out.set(key, etag);
+        }
+        return out;
+      }
+    }
+    return this.headEtags(keys);
+  }
+
+  /** Every object under the prefix, key (relative) → ETag. */
+  private async listEtags(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const prefix = this.prefix ? `${this.prefix}/` : '';
+    let token: string | undefined;
+    do {
+      let page: ListObjectsV2CommandOutput;
+      try {
+        page = await this.opts.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.opts.bucket,
+            Prefix: prefix,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+      } catch (err) {
+        throw this.fail(err, prefix, 's3:ListBucket');
+      }
+      for (const o of page.Contents ?? []) {
+        if (o.Key && o.ETag) out.set(o.Key.slice(prefix.length), o.ETag);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  private async headEtags(keys: string[]): Promise<Map<string, string>> {
     const limit = pLimit(this.opts.concurrency ?? 16);
     const out = new Map<string, string>();
     await Promise.all(
@@ -202,6 +254,9 @@ export class S3DagStore implements DagStore {
     return translateS3Error(err, this.opts.endpoint ? { ...ctx, endpoint: this.opts.endpoint } : ctx);
   }
 }
+
+/** Above this many keys a LIST (1 request per 1,000 objects) beats a HEAD per key. */
+const LIST_THRESHOLD = 4;
 
 function unquote(etag: string): string {
   return etag.replace(/"/g, '');

@@ -110,7 +110,7 @@ describe('apply to S3: costs', () => {
 });
 
 describe('apply to S3: safety', () => {
-  it('never reads, changes or deletes 500 unowned objects next to ours', async () => {
+  it('never reads the content of, changes or deletes 500 unowned objects next to ours', async () => {
     const unowned = new Map<string, string>();
     for (let i = 0; i < 500; i++) {
       const key = `shared/${i % 2 ? 'team_b/' : ''}other_${i}.py`;
@@ -133,12 +133,16 @@ describe('apply to S3: safety', () => {
       invalidSources: [],
       commit: 'c',
     });
-    await s2.stat(owned); // a drift check HEADs owned keys only
+    await s2.stat(owned); // a drift check lists the prefix: names and ETags, never content
     expect(plan.files.every((f) => f.action === 'unchanged')).toBe(true);
 
     const touched = proxy.log.slice(mark).filter((r) => r.bucket === BUCKET && unowned.has(r.key));
     expect(touched).toEqual([]);
-    expect(proxy.log.slice(mark).filter((r) => r.kind === 'bucket')).toEqual([]); // no LIST
+    // One LIST page (512 objects), the drift check's; no other bucket-level request.
+    const lists = proxy.log.slice(mark).filter((r) => r.kind === 'bucket');
+    expect(
+      lists.map((r) => [r.method, r.query.includes('list-type=2'), r.query.includes('prefix=shared%2F')]),
+    ).toEqual([['GET', true, true]]);
     const after = await listBucket(direct, BUCKET, 'shared/');
     for (const [key, etag] of unowned) expect(after.get(key)).toBe(etag);
     await expectConverged(direct, BUCKET, 'shared', s, dagSet(names(12), 2), new Set(unowned.keys()));
@@ -201,6 +205,40 @@ describe('apply to S3: safety', () => {
     const r = await applyPlan(plan, want, s);
     expect(r.ok).toBe(true);
     await expectConverged(direct, BUCKET, 'drift', s, want);
+  });
+});
+
+describe('apply to S3: drift by LIST', () => {
+  it('finds drift among 60 owned DAGs and 40 unowned objects with one ListObjectsV2 request, no HEAD', async () => {
+    const s = store('list-drift');
+    const want = dagSet(names(60));
+    await sync(s, want);
+    for (let i = 0; i < 40; i++) {
+      await direct.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: `list-drift/theirs/t_${i}.py`, Body: `# ${i}\n` }),
+      );
+    }
+    await direct.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'list-drift/dag_007.py', Body: 'edited\n' }),
+    );
+    const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+    await direct.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'list-drift/dag_042.py' }));
+    const current = await s.readManifest();
+    const mark = proxy.log.length;
+    const observed = await s.stat(current?.manifest.entries.map((e) => e.key) ?? []);
+    expect(proxy.counts(mark)).toEqual({ 'GET bucket': 1 });
+    const plan = planSync({
+      desired: want,
+      manifest: current?.manifest ?? null,
+      manifestVersion: current?.version ?? null,
+      invalidSources: [],
+      commit: 'c',
+      observed,
+    });
+    expect(plan.summary.repair).toEqual(['dag_007', 'dag_042']);
+    // The LIST's ETags are the ones a HEAD returns.
+    const headed = await s.stat(['dag_000.py', 'dag_001.py']);
+    for (const [key, etag] of headed) expect(observed.get(key)).toBe(etag);
   });
 });
 

@@ -48,7 +48,10 @@ export function addSyncOptions(cmd: Command): Command {
     )
     .option('--format <format>', 'text or json', 'text')
     .option('--environment <name>', 'environment in backtest-gitops.yaml whose defaults apply')
-    .option('--check-drift', 'also look at every owned file (one HEAD each) and plan repairs for drift')
+    .option(
+      '--check-drift',
+      'also compare every owned file with the target (S3: one LIST request per 1,000 objects) and plan repairs for drift',
+    )
     .option('--adopt', 'take over unowned files at keys we want to write')
     .option('--max-delete-share <share>', 'share of owned DAGs one apply may delete (0..1)', '0.5')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (else AWS_ENDPOINT_URL_S3)')

@@ -97,14 +97,8 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
     manifestError: null,
   };
   const basePending = input.base.manifest?.pending ?? [];
-  if (writes.length === 0 && deletes.length === 0 && basePending.length === 0) {
-    result.outcomes = plan.files
-      .filter((f) => f.action === 'conflict')
-      .map((f) =>
-        outcome(f, 'conflict', { error: `${store.location}/${f.key} ${f.reason ?? 'is not ours'}` }),
-      );
-    return result;
-  }
+  // Nothing to change and nothing announced to resolve (planned conflicts only come from announcements).
+  if (writes.length === 0 && deletes.length === 0 && basePending.length === 0) return result;
 
   let current = input.base;
   const announce: PendingEntry[] = [

@@ -129,6 +129,9 @@ export function buildDagSpec(input: BuildDagInput): BuildDagResult {
   if (issues.length > 0 || dagId === null) return { spec: null, issues, dagId };
 
   const callbacks = mergeMapValue(dagLayers, 'callbacks');
+  const report = mergeMapValue(dagLayers, 'report');
+  const objective = report.get('objective')?.value as string | undefined;
+  const metrics = report.get('metrics')?.value as string[] | undefined;
   const spec: BacktestSpec = {
     source: file,
     source_sha256: input.sourceSha256,
@@ -144,6 +147,9 @@ export function buildDagSpec(input: BuildDagInput): BuildDagResult {
       before: (callbacks.get('before')?.value as string | null | undefined) ?? null,
       after: (callbacks.get('after')?.value as string | null | undefined) ?? null,
     },
+    ...(objective || metrics
+      ? { report: { ...(objective ? { objective } : {}), ...(metrics ? { metrics: [...metrics] } : {}) } }
+      : {}),
     strategies,
     multi_strategy: entries !== null,
     runs,

@@ -85,6 +85,17 @@ export const FIELD_RULES: Record<string, FieldRule> = {
     code: 'invalid-callback',
     hint: 'e.g. backtest_gitops_support.callbacks.generate_backtest_report',
   },
+  report: { expected: 'a map with `objective` and/or `metrics`', code: 'invalid-value' },
+  objective: {
+    expected: 'a metric name (letters, digits, _)',
+    code: 'invalid-value',
+    hint: 'a name your jobs write in metrics.json, e.g. sharpe',
+  },
+  metrics: {
+    expected: 'a list of 1 to 20 metric names',
+    item: 'a metric name (letters, digits, _)',
+    code: 'invalid-value',
+  },
   params: { expected: 'a map of snake_case names to values', code: 'invalid-value' },
   param_grid: { expected: 'a map of parameter names to lists of values', code: 'invalid-value' },
   strategies: {

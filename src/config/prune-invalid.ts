@@ -26,7 +26,7 @@ export function pruneInvalid(
 }
 
 /** Maps whose entries are pruned one by one, so one bad grid list keeps the others checked. */
-const MAP_FIELDS = new Set(['param_grid', 'params', 'callbacks']);
+const MAP_FIELDS = new Set(['param_grid', 'params', 'callbacks', 'report']);
 
 /** The field that owns an issue: a top-level key or a strategy entry's key, or one entry of a map field. */
 export function configFieldPath(path: ConfigPath): ConfigPath {

@@ -16,6 +16,9 @@ import {
 } from './patterns.js';
 import { SCHEDULE_PRESETS, scheduleProblem } from './schedule.js';
 
+/** A metric name in metrics.json (letters, digits, _), as report.objective and report.metrics take it. */
+const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
 /**
  * The zod schemas of a config file and of backtest-gitops.yaml. They are the single source
  * of truth for validation (src/config/validate-file.ts) and for the JSON Schema editors use
@@ -153,6 +156,24 @@ const dagShape = {
     .optional()
     .describe('AWS Batch retryStrategy attempts for Spot or host failures (default 3).'),
   callbacks: callbacks.optional().describe('Python callables run before and after the backtests.'),
+  report: z
+    .strictObject({
+      objective: z
+        .string()
+        .regex(METRIC_NAME)
+        .optional()
+        .describe('Metric of metrics.json the runs are ranked by, highest first (default sharpe).'),
+      metrics: z
+        .array(z.string().regex(METRIC_NAME))
+        .min(1)
+        .max(20)
+        .optional()
+        .describe(
+          'Metric columns of the results table (default sharpe, total_return, max_drawdown, trades).',
+        ),
+    })
+    .optional()
+    .describe('How the results of the runs are reported on the merged pull request.'),
 };
 
 export const strategyEntrySchema = z.strictObject({

@@ -11,7 +11,7 @@ export const DAG_RUN_ID = /^[A-Za-z0-9_.:+~-]{1,250}$/;
 
 /** report: of a config (objective, metrics), with the defaults for what it leaves out. */
 export function reportSettings(spec: BacktestSpec): ReportSettings {
-  const report = (spec as BacktestSpec & { report?: Partial<ReportSettings> | null }).report;
+  const report = spec.report;
   return {
     objective: report?.objective ?? DEFAULT_REPORT.objective,
     metrics: report?.metrics ?? DEFAULT_REPORT.metrics,

@@ -17,15 +17,20 @@ export function gridView(
   const rows = valuesOf(rowKey, runs);
   const columns = valuesOf(columnKey, runs);
   const best = ranked[0];
+  const byCell = new Map<string, number[]>();
+  for (const r of ranked) {
+    const key = `${JSON.stringify(r.run.params[rowKey])}\u0000${JSON.stringify(r.run.params[columnKey])}`;
+    const list = byCell.get(key) ?? [];
+    list.push(r.objective);
+    byCell.set(key, list);
+  }
+  const bestKey = best
+    ? `${JSON.stringify(best.run.params[rowKey])}\u0000${JSON.stringify(best.run.params[columnKey])}`
+    : null;
   const cells = rows.map((rowValue) =>
     columns.map((columnValue) => {
-      const inCell = ranked.filter(
-        (r) => same(r.run.params[rowKey], rowValue) && same(r.run.params[columnKey], columnValue),
-      );
-      return {
-        value: mean(inCell.map((r) => r.objective)),
-        best: best !== undefined && inCell.includes(best),
-      };
+      const key = `${JSON.stringify(rowValue)}\u0000${JSON.stringify(columnValue)}`;
+      return { value: mean(byCell.get(key) ?? []), best: key === bestKey };
     }),
   );
   const values = cells.flat().flatMap((c) => (c.value === null ? [] : [c.value]));
@@ -40,11 +45,18 @@ function marginalMeans(
   runs: readonly RunOutcome[],
   ranked: readonly RankedRun[],
 ): MarginalMeans {
+  const byValue = new Map<string, number[]>();
+  for (const r of ranked) {
+    const k = JSON.stringify(r.run.params[key]);
+    const list = byValue.get(k) ?? [];
+    list.push(r.objective);
+    byValue.set(k, list);
+  }
   return {
     key,
     values: valuesOf(key, runs).map((value) => {
-      const matching = ranked.filter((r) => same(r.run.params[key], value));
-      return { value, mean: mean(matching.map((r) => r.objective)), runs: matching.length };
+      const matching = byValue.get(JSON.stringify(value)) ?? [];
+      return { value, mean: mean(matching), runs: matching.length };
     }),
   };
 }
@@ -58,10 +70,6 @@ function valuesOf(key: string, runs: readonly RunOutcome[]): JsonValue[] {
     if (value !== undefined && !out.has(JSON.stringify(value))) out.set(JSON.stringify(value), value);
   }
   return [...out.values()];
-}
-
-function same(a: JsonValue | undefined, b: JsonValue): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function mean(values: readonly number[]): number | null {

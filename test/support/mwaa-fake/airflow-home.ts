@@ -16,8 +16,12 @@ export interface AirflowHome {
   home: string;
   dagsFolder: string;
   run(args: readonly string[]): Promise<AirflowRun>;
-  /** One scheduler parsing pass over the DAG folder (serialize DAGs, record import errors). */
-  schedulerPass(): Promise<AirflowRun>;
+  /**
+   * One scheduler parsing pass over the DAG folder (serialize DAGs, record import errors),
+   * then `airflow ARGS`. On Airflow 2 both run in one Python process (one interpreter start
+   * and Airflow import instead of two). Throws when the pass fails.
+   */
+  runAfterSchedulerPass(args: readonly string[]): Promise<AirflowRun>;
   remove(): void;
 }
 
@@ -36,10 +40,16 @@ export async function createAirflowHome(venv: VenvName = 'airflow2'): Promise<Ai
     home,
     dagsFolder,
     run: (args) => runAirflow(venv, args, env),
-    schedulerPass: () =>
-      venv === 'airflow2'
-        ? runProcess(venvBin(venv, 'python'), [SCHEDULER_PASS, dagsFolder], env)
-        : runAirflow(venv, ['dags', 'reserialize'], env),
+    async runAfterSchedulerPass(args) {
+      if (venv === 'airflow2') {
+        const run = await runProcess(venvBin(venv, 'python'), [SCHEDULER_PASS, dagsFolder, ...args], env);
+        if (run.code === PASS_FAILED) throw new Error(`scheduler pass failed: ${run.stderr.slice(-2000)}`);
+        return run;
+      }
+      const pass = await runAirflow(venv, ['dags', 'reserialize'], env);
+      if (pass.code !== 0) throw new Error(`scheduler pass failed: ${pass.stderr.slice(-2000)}`);
+      return runAirflow(venv, args, env);
+    },
     remove: () => rmSync(home, { recursive: true, force: true }),
   };
 }
@@ -77,6 +87,8 @@ async function migratedDbTemplate(venv: VenvName): Promise<string> {
 }
 
 const SCHEDULER_PASS = fileURLToPath(new URL('./scheduler_pass.py', import.meta.url));
+/** scheduler_pass.py's exit code when the pass itself failed (before any CLI command). */
+const PASS_FAILED = 97;
 
 function runAirflow(venv: VenvName, args: readonly string[], env: NodeJS.ProcessEnv): Promise<AirflowRun> {
   return runProcess(venvBin(venv, 'airflow'), args, env);

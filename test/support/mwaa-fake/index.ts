@@ -88,9 +88,9 @@ export async function startMwaaFake(options: MwaaFakeOptions): Promise<MwaaFake>
     if (!syncPaused && (await folderSync.sync())) dbStale = true;
     // MWAA's scheduler keeps the metadata DB in step with the DAG folder; emulate one pass.
     if (dbStale && args[0] === 'dags') {
-      const pass = await home.schedulerPass();
-      if (pass.code !== 0) throw new Error(`scheduler pass failed: ${pass.stderr.slice(-2000)}`);
+      const out = await home.runAfterSchedulerPass(args);
       dbStale = false;
+      return out;
     }
     return home.run(args);
   }

@@ -13,7 +13,9 @@ const SRC = dirname(fileURLToPath(import.meta.url));
 /** The adapters: the only files that may import each outside client library. */
 const ADAPTERS: Record<string, readonly string[]> = {
   '@aws-sdk/client-s3': ['targets/s3-client.ts', 'targets/s3-dag-store.ts', 'results/s3-results-store.ts'],
-  '@aws-sdk/client-mwaa': ['mwaa/mwaa-client.ts'],
+  // MWAA's two calls are signed with the S3 client's own SigV4 stack (one SDK version line).
+  '@aws-sdk/credential-provider-node': ['mwaa/mwaa-client.ts'],
+  '@smithy/': ['mwaa/mwaa-client.ts'],
   '@octokit/': ['github/octokit-client.ts', 'github/webhook.ts'],
   'simple-git': ['git/git-runner.ts'],
   // Processes are started by the git adapter only (git itself).

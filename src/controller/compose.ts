@@ -8,6 +8,7 @@ import type { Logger } from '../shared/logger.js';
 import { normaliseRepoUrl } from '../targets/claims.js';
 import type { DagStore } from '../targets/dag-store.js';
 import { openTarget } from '../targets/open-target.js';
+import { composeResults } from './compose-results.js';
 import { reportDeploy } from './deploy-report.js';
 import { LeaderLease } from './leader-lease.js';
 import type { ControllerConfig } from './load-controller-config.js';
@@ -172,6 +173,18 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
       };
     }
   }
+  // After a deploy, follow the runs of what it changed and report their results on the merged PR.
+  if (config.results.follow && mwaaEnvironment) {
+    ports.results = composeResults({
+      config,
+      env,
+      connection: connectMwaa(mwaaEnvironment, env, mwaa?.region),
+      openStore,
+      readConfigFiles,
+      ...(gh ? { github: gh.github } : {}),
+    });
+  }
+
   return ports;
 }
 

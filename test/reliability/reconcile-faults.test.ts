@@ -10,6 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketHashes, renderedHashes } from '../s3/deploy-repo.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import {
   createGitRemote,
@@ -115,7 +116,7 @@ describe('reconciles under injected S3 and GitHub faults', () => {
     remote.commit(files);
     remote.push('main');
     const flow = new PullRequestFlow(github, remote);
-    const controller = inProcessController({
+    const controller = await inProcessController({
       dir,
       yaml: controllerYaml(remote, 'faults', join(dir, 'cache'), true),
       env: { ...MOTO_ENV, GITHUB_TOKEN: github.token, BACKTEST_GITOPS_S3_ENDPOINT: proxy.endpoint },
@@ -143,6 +144,7 @@ describe('reconciles under injected S3 and GitHub faults', () => {
     const faults = proxy.log.filter((q) => q.fault).length;
     proxy.setFaults({ errorRate: 0, dropRate: 0 });
     expect(await controller.reconcile()).toBe('success');
+    await controller.stop();
 
     // The bucket equals the repo's head: every config has its DAG, nothing else of ours remains.
     const head = remote.git(['ls-tree', '-r', '--name-only', 'main']).split('\n');
@@ -180,13 +182,16 @@ describe('reconciles under injected S3 and GitHub faults', () => {
     for (let i = 0; i < 8; i++) files[`backtests/bt_${i}.yaml`] = config(i, 0);
     remote.commit(files);
     remote.push('main');
-    const env = { ...MOTO_ENV, BACKTEST_GITOPS_S3_ENDPOINT: moto.endpoint };
-    const a = inProcessController({
+    // A counting proxy (no faults) to see the conditional writes refuse the loser: 412s.
+    const proxy: FaultProxy = await startFaultProxy({ upstream: moto.endpoint });
+    cleanups.push(() => proxy.stop());
+    const env = { ...MOTO_ENV, BACKTEST_GITOPS_S3_ENDPOINT: proxy.endpoint };
+    const a = await inProcessController({
       dir,
       yaml: `${controllerYaml(remote, 'twin', join(dir, 'cache-a'), false)}\nleader_lease_seconds: 0`,
       env,
     });
-    const b = inProcessController({
+    const b = await inProcessController({
       dir,
       yaml: `${controllerYaml(remote, 'twin', join(dir, 'cache-b'), false)}\nleader_lease_seconds: 0`,
       env,
@@ -207,6 +212,7 @@ describe('reconciles under injected S3 and GitHub faults', () => {
     }
     expect(await a.reconcile()).toBe('success');
     expect(await b.reconcile()).toBe('success');
+    await Promise.all([a.stop(), b.stop()]);
     const head = remote.git(['ls-tree', '-r', '--name-only', 'main']).split('\n');
     const expected = head
       .filter((p) => p.startsWith('backtests/') && p.endsWith('.yaml'))
@@ -215,8 +221,17 @@ describe('reconciles under injected S3 and GitHub faults', () => {
     const keys = (await listKeys('twin/')).filter((k) => !k.includes('.backtest-gitops/'));
     expect(keys.filter((k) => !k.startsWith('twin/backtest_gitops_support/'))).toEqual(expected);
     expect(await manifestKeys('twin')).toEqual(keys);
+    // Byte for byte: every object equals what `backtestctl render` writes for the head commit.
+    const clone = join(dir, 'head');
+    remote.git(['clone', '-q', remote.bareDir, clone], dir);
+    expect(await bucketHashes(s3, BUCKET, 'twin')).toEqual(await renderedHashes(clone));
+    // The race really happened: manifest writes refused by their condition (412), then re-planned.
+    const refused = proxy.log.filter(
+      (q) => q.kind === 'manifest' && q.method === 'PUT' && q.status === 412,
+    ).length;
+    expect(refused).toBeGreaterThan(0);
     process.stdout.write(
-      `\nreliability: 2 controllers x ${RECONCILES} reconciles on one bucket, results ${JSON.stringify(results)}; no lost update\n`,
+      `\nreliability: 2 controllers x ${RECONCILES} reconciles on one bucket, results ${JSON.stringify(results)}; ${refused} manifest PUTs refused (412) and re-planned; no lost update\n`,
     );
   }, 1_800_000);
 });

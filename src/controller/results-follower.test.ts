@@ -248,6 +248,34 @@ describe('ResultsFollower', () => {
     expect(RESULTS_STATE_KEY).toBe('.backtest-gitops/results-state.json');
   });
 
+  it('follows only DAGs that will run, and reads no state while there is nothing to follow', async () => {
+    const t = setup();
+    let reads = 0;
+    const follower = t.make();
+    const manual = { ...report, dags: report.dags.map((d) => ({ ...d, triggered: false })) };
+    await follower.track(manual, t.ctx); // grid has no schedule and was not triggered
+    expect(t.stateObject.text).toBeNull();
+    const counting = new ResultsFollower({
+      state: {
+        read: async () => {
+          reads++;
+          return t.stateObject.text;
+        },
+        write: async () => undefined,
+      },
+      specAt: async () => spec,
+      runs: t.airflow,
+      storeFor: async () => t.store,
+      budget: 20,
+      maxReads: 10,
+      followHours: 48,
+      now: () => Date.parse('2026-01-05T09:00:00Z'),
+    });
+    await counting.poll(t.ctx);
+    await counting.poll(t.ctx);
+    expect([reads, t.airflow.requests]).toEqual([1, 0]);
+  });
+
   it('spends at most its read budget per poll and goes on next time', async () => {
     const t = setup();
     await t.make().track(report, t.ctx);

@@ -21,6 +21,8 @@ import {
 } from './results-state.js';
 
 export const RESULTS_STATUS_CONTEXT = 'backtest-gitops/results';
+/** How long a poll trusts that there is nothing to follow before reading the state again. */
+export const IDLE_RECHECK_MS = 10 * 60_000;
 
 /** The GitHub calls the follower makes; OctokitGitHub has them all. */
 export interface ResultsGitHubPort {
@@ -70,9 +72,24 @@ export class ResultsFollower {
 
   constructor(private readonly deps: ResultsFollowerDeps) {}
 
+  /**
+   * Until when a poll can skip reading the state: it held nothing to follow. Only a cache of
+   * what the state said (re-read every IDLE_RECHECK_MS, as another replica may have written
+   * it); `track` clears it.
+   */
+  private idleUntil = 0;
+
   async track(report: DeployReport, ctx: StepContext): Promise<void> {
-    const dags = report.dags.filter((d) => d.action === 'create' || d.action === 'update');
+    // Only DAGs that will run: triggered by the deploy, or on a schedule. A manual DAG is
+    // followed once somebody triggers it and a later deploy changes it again.
+    const changed = report.dags.filter((d) => d.action === 'create' || d.action === 'update');
+    const dags = [];
+    for (const d of changed) {
+      const spec = d.triggered ? null : await this.deps.specAt(report.commit, d.dag_id);
+      if (d.triggered || spec?.schedule) dags.push(d);
+    }
     if (dags.length === 0) return;
+    this.idleUntil = 0;
     const state = await this.load();
     let pr: PullRequestInfo | null = null;
     if (this.deps.github) {
@@ -111,10 +128,14 @@ export class ResultsFollower {
   }
 
   async poll(ctx: StepContext): Promise<{ followed: number; active: number }> {
+    this.lastPoll = { mwaa: 0, s3: 0, github: 0 };
+    if (this.deps.now() < this.idleUntil) return { followed: 0, active: 0 };
     const state = await this.load();
     const active = state.follows.filter((f) => !f.done);
-    this.lastPoll = { mwaa: 0, s3: 0, github: 0 };
-    if (active.length === 0) return { followed: 0, active: 0 };
+    if (active.length === 0) {
+      this.idleUntil = this.deps.now() + IDLE_RECHECK_MS;
+      return { followed: 0, active: 0 };
+    }
     const touched = new Set<number>();
     const budget = { mwaa: this.deps.budget, reads: this.deps.maxReads };
     let followed = 0;

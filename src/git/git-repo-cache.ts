@@ -132,19 +132,22 @@ export class GitRepoCache implements ConfigRepoReader {
   private async fetch(): Promise<void> {
     if (!this.branchName) this.branchName = await this.detectDefaultBranch();
     const b = this.branchName;
-    await (await this.remoteGit()).run([
-      'fetch',
-      '--prune',
-      '--no-tags',
-      '--quiet',
-      'origin',
-      `+refs/heads/${b}:refs/remotes/origin/${b}`,
-      '+refs/pull/*/head:refs/remotes/pull/*/head',
-    ]);
+    await (await this.remoteGit()).use('fetch', (git) =>
+      git.fetch([
+        '--prune',
+        '--no-tags',
+        '--quiet',
+        'origin',
+        `+refs/heads/${b}:refs/remotes/origin/${b}`,
+        '+refs/pull/*/head:refs/remotes/pull/*/head',
+      ]),
+    );
   }
 
   private async detectDefaultBranch(): Promise<string> {
-    const out = await (await this.remoteGit()).run(['ls-remote', '--symref', 'origin', 'HEAD']);
+    const out = await (await this.remoteGit()).use('ls-remote', (git) =>
+      git.listRemote(['--symref', 'origin', 'HEAD']),
+    );
     const match = /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(out);
     if (!match?.[1]) {
       throw new GitError(
@@ -158,8 +161,9 @@ export class GitRepoCache implements ConfigRepoReader {
   private async isUsable(): Promise<boolean> {
     if (!(await exists(this.opts.cacheDir))) return false;
     const bare = (await this.git.ask(['rev-parse', '--is-bare-repository']))?.trim();
-    const url = (await this.git.ask(['config', '--get', 'remote.origin.url']))?.trim();
-    return bare === 'true' && url === this.opts.url;
+    if (bare !== 'true') return false;
+    const url = await this.git.use('config', (git) => git.getConfig('remote.origin.url', 'local'));
+    return url.value === this.opts.url;
   }
 
   private async fsckOk(): Promise<boolean> {
@@ -176,10 +180,10 @@ export class GitRepoCache implements ConfigRepoReader {
   private async recreate(): Promise<void> {
     await rm(this.opts.cacheDir, { recursive: true, force: true });
     await mkdir(this.opts.cacheDir, { recursive: true });
-    await this.git.run(['init', '--bare', '--quiet']);
-    await this.git.run(['remote', 'add', 'origin', this.opts.url]);
+    await this.git.use('init', (git) => git.init(true, ['--quiet']));
+    await this.git.use('remote', (git) => git.addRemote('origin', this.opts.url));
     // gc would repack behind our back; the cache is small and rebuilt on corruption anyway.
-    await this.git.run(['config', 'gc.auto', '0']);
+    await this.git.use('config', (git) => git.addConfig('gc.auto', '0', false, 'local'));
     this.verified = true; // freshly fetched objects were verified by index-pack
   }
 }

@@ -19,7 +19,23 @@ export class GitRunner {
     private readonly secrets: readonly string[] = [],
   ) {}
 
-  /** Runs `git <args>` and returns stdout. */
+  /**
+   * One operation through simple-git's own API (init, remotes, config, fetch, ls-remote,
+   * rev-parse), with failures translated like `run`'s.
+   */
+  async use<T>(what: string, operation: (git: SimpleGit) => Promise<T>): Promise<T> {
+    try {
+      return await operation(this.git());
+    } catch (err) {
+      throw this.error(`git ${what} failed`, err);
+    }
+  }
+
+  /**
+   * Runs `git <args>` and returns stdout: simple-git's `raw()`, the named exception for the
+   * plumbing its API does not cover (ls-tree -z, merge-tree --write-tree, merge-base,
+   * cat-file -e, fsck, diff -z). `runWithInput` is the other: the `cat-file --batch` stream.
+   */
   async run(args: string[]): Promise<string> {
     try {
       return await this.git().raw(args);

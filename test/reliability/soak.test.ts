@@ -45,7 +45,7 @@ afterAll(async () => {
 
 describe('soak', () => {
   it(`keeps RSS flat over ${LOOPS} reconcile loops`, async () => {
-    const controller = inProcessController({
+    const controller = await inProcessController({
       dir,
       yaml: [
         `repo: { url: ${JSON.stringify(remote.bareDir)} }`,
@@ -72,6 +72,7 @@ describe('soak', () => {
         startRss = process.memoryUsage().rss;
       }
     }
+    await controller.stop();
     globalThis.gc?.();
     const endRss = process.memoryUsage().rss;
     const mb = (n: number) => (n / 2 ** 20).toFixed(1);

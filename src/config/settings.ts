@@ -8,6 +8,7 @@ import { type SettingsFileInput, settingsFileSchema } from './schema.js';
 import { findSecretKeys } from './secret-keys.js';
 import type { ConfigIssue, JsonValue, RepoSettings, SourceLocation } from './types.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
+import { setOwn } from './yaml-value.js';
 import { zodIssuesToConfigIssues } from './zod-issues.js';
 
 export interface LoadedSettings {
@@ -71,10 +72,10 @@ function buildSettings(
 ): { settings: RepoSettings; defaultLayers: ConfigLayer[]; issues: ConfigIssue[] } {
   const environments: RepoSettings['environments'] = {};
   for (const [name, env] of Object.entries(data.environments ?? {})) {
-    environments[name] = {
+    setOwn(environments, name, {
       defaults: (env.defaults ?? {}) as Record<string, JsonValue>,
       variables: dropUndefined(env.variables ?? {}),
-    };
+    });
   }
   const settings: RepoSettings = {
     include: data.include ?? [...DEFAULT_INCLUDE],

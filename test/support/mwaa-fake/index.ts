@@ -10,8 +10,8 @@ import { S3FolderSync } from './s3-sync.js';
 /**
  * A local stand-in for one MWAA environment: the control-plane calls GetEnvironment
  * (`GET /environments/{Name}`) and CreateCliToken (`POST /clitoken/{Name}`) in AWS's
- * REST-JSON protocol, so the real @aws-sdk/client-mwaa talks to it (endpoint override +
- * disableHostPrefix), and the web server's `/aws_mwaa/cli`, which checks the bearer token,
+ * REST-JSON protocol, so the real signed client (src/mwaa/mwaa-client.ts) talks to it (an
+ * endpoint without host prefixes), and the web server's `/aws_mwaa/cli`, which checks the bearer token,
  * accepts only MWAA's allow-listed commands and runs the REAL Airflow CLI against a DAG
  * folder synced from the (moto) S3 bucket, answering base64 stdout/stderr as MWAA does.
  */
@@ -31,7 +31,7 @@ export interface MwaaFakeOptions {
 export type IamAction = 'airflow:GetEnvironment' | 'airflow:CreateCliToken';
 
 export interface MwaaFake {
-  /** Control-plane endpoint for MWAAClient({ endpoint }). */
+  /** Control-plane endpoint for createMwaaControlPlane({ endpoint }). */
   endpoint: string;
   name: string;
   region: string;

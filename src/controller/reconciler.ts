@@ -163,7 +163,7 @@ export class Reconciler {
       }
     });
     if (!result) {
-      await this.reportFailure(head, deployError, ctx, step);
+      await this.reportFailure(head, deployError, step);
       return;
     }
     if (driftDue) status.lastDriftCheckAt = now;
@@ -226,7 +226,6 @@ export class Reconciler {
   private async reportFailure(
     commit: string,
     err: unknown,
-    ctx: StepContext,
     step: <T>(name: StepName, run: (ctx: StepContext) => Promise<T>) => Promise<T | undefined>,
   ): Promise<void> {
     const reporter = this.ports.deployReporter;

@@ -120,11 +120,12 @@ describe('two serve replicas on one bucket', () => {
     const prs = [1, 2, 3].map((i) =>
       flow.openPr(`pr-${i}`, { [`backtests/p${i}.yaml`]: backtestConfig(10 + i) }),
     );
-    const merged = flow.mergePr(prs[0]!.number);
+    const [mergedPr] = prs as [(typeof prs)[number]];
+    const merged = flow.mergePr(mergedPr.number);
     const head = await headRender();
     expect(head.sha).toBe(merged);
     await until('the merge deployed and reported', () =>
-      github.state.commentsOn(prs[0]!.number).some((c) => c.body.includes(`deploy=${merged}`)),
+      github.state.commentsOn(mergedPr.number).some((c) => c.body.includes(`deploy=${merged}`)),
     );
     expect(await bucketHashes(s3, BUCKET, 'dags')).toEqual(head.files);
     for (const pr of prs.slice(1))
@@ -133,9 +134,9 @@ describe('two serve replicas on one bucket', () => {
     await new Promise((r) => setTimeout(r, 3000));
     // The open PRs have exactly one check comment; the one merged at once at most one.
     for (const pr of prs.slice(1)) expect(stickies(pr.number).length, `#${pr.number}`).toBe(1);
-    expect(stickies(prs[0]!.number).length).toBeLessThanOrEqual(1);
+    expect(stickies(mergedPr.number).length).toBeLessThanOrEqual(1);
     expect(
-      github.state.commentsOn(prs[0]!.number).filter((c) => c.body.includes(`deploy=${merged}`)),
+      github.state.commentsOn(mergedPr.number).filter((c) => c.body.includes(`deploy=${merged}`)),
     ).toHaveLength(1);
     // One replica deployed the merge, once (a slow machine may move the lease between polls,
     // never to two holders at once).

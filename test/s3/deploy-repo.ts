@@ -139,7 +139,10 @@ export async function bucketHashes(
       // The controller's bookkeeping (manifest, lease) is not a DAG.
       if (!o.Key || o.Key.includes('/.backtest-gitops/')) continue;
       const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key }));
-      out.set(o.Key.slice(prefix.length + 1), sha256(Buffer.from(await got.Body!.transformToByteArray())));
+      out.set(
+        o.Key.slice(prefix.length + 1),
+        sha256(Buffer.from((await got.Body?.transformToByteArray()) ?? [])),
+      );
     }
     token = page.NextContinuationToken;
   } while (token);

@@ -134,7 +134,7 @@ async function manifestOf(prefix: string) {
   const got = await direct.send(
     new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}/.backtest-gitops/manifest.json` }),
   );
-  return JSON.parse(await got.Body!.transformToString()) as {
+  return JSON.parse((await got.Body?.transformToString()) ?? '{}') as {
     commit: string;
     owner?: { repo: string; path: string; environment: string | null };
     entries: { key: string; sha256: string }[];

@@ -41,8 +41,8 @@ export const SHAPES: Record<string, () => string> = {
     return fill(`${text}param_grid:\n`, (j) => `  p${j}: [1]\n`);
   },
   'many unknown top-level keys': () => fill(BASE, (i) => `stop_los_pct_${i}: 1\n`),
-  'many wrong values': () => fill(`${BASE}strategies:\n`, (i) => `  - {name: s${i}, take_profit_pct: x}\n`),
-  'many strategies (valid)': () =>
+  'many wrong values': () => fill(`${BASE}param_grid:\n  take_profit_pct: [`, (i) => `x${i}, `, 'x]\n'),
+  'many strategies (over the ceiling)': () =>
     fill(`${BASE}strategies:\n`, (i) => `  - {name: s${i}, take_profit_pct: 1}\n`),
   'many duplicate keys': () => fill(`${BASE}params:\n`, (i) => `  p${i % 2}: ${i}\n`),
   'many secret keys': () => fill(`${BASE}params:\n`, (i) => `  password_${i}: x\n`),

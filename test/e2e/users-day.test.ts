@@ -10,6 +10,12 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandRuns, loadConfigRepo } from '../../src/config/index.js';
+import type { BacktestSpec } from '../../src/config/types.js';
+import { connectMwaa } from '../../src/mwaa/mwaa-connection.js';
+import { resultsS3Uri, runEnvironment } from '../../src/render/index.js';
+import { parseEnv } from '../../src/shared/env.js';
+import { independentDsr, type SharpeSample } from '../results/independent-dsr.js';
 import { DemoNarrator } from '../support/demo-narrator.js';
 import {
   createGitRemote,
@@ -20,6 +26,7 @@ import {
 } from '../support/github-server/index.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
+import { projectRoot, venvBin } from '../support/python.js';
 import { type ServeProcess, startServe } from '../support/serve-process.js';
 
 /**
@@ -33,6 +40,18 @@ import { type ServeProcess, startServe } from '../support/serve-process.js';
 const story = new DemoNarrator(process.env.BACKTEST_GITOPS_DEMO === '1');
 
 const BUCKET = 'acme-mwaa-dags';
+const RESULTS_BUCKET = 'acme-backtest-results';
+/** The run of the sweep whose Batch job fails. */
+const FAILED_RUN = 7;
+/** What each other run's job reports (deterministic, varied). */
+const sample = (i: number): SharpeSample => ({
+  sharpe: Number((0.2 + ((i * 5) % 9) / 6).toFixed(4)),
+  n: 252,
+  skew: -0.3 + i / 40,
+  kurtosis: 3.2 + i / 8,
+});
+/** Four significant digits, as the comment shows numbers. */
+const shown = (v: number) => String(Number(v.toPrecision(4)));
 const ENV_NAME = 'research-prod';
 const GRID_FILE = 'backtests/momentum_grid.yaml';
 
@@ -119,6 +138,23 @@ async function bucketSummary(): Promise<Array<{ name: string; bytes: number; abo
   });
 }
 
+function mwaaConnection() {
+  return connectMwaa(ENV_NAME, parseEnv({ ...MOTO_ENV, BACKTEST_GITOPS_MWAA_ENDPOINT: mwaa.endpoint }));
+}
+
+/** Runs a Python file or snippet with the Airflow 2 venv. */
+async function python(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  await new Promise<void>((resolve, reject) =>
+    execFile(
+      venvBin('airflow2', 'python'),
+      args,
+      { env: { PATH: process.env.PATH ?? '', ...env } },
+      (err, _o, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve()),
+    ),
+  );
+}
+
 function statusOf(sha: string, context: string) {
   return github.state
     .statusesFor(sha)
@@ -139,7 +175,10 @@ beforeAll(async () => {
     const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
     unownedEtags.set(Key, put.ETag ?? '');
   }
+  await s3.send(new CreateBucketCommand({ Bucket: RESULTS_BUCKET }));
   mwaa = await startMwaaFake({ s3Endpoint: moto.endpoint, bucket: BUCKET, prefix: 'dags', name: ENV_NAME });
+  // The environment's results bucket, as `backtestctl mwaa variables sync` would set it.
+  await mwaaConnection().airflow.setVariable('trading_strategies_bucket', RESULTS_BUCKET);
   github = await startGitHubServer({ owner: 'acme', repo: 'backtests' });
   remote = createGitRemote();
   flow = new PullRequestFlow(github, remote);
@@ -153,7 +192,7 @@ beforeAll(async () => {
     [
       `repo: { url: ${JSON.stringify(remote.bareDir)} }`,
       `target: mwaa://${ENV_NAME}`,
-      'mwaa: { verify: true, wait_seconds: 180, unpause_new: true }',
+      'mwaa: { verify: true, wait_seconds: 180, unpause_new: true, trigger_new: true }',
       `github: { repository: ${github.owner}/${github.repo}, base_url: ${JSON.stringify(github.baseUrl)} }`,
       'schedule: "*/2 * * * * *"',
       `cache_dir: ${JSON.stringify(join(dir, 'cache'))}`,
@@ -282,6 +321,113 @@ describe("a researcher's day", () => {
         story.comment('the deploy report on the merged PR', report.body);
         expect(report.body).toContain('momentum_grid');
         expect(report.body).toMatch(/\| `momentum_grid` \| create \| yes \|/);
+      },
+    );
+
+    await step(
+      '3b. the sweep runs: one results comment ranks the 9 runs, draws the heatmap, deflates the best Sharpe, links the failed run',
+      async () => {
+        story.step(
+          'The merge triggered the sweep; its jobs write their metrics',
+          'Airflow runs the 9 Batch jobs (here the test plays the scheduler and the jobs: run 7 fails, the others call write_metrics, writing metrics.json to the results bucket). The controller follows the DAG run through the MWAA CLI endpoint and keeps one results comment on the merged PR.',
+        );
+        const spec = loadConfigRepo(new Map([[GRID_FILE, GRID_CONFIG]])).specs[0] as BacktestSpec;
+        const connection = mwaaConnection();
+        const runId = await eventually('the DAG run the deploy triggered', async () => {
+          const out = await connection.cli.run(['dags', 'list-runs', '-d', 'momentum_grid', '-o', 'json']);
+          const start = out.stdout.indexOf('[{');
+          return start >= 0
+            ? (JSON.parse(out.stdout.slice(start))[0]?.run_id as string | undefined)
+            : undefined;
+        });
+        const runs = expandRuns(spec);
+        const states = Object.fromEntries(
+          runs.map((r) => [String(r.index), r.index === FAILED_RUN ? 'failed' : 'success']),
+        );
+        const home = join(mwaa.dagsFolder, '..');
+        await python(
+          [
+            join(projectRoot, 'test/results/set_run_states.py'),
+            'momentum_grid',
+            runId,
+            JSON.stringify({
+              __rows__: { runs: 9 },
+              before: { '-1': 'success' },
+              backtest: states,
+              after: { '-1': 'success' },
+            }),
+            'failed',
+          ],
+          {
+            AIRFLOW_HOME: home,
+            AIRFLOW__CORE__DAGS_FOLDER: mwaa.dagsFolder,
+            AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
+            AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${join(home, 'airflow.db')}`,
+          },
+        );
+        for (const r of runs) {
+          if (r.index === FAILED_RUN) continue;
+          const s = sample(r.index);
+          await python(
+            [
+              '-c',
+              `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}, "total_return": ${r.index / 100}, "trades": ${40 + r.index}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
+            ],
+            {
+              PYTHONPATH: join(projectRoot, 'src/render/templates'),
+              ...MOTO_ENV,
+              AWS_ENDPOINT_URL: moto.endpoint,
+              ...Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value])),
+              RESULTS_S3_URI: resultsS3Uri(RESULTS_BUCKET, 'momentum_grid', runId, r.strategy, r.index),
+            },
+          );
+        }
+        const results = await eventually(
+          'the results comment with every run done',
+          () =>
+            github.state
+              .commentsOn(pr)
+              .find(
+                (c) => c.body.includes('<!-- backtest-gitops:results -->') && c.body.includes('9/9 done'),
+              ),
+          300_000,
+        );
+        const body = results.body;
+        story.comment('the results comment on the merged PR', body);
+        const succeeded = runs.filter((r) => r.index !== FAILED_RUN);
+        const ranked = [...succeeded].sort(
+          (a, b) => sample(b.index).sharpe - sample(a.index).sharpe || a.index - b.index,
+        );
+        const best = ranked[0] as (typeof runs)[number];
+        const dsr = independentDsr(
+          succeeded.map((r) => sample(r.index)),
+          9,
+        );
+        expect(body).toContain(
+          `**momentum_grid**: 9/9 done, 1 failed — best sharpe ${shown(sample(best.index).sharpe)} (take_profit_pct=${best.params.take_profit_pct}, stop_loss_pct=${best.params.stop_loss_pct}); DSR ${dsr.toFixed(2)} over 9 combinations`,
+        );
+        expect(body).toContain(`| DSR | ${dsr.toFixed(4)} |`);
+        expect([...body.matchAll(/^\| \d+ \| (run-\d+) \|/gm)].map((m) => m[1])).toEqual(
+          ranked.map((r) => `run-${String(r.index).padStart(5, '0')}`),
+        );
+        // The heatmap: one row per take_profit_pct, one column per stop_loss_pct, the failed cell empty.
+        for (const r of succeeded) expect(body).toContain(` ${shown(sample(r.index).sharpe)}`);
+        expect(body).toMatch(/^\| \*\*15\*\* \| \S+ [\d.]+( ★)? \| — \| \S+ [\d.]+( ★)? \|$/m);
+        expect(body).toContain('- run-00007 (take_profit_pct=15, stop_loss_pct=5): failed — [log](https://');
+        const done = await eventually('the results status on the merge commit', () => {
+          const st = statusOf(mergeSha, 'backtest-gitops/results');
+          return st?.description === '9/9 done, 1 failed' ? st : undefined;
+        });
+        expect(done.state).toBe('failure');
+        const mentions = await eventually('the author told once', () => {
+          const m = github.state.commentsOn(pr).filter((c) => c.body.includes('@researcher'));
+          return m.length ? m : undefined;
+        });
+        expect(mentions).toHaveLength(1);
+        expect(
+          github.state.commentsOn(pr).filter((c) => c.body.includes('<!-- backtest-gitops:results -->')),
+        ).toHaveLength(1);
+        story.note(`commit status backtest-gitops/results: ${done.state} (${done.description})`);
       },
     );
 

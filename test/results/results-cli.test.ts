@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../support/python.js';
+import { projectRoot, venvBin } from '../support/python.js';
 import { runBacktestctl } from '../support/run-cli.js';
 import { independentDsr } from './independent-dsr.js';
 
@@ -120,5 +120,30 @@ describe('backtestctl results --from DIR (the bundled sample results)', () => {
     const none = await runBacktestctl(['results', '--from', empty]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no run folders under');
+  });
+});
+
+describe('examples/results', () => {
+  it('is what examples/results/generate.py writes with the real helper (regenerate: python3 examples/results/generate.py)', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const dir = mkdtempSync(join(tmpdir(), 'samples-'));
+    temp.push(dir);
+    cpSync(join(SAMPLES, 'generate.py'), join(dir, 'generate.py'));
+    // generate.py finds the support package two folders up, as in the repository.
+    const nested = join(dir, 'examples', 'results');
+    cpSync(SAMPLES, nested, { recursive: true });
+    rmSync(join(nested, 'backtests'), { recursive: true, force: true });
+    cpSync(join(projectRoot, 'src/render/templates'), join(dir, 'src/render/templates'), { recursive: true });
+    await promisify(execFile)(venvBin('tools', 'python'), [join(nested, 'generate.py')]);
+    for (const name of readdirSync(RUN_DIR)) {
+      for (const file of readdirSync(join(RUN_DIR, name))) {
+        const written = readFileSync(
+          join(nested, 'backtests/grid_search/manual__2026-01-05T09.00.00/grid_search', name, file),
+          'utf8',
+        );
+        expect(written, `${name}/${file}`).toBe(readFileSync(join(RUN_DIR, name, file), 'utf8'));
+      }
+    }
   });
 });

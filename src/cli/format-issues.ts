@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path';
 import type { ConfigIssue } from '../config/index.js';
 import type { CliIo } from './io.js';
-import { issueSpan, type SpanEnd } from './issue-span.js';
+import { SourceSpans, type SpanEnd } from './issue-span.js';
 import { type Paint, paintFor } from './terminal-style.js';
 
 /**
@@ -26,15 +26,15 @@ export function formatIssueLine(issue: ConfigIssue, paint: Paint = paintFor(fals
  */
 export function formatDiagnostic(
   issue: ConfigIssue,
-  source: string | undefined,
+  source: SourceSpans | undefined,
   paint: Paint = paintFor(false),
 ): string {
   const lines = [formatIssueLine(issue, paint)];
-  const text = source?.split('\n')[issue.line - 1]?.replace(/\r$/, '');
+  const text = source?.lineText(issue.line);
   const gutter = ' '.repeat(String(issue.line).length);
   if (text !== undefined && source !== undefined) {
     const shown = issue.line === 1 ? text.replace(/^\uFEFF/, '') : text;
-    const span = issueSpan(source, issue.line, issue.column);
+    const span = source.spanAt(issue.line, issue.column);
     const start = Math.min(issue.column - 1, shown.length);
     // A node running over several lines is underlined to the end of its first line.
     const endOnLine = span.endLine === issue.line ? span.endColumn - 1 : shown.trimEnd().length;
@@ -54,7 +54,7 @@ export function formatDiagnostic(
 /** The issue as `validate --format json` prints it: hint null when absent, end exclusive. */
 export function issueToJson(
   issue: ConfigIssue,
-  source: string | undefined,
+  source: SourceSpans | undefined,
 ): {
   file: string;
   line: number;
@@ -69,7 +69,7 @@ export function issueToJson(
   const end: SpanEnd =
     source === undefined
       ? { endLine: issue.line, endColumn: issue.column + 1 }
-      : issueSpan(source, issue.line, issue.column);
+      : source.spanAt(issue.line, issue.column);
   return {
     file: issue.file,
     line: issue.line,
@@ -80,6 +80,24 @@ export function issueToJson(
     code: issue.code,
     message: issue.message,
     hint: issue.hint ?? null,
+  };
+}
+
+/**
+ * The indexed source of each file, made on first use and shared by every issue of that
+ * file, so printing N issues of one file parses it once, not N times.
+ */
+export function sourceSpansOf(files: ReadonlyMap<string, string>): (file: string) => SourceSpans | undefined {
+  const made = new Map<string, SourceSpans>();
+  return (file) => {
+    const text = files.get(file);
+    if (text === undefined) return undefined;
+    let spans = made.get(file);
+    if (spans === undefined) {
+      spans = new SourceSpans(text);
+      made.set(file, spans);
+    }
+    return spans;
   };
 }
 
@@ -97,18 +115,19 @@ export function printIssues(
 ): void {
   const paint = paintFor(io.tty?.[opts.stream] ?? false, io.env);
   const write = opts.stream === 'stdout' ? io.stdout : io.stderr;
-  for (const issue of issues) write(formatDiagnostic(issue, files.get(issue.file), paint));
+  const sourceOf = sourceSpansOf(files);
+  for (const issue of issues) write(formatDiagnostic(issue, sourceOf(issue.file), paint));
   if (io.env.GITHUB_ACTIONS === 'true') {
     const workspace = io.env.GITHUB_WORKSPACE || io.cwd;
     for (const issue of issues) {
       const path = relative(workspace, resolve(opts.repoDir, issue.file)).split('\\').join('/');
-      io.stdout(`${githubAnnotation(issue, path, files.get(issue.file))}\n`);
+      io.stdout(`${githubAnnotation(issue, path, sourceOf(issue.file))}\n`);
     }
   }
 }
 
 /** One `::error …::` / `::warning …::` workflow command, escaped as GitHub's toolkit does. */
-export function githubAnnotation(issue: ConfigIssue, path: string, source: string | undefined): string {
+export function githubAnnotation(issue: ConfigIssue, path: string, source: SourceSpans | undefined): string {
   const json = issueToJson(issue, source);
   const props = [
     `file=${escapeProperty(path)}`,

@@ -4,7 +4,7 @@ import type { RepoLinks } from '../../report/types.js';
 import { parseEnv } from '../../shared/env.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { githubAnnotation } from '../format-issues.js';
+import { githubAnnotation, sourceSpansOf } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
 
@@ -93,9 +93,10 @@ async function runPrCheck(opts: PrCheckOptions, io: CliIo): Promise<ExitCode> {
     const write = opts.format === 'json' ? io.stderr : io.stdout;
     const repoDir = resolve(io.cwd, opts.repo);
     const workspace = io.env.GITHUB_WORKSPACE || io.cwd;
+    const sourceOf = sourceSpansOf(files);
     for (const issue of report.issues.filter((i) => i.severity === 'error')) {
       const path = relative(workspace, resolve(repoDir, issue.file)).split(sep).join('/');
-      write(`${githubAnnotation(issue, path, files.get(issue.file))}\n`);
+      write(`${githubAnnotation(issue, path, sourceOf(issue.file))}\n`);
     }
   }
   if (summaryFile) {

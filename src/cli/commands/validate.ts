@@ -3,7 +3,7 @@ import picomatch from 'picomatch';
 import { type ConfigRepoResult, loadConfigRepo, SETTINGS_FILE } from '../../config/index.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { issueToJson, printIssues } from '../format-issues.js';
+import { issueToJson, printIssues, sourceSpansOf } from '../format-issues.js';
 import type { CliIo } from '../io.js';
 import {
   assertKnownEnvironment,
@@ -55,10 +55,11 @@ async function runValidate(io: CliIo, fileArgs: string[], options: ValidateOptio
   );
   const report = buildReport(result, files, selected);
   if (options.format === 'json') {
+    const sourceOf = sourceSpansOf(files);
     const json = {
       ok: report.ok,
       configs: report.configs,
-      errors: report.errors.map((issue) => issueToJson(issue, files.get(issue.file))),
+      errors: report.errors.map((issue) => issueToJson(issue, sourceOf(issue.file))),
     };
     io.stdout(`${JSON.stringify(json, null, 2)}\n`);
   } else {

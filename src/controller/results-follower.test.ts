@@ -238,7 +238,7 @@ describe('ResultsFollower', () => {
     expect(mentions).toHaveLength(1);
     expect(t.notices).toHaveLength(1);
     const csv = t.store.objects.get(`backtests/grid/${RUN}/results.csv`) ?? '';
-    expect(csv.split('\r\n')[1]).toMatch(/^1,run-00008,grid,8,15,8,success,,2,/);
+    expect(csv.split('\r\n')[1]).toMatch(/^1,run-00008,grid,8,15,8,success,,,2,/);
 
     // Nothing changes any more: no request to anyone.
     const calls = t.github.calls;

@@ -3,7 +3,8 @@ import type { ResultsSummary } from './types.js';
 
 /**
  * The full table of one DAG run as CSV (RFC 4180): every run, ranked ones first, with every
- * parameter that varies, its state, and every metric any run reported (report columns
+ * parameter that varies, its state, its Batch job id (as the job reported it), and every
+ * metric any run reported (report columns
  * first, then the others by name). Numbers are written exactly as read.
  */
 export function renderResultsCsv(s: ResultsSummary): string {
@@ -13,10 +14,22 @@ export function renderResultsCsv(s: ResultsSummary): string {
   }
   const lead = [s.report.objective, ...s.report.metrics.filter((m) => m !== s.report.objective)];
   const metrics = [...lead, ...[...named].filter((m) => !lead.includes(m)).sort()];
-  const header = ['rank', 'run', 'strategy', 'index', ...s.varying, 'state', 'note', ...metrics];
+  const header = [
+    'rank',
+    'run',
+    'strategy',
+    'index',
+    ...s.varying,
+    'state',
+    'note',
+    'batch_job_id',
+    ...metrics,
+  ];
   const rows: string[][] = [header];
   const line = (rank: string, name: string, run: (typeof s.ranked)[number]['run'], note: string) => {
     const values = run.metrics.kind === 'ok' ? run.metrics.file.metrics : {};
+    const jobId =
+      run.batchJobId ?? (run.metrics.kind === 'ok' ? run.metrics.file.run?.batch_job_id : undefined);
     rows.push([
       rank,
       name,
@@ -25,6 +38,7 @@ export function renderResultsCsv(s: ResultsSummary): string {
       ...s.varying.map((k) => (run.params[k] === undefined ? '' : formatParam(run.params[k]))),
       run.state,
       note,
+      jobId ?? '',
       ...metrics.map((m) => (values[m] === undefined ? '' : String(values[m]))),
     ]);
   };

@@ -178,16 +178,31 @@ describe('CSV and text', () => {
     );
     const lines = csv.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'rank,run,strategy,index,take_profit_pct,stop_loss_pct,state,note,sharpe,total_return,max_drawdown,trades',
+      'rank,run,strategy,index,take_profit_pct,stop_loss_pct,state,note,batch_job_id,sharpe,total_return,max_drawdown,trades',
     );
-    expect(lines[1]).toBe('1,run-00008,momentum_grid,8,15,8,success,,1.9,0.19,,18');
+    expect(lines[1]).toBe('1,run-00008,momentum_grid,8,15,8,success,,,1.9,0.19,,18');
     expect(csv).toContain("'=cmd()");
     expect(lines).toContain(
-      '"",run-00002,momentum_grid,2,5,8,success,metrics.json is malformed: metrics.sharpe: must be a finite number,,,,'.replace(
+      '"",run-00002,momentum_grid,2,5,8,success,metrics.json is malformed: metrics.sharpe: must be a finite number,,,,,'.replace(
         '""',
         '',
       ),
     );
+  });
+
+  it('carries the Batch job id a job reported', () => {
+    const runs = gridRuns();
+    const first = runs[0] as RunOutcome;
+    if (first.metrics.kind === 'ok') {
+      runs[0] = {
+        ...first,
+        metrics: { kind: 'ok', file: { ...first.metrics.file, run: { batch_job_id: 'b7c1-job' } } },
+      };
+    }
+    const csv = renderResultsCsv(
+      summarizeResults({ dagId: 'd', dagRunId: null, trials: 9, report: DEFAULT_REPORT, runs }),
+    );
+    expect(csv).toContain(',run-00000,momentum_grid,0,5,3,success,,b7c1-job,0.65,');
   });
 
   it('prints an aligned table for a terminal', () => {

@@ -245,6 +245,11 @@ describe('ResultsFollower', () => {
     const mwaa = t.airflow.requests;
     await t.make().poll(t.ctx);
     expect([t.github.calls, t.airflow.requests]).toEqual([calls, mwaa]);
+
+    // Long after: the reported sweep is dropped from the state, which stays small.
+    t.advance(49 * 3_600_000);
+    await t.make().poll(t.ctx);
+    expect(JSON.parse(t.stateObject.text ?? '')).toMatchObject({ follows: [], pulls: {} });
     expect(RESULTS_STATE_KEY).toBe('.backtest-gitops/results-state.json');
   });
 

@@ -134,6 +134,9 @@ export class ResultsFollower {
     const active = state.follows.filter((f) => !f.done);
     if (active.length === 0) {
       this.idleUntil = this.deps.now() + IDLE_RECHECK_MS;
+      const kept = state.follows.length;
+      this.forgetFinished(state);
+      if (state.follows.length !== kept) await this.save(state);
       return { followed: 0, active: 0 };
     }
     const touched = new Set<number>();
@@ -150,6 +153,7 @@ export class ResultsFollower {
     }
     state.follows = state.follows.filter((f) => f.done || f.run_id !== null || !this.expired(f));
     for (const pr of touched) await this.reportPull(state, pr, ctx);
+    this.forgetFinished(state);
     await this.save(state);
     return { followed, active: state.follows.filter((f) => !f.done).length };
   }
@@ -266,6 +270,20 @@ export class ResultsFollower {
         });
       }
       pull.notified = true;
+    }
+  }
+
+  /**
+   * Keeps the state small: a sweep that is done and reported (its PR told, or no PR) is
+   * dropped once it is older than followHours, and so is a PR with nothing left.
+   */
+  private forgetFinished(state: ResultsState): void {
+    state.follows = state.follows.filter((f) => {
+      const reported = f.pr === null || state.pulls[f.pr]?.notified === true;
+      return !(f.done && reported && this.expired(f));
+    });
+    for (const pr of Object.keys(state.pulls)) {
+      if (!state.follows.some((f) => String(f.pr) === pr)) delete state.pulls[pr];
     }
   }
 

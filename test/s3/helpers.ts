@@ -5,7 +5,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { planSync } from '../../src/plan/plan-sync.js';
+import { planAgainstTarget } from '../../src/pipeline/prepare-sync.js';
 import type { DesiredFile } from '../../src/plan/types.js';
 import { applyPlan } from '../../src/targets/apply-plan.js';
 import type { ApplyOptions } from '../../src/targets/apply-result.js';
@@ -37,12 +37,10 @@ export async function sync(
   desired: DesiredFile[],
   opts: ApplyOptions & { invalidSources?: string[]; commit?: string } = {},
 ) {
-  const current = await store.readManifest();
-  const plan = planSync({
+  const { plan } = await planAgainstTarget({
     desired,
-    manifest: current?.manifest ?? null,
-    manifestVersion: current?.version ?? null,
     invalidSources: opts.invalidSources ?? [],
+    store,
     commit: opts.commit ?? 'c1',
     adopt: opts.adopt ?? false,
   });

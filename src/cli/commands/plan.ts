@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { loadConfigRepo } from '../../config/index.js';
 import type { ConfigRepoResult } from '../../config/types.js';
 import type { DesiredFile, SyncPlan } from '../../plan/types.js';
 import { parseEnv } from '../../shared/env.js';
 import { SafetyError, UsageError } from '../../shared/errors.js';
 import { checkClaims, type DeployClaims } from '../../targets/claims.js';
 import type { DagStore } from '../../targets/dag-store.js';
-import { observePending } from '../../targets/observe-pending.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
@@ -58,7 +56,7 @@ export function addSyncOptions(cmd: Command): Command {
     .option('--sse-kms-key-id <key>', 'encrypt written objects with this KMS key (SSE-KMS)');
 }
 
-/** read → validate → render → read manifest → plan: the part `plan` prints and `apply` executes. */
+/** The CLI side of the one pipeline: options → repo files, target, identity → prepareSync (src/pipeline). */
 export async function prepareSync(
   opts: SyncCliOptions,
   io: CliIo,
@@ -76,16 +74,13 @@ export async function prepareSync(
       'pass the repo root with --repo DIR',
     );
   });
-  const config = loadConfigRepo(files, { environment: opts.environment });
   // Rendering, planning and the S3 and MWAA clients load only when a plan or apply runs,
   // so `--version` and `validate` do not pay for them at start-up.
-  const [{ renderRepo }, { planSync }, { openTarget }, { extraTargetResolvers }] = await Promise.all([
-    import('../../render/index.js'),
-    import('../../plan/plan-sync.js'),
+  const [{ prepareSync: prepare }, { openTarget }, { extraTargetResolvers }] = await Promise.all([
+    import('../../pipeline/prepare-sync.js'),
     import('../../targets/open-target.js'),
     import('../../mwaa/target-resolvers.js'),
   ]);
-  const desired = renderRepo(config.specs);
   const env = parseEnv(io.env);
   const store = await openTarget(
     opts.target,
@@ -104,30 +99,19 @@ export async function prepareSync(
     owner: { ...identity.owner, environment: opts.environment ?? null, target: store.location },
     isAncestor: identity.isAncestor,
   };
-  const current = await store.readManifest();
-  // After a crash, what the announced keys hold now (the plan shows the truth, apply acts on it).
-  const pending = current?.manifest.pending?.map((p) => p.key) ?? [];
-  const input = {
-    desired,
-    manifest: current?.manifest ?? null,
-    manifestVersion: current?.version ?? null,
-    invalidSources: config.invalidFiles,
+  // The one pipeline (src/pipeline): after a crash the announced keys are read back so the
+  // plan shows the truth; old contents only for the diffs a human reads, never on apply.
+  const { plan, desired, config } = await prepare({
+    files,
+    environment: opts.environment,
+    store,
     commit: identity.commit,
-    ...(pending.length > 0 ? { pendingObserved: await observePending(store, pending) } : {}),
     maxDeleteShare: share,
     adopt: opts.adopt ?? false,
-    ...(opts.checkDrift
-      ? { observed: await store.stat(current?.manifest.entries.map((e) => e.key) ?? []) }
-      : {}),
-  };
-  let plan = planSync(input);
-  const updated = plan.files.filter((f) => f.action === 'update').map((f) => f.key);
-  if (withDiffs && updated.length > 0) {
-    // Old contents only for the diffs a human reads: one GET per updated file, never on apply.
-    const previous = await Promise.all(updated.map(async (k) => [k, await store.get(k)] as const));
-    const previousContent = new Map(previous.filter((p): p is [string, string] => p[1] !== null));
-    plan = planSync({ ...input, previousContent });
-  }
+    pending: true,
+    drift: opts.checkDrift ? 'repair' : 'off',
+    diffs: withDiffs,
+  });
   return { plan, desired, store, config, files, repoDir, claims };
 }
 

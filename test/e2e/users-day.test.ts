@@ -375,6 +375,7 @@ describe("a researcher's day", () => {
             ],
             {
               PYTHONPATH: join(projectRoot, 'src/render/templates'),
+              PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
               ...MOTO_ENV,
               AWS_ENDPOINT_URL: moto.endpoint,
               ...Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value])),

@@ -157,6 +157,7 @@ describe('following a merged sweep through the MWAA CLI endpoint', () => {
           env: {
             PATH: process.env.PATH ?? '',
             PYTHONPATH: join(projectRoot, 'src/render/templates'),
+            PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
             ...MOTO_ENV,
             AWS_ENDPOINT_URL: moto.endpoint,
             ...jobEnv,

@@ -29,6 +29,7 @@ async function python(code: string, env: Record<string, string> = {}) {
     env: {
       PATH: process.env.PATH ?? '',
       PYTHONPATH: join(projectRoot, 'src/render/templates'),
+      PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
       ...MOTO_ENV,
       AWS_ENDPOINT_URL: moto.endpoint,
       RESULTS_S3_URI: URI,

@@ -1,10 +1,8 @@
-import { loadConfigRepo } from '../config/index.js';
 import type { ConfigRepoResult } from '../config/types.js';
 import type { ConfigRepoReader } from '../git/index.js';
 import type { DagDeployStatus, DeployReport, NotLive } from '../mwaa/deploy-report.js';
-import { planSync } from '../plan/plan-sync.js';
+import { prepareSync } from '../pipeline/prepare-sync.js';
 import type { Manifest, ManifestOwner, SyncPlan } from '../plan/types.js';
-import { renderRepo } from '../render/index.js';
 import { type ApplyResult, applyPlan } from '../targets/apply-plan.js';
 import { checkClaims } from '../targets/claims.js';
 import type { DagStore } from '../targets/dag-store.js';
@@ -48,39 +46,30 @@ export class PipelineDeployer implements DeployPort {
     });
     const store = await this.store;
     const files = scopeToFolder(await opts.reader.readConfigFiles(request.commit), opts.configPath);
-    const config = loadConfigRepo(files, { environment: opts.environment });
+    ctx.signal.throwIfAborted();
+    // The one pipeline (src/pipeline): validate, render, read the manifest, plan; drift is
+    // looked at only when a check is due, and planned as repairs only in `repair` mode.
+    const { config, desired, current, plan, driftDetected } = await prepareSync({
+      files,
+      environment: opts.environment,
+      store,
+      commit: request.commit,
+      maxDeleteShare: opts.maxDeleteShare,
+      drift: request.checkDrift ? request.drift : 'off',
+    });
     for (const issue of config.issues.filter((i) => i.severity === 'error').slice(0, 50)) {
       ctx.log.warn(
         { file: issue.file, line: issue.line, column: issue.column, code: issue.code },
         issue.message,
       );
     }
-    const desired = renderRepo(config.specs);
-    ctx.signal.throwIfAborted();
-    const current = await store.readManifest();
     const claims = {
       ...(opts.owner ? { owner: { ...opts.owner, target: store.location } } : {}),
       ...(opts.isAncestor ? { isAncestor: opts.isAncestor } : {}),
     };
-    // Owner and order first: a foreign or newer manifest is refused before anything is planned.
+    // Owner and order before anything is written: a foreign or newer manifest is refused.
     if (current) await checkClaims(current.manifest, request.commit, store.location, claims);
     const notLive = notLiveReport(config, current?.manifest ?? null);
-    const input = {
-      desired,
-      manifest: current?.manifest ?? null,
-      manifestVersion: current?.version ?? null,
-      invalidSources: config.invalidFiles,
-      commit: request.commit,
-      maxDeleteShare: opts.maxDeleteShare,
-    };
-    let plan = planSync(input);
-    let driftDetected = 0;
-    if (request.checkDrift && request.drift !== 'off' && current) {
-      const observed = await store.stat(current.manifest.entries.map((e) => e.key));
-      const driftPlan = planSync({ ...input, observed });
-      driftDetected = driftPlan.files.filter((f) => f.action === 'repair').length;
-      if (request.drift === 'repair') plan = driftPlan;
-    }
     const planned = countOps(plan);
     const changes = OPS.reduce((n, op) => n + planned[op], 0);
     const dagsBefore = current?.manifest.entries.filter((e) => e.dag_id !== null).length ?? 0;

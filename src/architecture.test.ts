@@ -76,6 +76,14 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
+  it('no variable is read by name outside parseEnv (the CLI entry only sets the SDK warning switch)', () => {
+    const violations = files
+      .filter((f) => !['shared/env.ts', 'cli/main.ts'].includes(f.path))
+      .filter((f) => /\.env\.[A-Z][A-Z0-9_]+|\benv\[['"A-Z]/.test(stripComments(f.text)))
+      .map((f) => f.path);
+    expect(violations).toEqual([]);
+  });
+
   it('below the CLI, code receives parsed options, never the raw environment', () => {
     const violations = files
       .filter((f) => component(f.path) !== 'cli' && !ENV_READERS.includes(f.path))

@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import type { ConfigIssue } from '../config/index.js';
+import { parseEnv } from '../shared/env.js';
 import type { CliIo } from './io.js';
 import { SourceSpans, type SpanEnd } from './issue-span.js';
 import { type Paint, paintFor } from './terminal-style.js';
@@ -113,12 +114,13 @@ export function printIssues(
   files: ReadonlyMap<string, string>,
   opts: { stream: 'stdout' | 'stderr'; repoDir: string },
 ): void {
-  const paint = paintFor(io.tty?.[opts.stream] ?? false, io.env);
+  const env = parseEnv(io.env);
+  const paint = paintFor(io.tty?.[opts.stream] ?? false, env.color);
   const write = opts.stream === 'stdout' ? io.stdout : io.stderr;
   const sourceOf = sourceSpansOf(files);
   for (const issue of issues) write(formatDiagnostic(issue, sourceOf(issue.file), paint));
-  if (io.env.GITHUB_ACTIONS === 'true') {
-    const workspace = io.env.GITHUB_WORKSPACE || io.cwd;
+  if (env.githubActions) {
+    const workspace = env.githubWorkspace ?? io.cwd;
     for (const issue of issues) {
       const path = relative(workspace, resolve(opts.repoDir, issue.file)).split('\\').join('/');
       io.stdout(`${githubAnnotation(issue, path, sourceOf(issue.file))}\n`);

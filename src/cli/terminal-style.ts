@@ -12,19 +12,11 @@ const sgr = (open: string) => (text: string) => `\u001b[${open}m${text}\u001b[0m
 const plain = (text: string) => text;
 
 /**
- * Colour when the stream is a terminal, unless NO_COLOR is set (no-color.org); FORCE_COLOR
- * turns it on for a pipe (CI logs) and, as in Node itself, wins over NO_COLOR; FORCE_COLOR=0
- * turns it off.
+ * Colour when the stream is a terminal, unless forced on or off (`EnvOptions.color`, from
+ * FORCE_COLOR and NO_COLOR as parseEnv reads them).
  */
-export function wantsColor(isTty: boolean, env: NodeJS.ProcessEnv): boolean {
-  const force = env.FORCE_COLOR;
-  if (force !== undefined) return !['0', 'false'].includes(force.toLowerCase());
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  return isTty;
-}
-
-export function paintFor(isTty: boolean, env: NodeJS.ProcessEnv = {}): Paint {
-  if (!wantsColor(isTty, env)) {
+export function paintFor(isTty: boolean, color?: boolean): Paint {
+  if (!(color ?? isTty)) {
     return { bold: plain, error: plain, warning: plain, caret: plain, gutter: plain, hint: plain };
   }
   return {

@@ -49,6 +49,18 @@ describe('parseEnv', () => {
     ).toBe('http://ours:1');
   });
 
+  it('reads GitHub Actions and colour settings (FORCE_COLOR wins over NO_COLOR, as in Node)', () => {
+    expect(parseEnv({ GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: '/w' })).toMatchObject({
+      githubActions: true,
+      githubWorkspace: '/w',
+    });
+    expect(parseEnv({ GITHUB_ACTIONS: 'false' }).githubActions).toBeUndefined();
+    expect(parseEnv({ NO_COLOR: '1' }).color).toBe(false);
+    expect(parseEnv({ NO_COLOR: '' }).color).toBeUndefined();
+    expect(parseEnv({ NO_COLOR: '1', FORCE_COLOR: '1' }).color).toBe(true);
+    expect(parseEnv({ FORCE_COLOR: '0' }).color).toBe(false);
+  });
+
   it('passes child processes only PATH, HOME, locale, TMPDIR, ssh agent and proxies', () => {
     const { childEnv } = parseEnv({
       PATH: '/bin',

@@ -47,6 +47,15 @@ export interface EnvOptions {
   githubStepSummary?: string;
   /** GITHUB_SERVER_URL + GITHUB_REPOSITORY, as set in GitHub Actions: the repository's web URL. */
   githubRepositoryUrl?: string;
+  /** GITHUB_ACTIONS=true: running in a GitHub Actions job (issues are also printed as annotations). */
+  githubActions?: boolean;
+  /** GITHUB_WORKSPACE: the job's checkout, which annotation paths are relative to. */
+  githubWorkspace?: string;
+  /**
+   * Colour forced on or off whatever the stream: FORCE_COLOR (on; `0` or `false` off) wins,
+   * as in Node, over NO_COLOR (off, no-color.org). Absent: colour when the stream is a terminal.
+   */
+  color?: boolean;
   /**
    * What child processes (git) inherit: PATH, HOME, locale, TMPDIR, the ssh agent and proxies.
    * Nothing else: editors, pagers and GIT_* variables could redirect or hijack git.
@@ -103,6 +112,9 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): EnvOptions {
     awsMaxAttempts: positiveInt(get('AWS_MAX_ATTEMPTS')),
     githubStepSummary: get('GITHUB_STEP_SUMMARY'),
     githubRepositoryUrl: both(get('GITHUB_SERVER_URL'), get('GITHUB_REPOSITORY')),
+    githubActions: get('GITHUB_ACTIONS') === 'true' ? true : undefined,
+    githubWorkspace: get('GITHUB_WORKSPACE'),
+    color: colorOverride(env.FORCE_COLOR, get('NO_COLOR')),
     childEnv: Object.fromEntries(
       CHILD_ENV_KEYS.flatMap((key) => (env[key] === undefined ? [] : [[key, env[key] as string]])),
     ),
@@ -119,6 +131,11 @@ function awsCredentials(get: (name: string) => string | undefined): AwsCredentia
   if (!accessKeyId || !secretAccessKey) return undefined;
   const sessionToken = get('AWS_SESSION_TOKEN');
   return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
+function colorOverride(force: string | undefined, noColor: string | undefined): boolean | undefined {
+  if (force !== undefined) return !['0', 'false'].includes(force.toLowerCase());
+  return noColor !== undefined ? false : undefined;
 }
 
 function positiveInt(value: string | undefined): number | undefined {

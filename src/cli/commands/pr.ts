@@ -88,11 +88,11 @@ async function runPrCheck(opts: PrCheckOptions, io: CliIo): Promise<ExitCode> {
         ? markdown
         : renderTextReport(report),
   );
-  if (io.env.GITHUB_ACTIONS === 'true') {
+  if (env.githubActions) {
     // Annotations on the PR's files; on stderr under --format json so stdout stays JSON.
     const write = opts.format === 'json' ? io.stderr : io.stdout;
     const repoDir = resolve(io.cwd, opts.repo);
-    const workspace = io.env.GITHUB_WORKSPACE || io.cwd;
+    const workspace = env.githubWorkspace ?? io.cwd;
     const sourceOf = sourceSpansOf(files);
     for (const issue of report.issues.filter((i) => i.severity === 'error')) {
       const path = relative(workspace, resolve(repoDir, issue.file)).split(sep).join('/');

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -16,6 +18,7 @@ import { openTarget } from '../../src/targets/open-target.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
 import { projectRoot, venvBin } from '../support/python.js';
+import { runBacktestctl } from '../support/run-cli.js';
 import { independentDsr, type SharpeSample } from './independent-dsr.js';
 
 /**
@@ -256,5 +259,43 @@ describe('following a merged sweep through the MWAA CLI endpoint', () => {
       new GetObjectCommand({ Bucket: 'results', Key: `backtests/grid/${runId}/results.csv` }),
     );
     expect(((await csv.Body?.transformToString()) ?? '').trimEnd().split('\r\n')).toHaveLength(10);
+  });
+
+  it('backtestctl results DAG_ID prints the same ranking from MWAA and the results bucket', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'results-repo-'));
+    try {
+      mkdirSync(join(repo, 'backtests'));
+      writeFileSync(join(repo, 'backtests/grid.yaml'), CONFIG);
+      const env = {
+        ...process.env,
+        ...MOTO_ENV,
+        BACKTEST_GITOPS_MWAA_ENDPOINT: fake.endpoint,
+        AWS_ENDPOINT_URL_S3: moto.endpoint,
+      };
+      const res = await runBacktestctl(
+        ['results', 'grid', '--environment', fake.name, '--repo', repo, '--format', 'json'],
+        { env },
+      );
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(1); // run 7 failed
+      const [summary] = JSON.parse(res.stdout);
+      const succeeded = expandRuns(spec).filter((r) => r.index !== FAILED);
+      const ranked = [...succeeded].sort(
+        (a, b) => sample(b.index).sharpe - sample(a.index).sharpe || a.index - b.index,
+      );
+      expect(summary.ranked.map((r: { run: { index: number } }) => r.run.index)).toEqual(
+        ranked.map((r) => r.index),
+      );
+      expect(summary.unranked).toEqual([expect.objectContaining({ name: 'run-00007', reason: 'failed' })]);
+      expect(summary.overfitting.dsr).toBeCloseTo(
+        independentDsr(
+          succeeded.map((r) => sample(r.index)),
+          9,
+        ),
+        4,
+      );
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });

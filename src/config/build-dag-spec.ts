@@ -147,6 +147,7 @@ export function buildDagSpec(input: BuildDagInput): BuildDagResult {
       before: (callbacks.get('before')?.value as string | null | undefined) ?? null,
       after: (callbacks.get('after')?.value as string | null | undefined) ?? null,
     },
+    ...(pickValue(dagLayers, 'run_on_merge')?.value === true ? { run_on_merge: true } : {}),
     ...(objective || metrics
       ? { report: { ...(objective ? { objective } : {}), ...(metrics ? { metrics: [...metrics] } : {}) } }
       : {}),

@@ -85,6 +85,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
     code: 'invalid-callback',
     hint: 'e.g. backtest_gitops_support.callbacks.generate_backtest_report',
   },
+  run_on_merge: { expected: 'true or false', code: 'invalid-value' },
   report: { expected: 'a map with `objective` and/or `metrics`', code: 'invalid-value' },
   objective: {
     expected: 'a metric name (letters, digits, _)',

@@ -156,6 +156,12 @@ const dagShape = {
     .optional()
     .describe('AWS Batch retryStrategy attempts for Spot or host failures (default 3).'),
   callbacks: callbacks.optional().describe('Python callables run before and after the backtests.'),
+  run_on_merge: z
+    .boolean()
+    .optional()
+    .describe(
+      'Trigger the DAG once after each merge that creates or changes it (default false), so its results come back on the pull request.',
+    ),
   report: z
     .strictObject({
       objective: z

@@ -104,6 +104,8 @@ export interface BacktestSpec {
   /** Attempts AWS Batch makes on Spot/host termination (its retryStrategy). */
   batch_attempts: number;
   callbacks: { before: string | null; after: string | null };
+  /** Trigger the DAG once after each merge that creates or changes it (absent: false). */
+  run_on_merge?: boolean;
   /** `report:` of the config: what ranks the results and which metrics are shown (absent: the defaults). */
   report?: { objective?: string; metrics?: string[] };
   /** Strategies in written order (a single-strategy config has exactly one). */

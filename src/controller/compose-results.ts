@@ -108,6 +108,7 @@ export function composeResults(opts: ComposeResultsOptions): ResultsPort {
       }
       return store;
     },
+    trigger: (dagId) => connection.airflow.trigger(dagId),
     ...(opts.github ? { github: opts.github } : {}),
     ...(webhook ? { notify: (text: string) => postWebhook(webhook, text) } : {}),
     link: (dagId, runId, taskId, mapIndex) =>

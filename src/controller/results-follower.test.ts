@@ -281,6 +281,33 @@ describe('ResultsFollower', () => {
     expect([reads, t.airflow.requests]).toEqual([1, 0]);
   });
 
+  it('triggers a run_on_merge DAG the deploy did not trigger, and follows it', async () => {
+    const t = setup();
+    const triggered: string[] = [];
+    const onMerge = { ...spec, run_on_merge: true };
+    const follower = new ResultsFollower({
+      state: {
+        read: async () => t.stateObject.text,
+        write: async (text) => {
+          t.stateObject.text = text;
+        },
+      },
+      specAt: async () => onMerge,
+      runs: t.airflow,
+      storeFor: async () => t.store,
+      trigger: async (dagId) => {
+        triggered.push(dagId);
+      },
+      budget: 20,
+      maxReads: 10,
+      followHours: 48,
+      now: () => Date.parse('2026-01-05T09:00:00Z'),
+    });
+    await follower.track({ ...report, dags: report.dags.map((d) => ({ ...d, triggered: false })) }, t.ctx);
+    expect(triggered).toEqual(['grid']);
+    expect(JSON.parse(t.stateObject.text ?? '').follows).toHaveLength(1);
+  });
+
   it('spends at most its read budget per poll and goes on next time', async () => {
     const t = setup();
     await t.make().track(report, t.ctx);

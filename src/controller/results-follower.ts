@@ -46,6 +46,8 @@ export interface ResultsFollowerDeps {
   /** The results store of a spec (its s3_bucket, else the Airflow Variable). */
   storeFor(spec: BacktestSpec): Promise<ResultsStore>;
   github?: ResultsGitHubPort;
+  /** Triggers a DAG run (for configs with run_on_merge the deploy did not trigger already). */
+  trigger?: (dagId: string) => Promise<void>;
   /** Slack-compatible incoming webhook: called once per PR when all its runs are done. */
   notify?: (text: string) => Promise<void>;
   link?: (dagId: string, runId: string, taskId: string, mapIndex: number) => string;
@@ -80,13 +82,17 @@ export class ResultsFollower {
   private idleUntil = 0;
 
   async track(report: DeployReport, ctx: StepContext): Promise<void> {
-    // Only DAGs that will run: triggered by the deploy, or on a schedule. A manual DAG is
-    // followed once somebody triggers it and a later deploy changes it again.
+    // Only DAGs that will run: triggered by the deploy or here (run_on_merge), or on a
+    // schedule. A manual DAG is not followed: nobody said it would run.
     const changed = report.dags.filter((d) => d.action === 'create' || d.action === 'update');
     const dags = [];
     for (const d of changed) {
       const spec = d.triggered ? null : await this.deps.specAt(report.commit, d.dag_id);
-      if (d.triggered || spec?.schedule) dags.push(d);
+      if (!d.triggered && spec?.run_on_merge && this.deps.trigger) {
+        await this.deps.trigger(d.dag_id);
+        ctx.log.info({ dag: d.dag_id, commit: report.commit }, 'triggered on merge (run_on_merge)');
+        dags.push(d);
+      } else if (d.triggered || spec?.schedule) dags.push(d);
     }
     if (dags.length === 0) return;
     this.idleUntil = 0;

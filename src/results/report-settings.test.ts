@@ -30,6 +30,12 @@ describe('report: in a config', () => {
     expect(reportSettings(spec)).toEqual({ objective: 'calmar', metrics: ['calmar', 'sharpe'] });
   });
 
+  it('run_on_merge: true is carried to the spec; absent is off', () => {
+    expect((load(`${BASE}run_on_merge: true\n`).specs[0] as BacktestSpec).run_on_merge).toBe(true);
+    expect((load(BASE).specs[0] as BacktestSpec).run_on_merge).toBeUndefined();
+    expect(load(`${BASE}run_on_merge: yes please\n`).issues[0]?.message).toContain('true or false');
+  });
+
   it('reports a bad metric name or a misspelt key at its line', () => {
     const bad = load(`${BASE}report:\n  objective: 1bad\n`).issues;
     expect(bad).toEqual([expect.objectContaining({ line: 5, code: 'invalid-value' })]);

@@ -20,8 +20,6 @@ import { type PullRequestMemory, validatePullRequests } from './pull-requests.js
 export interface ComposeOptions {
   config: ControllerConfig;
   env: EnvOptions;
-  /** @deprecated unused: adapters receive `env` (parseEnv's result); kept until every caller drops it. */
-  processEnv?: unknown;
   cwd: string;
   log: Logger;
   /** The logger's live secret set: short-lived tokens obtained later are added to it. */

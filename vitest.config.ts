@@ -16,6 +16,10 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           environment: 'node',
+          // Unit files share the two cores with integration files (Airflow, moto) in one run,
+          // so a property test that takes 1 s alone can take several: the limit catches hangs,
+          // not slowness.
+          testTimeout: 60_000,
         },
       },
       {

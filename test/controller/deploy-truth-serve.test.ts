@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,13 @@ import {
   PullRequestFlow,
   startGitHubServer,
 } from '../support/github-server/index.js';
-import { type LogLine, parsePrometheus, type ServeProcess, startServe } from '../support/serve-process.js';
+import {
+  type LogLine,
+  parsePrometheus,
+  type ServeProcess,
+  startServe,
+  writeTestControllerConfig,
+} from '../support/serve-process.js';
 
 /**
  * What main says is what is live, through `backtestctl serve` against a real git remote and
@@ -44,19 +50,13 @@ beforeAll(async () => {
   flow = new PullRequestFlow(github, remote);
   remote.commit({ 'backtest-gitops.yaml': CAP, 'backtests/grid.yaml': grid(5, 5) });
   remote.push('main');
-  const config = join(dir, 'controller.yaml');
-  writeFileSync(
-    config,
-    [
-      `repo: { url: ${JSON.stringify(remote.bareDir)} }`,
-      `target: ${JSON.stringify(join(dir, 'dags'))}`,
-      `github: { repository: ${github.owner}/${github.repo}, base_url: ${JSON.stringify(github.baseUrl)} }`,
-      'schedule: "*/2 * * * * *"',
-      'cache_dir: ./cache',
-      'http: { port: 0, host: 127.0.0.1 }',
-      'log: { level: debug }',
-    ].join('\n'),
-  );
+  const config = writeTestControllerConfig(dir, {
+    repoUrl: remote.bareDir,
+    target: join(dir, 'dags'),
+    github,
+    schedule: '*/2 * * * * *',
+    logLevel: 'debug',
+  });
   serve = await startServe(config, { GITHUB_TOKEN: github.token });
   await serve.waitFor((l) => l.msg === 'deployed', 120_000);
 }, 300_000);

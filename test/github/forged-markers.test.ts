@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import {
   PullRequestFlow,
   startGitHubServer,
 } from '../support/github-server/index.js';
-import { type ServeProcess, startServe } from '../support/serve-process.js';
+import { type ServeProcess, startServe, writeTestControllerConfig } from '../support/serve-process.js';
 
 /**
  * An attacker copies the hidden markers of a bot comment (sticky, head, base, deploy) into
@@ -35,19 +35,13 @@ beforeAll(async () => {
   flow = new PullRequestFlow(github, remote);
   remote.commit({ 'backtests/base.yaml': backtestConfig(1) });
   remote.push('main');
-  const config = join(dir, 'controller.yaml');
-  writeFileSync(
-    config,
-    [
-      `repo: { url: ${JSON.stringify(remote.bareDir)}, branch: main }`,
-      'target: ./out',
-      `github: { repository: ${github.owner}/${github.repo}, base_url: ${JSON.stringify(github.baseUrl)} }`,
-      'schedule: "*/1 * * * * *"',
-      'cache_dir: ./cache',
-      'http: { port: 0, host: 127.0.0.1 }',
-      'log: { level: debug }',
-    ].join('\n'),
-  );
+  const config = writeTestControllerConfig(dir, {
+    repoUrl: remote.bareDir,
+    target: './out',
+    github,
+    schedule: '*/1 * * * * *',
+    logLevel: 'debug',
+  });
   serve = await startServe(config, { GITHUB_TOKEN: github.token });
 }, 120_000);
 

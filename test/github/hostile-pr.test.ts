@@ -9,7 +9,12 @@ import {
   type GitRemoteFixture,
   startGitHubServer,
 } from '../support/github-server/index.js';
-import { parsePrometheus, type ServeProcess, startServe } from '../support/serve-process.js';
+import {
+  parsePrometheus,
+  type ServeProcess,
+  startServe,
+  writeTestControllerConfig,
+} from '../support/serve-process.js';
 
 /**
  * Pull requests built to stall the controller, against `backtestctl serve`, the local GitHub
@@ -33,19 +38,12 @@ beforeAll(async () => {
   remote = createGitRemote();
   remote.commit({ 'backtests/base.yaml': backtestConfig(1) });
   remote.push('main');
-  const config = join(dir, 'controller.yaml');
-  writeFileSync(
-    config,
-    [
-      `repo: { url: ${JSON.stringify(remote.bareDir)}, branch: main }`,
-      'target: ./out',
-      `github: { repository: ${github.owner}/${github.repo}, base_url: ${JSON.stringify(github.baseUrl)} }`,
-      'schedule: "*/2 * * * * *"',
-      'cache_dir: ./cache',
-      'http: { port: 0, host: 127.0.0.1 }',
-      'log: { level: info }',
-    ].join('\n'),
-  );
+  const config = writeTestControllerConfig(dir, {
+    repoUrl: remote.bareDir,
+    target: './out',
+    github,
+    schedule: '*/2 * * * * *',
+  });
   serve = await startServe(config, { GITHUB_TOKEN: github.token });
 }, 120_000);
 

@@ -1,12 +1,17 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtestConfig } from '../controller/fixtures.js';
 import { createGitRemote, type GitRemoteFixture } from '../support/github-server/index.js';
-import { type LogLine, type ServeProcess, startServe } from '../support/serve-process.js';
+import {
+  type LogLine,
+  type ServeProcess,
+  startServe,
+  writeTestControllerConfig,
+} from '../support/serve-process.js';
 
 /**
  * Floods `backtestctl serve`'s webhook as an attacker would: 24 MB bodies without a
@@ -27,18 +32,11 @@ beforeAll(async () => {
   remote = createGitRemote();
   remote.commit({ 'backtests/alpha.yaml': backtestConfig(1) });
   remote.push('main');
-  const config = join(dir, 'controller.yaml');
-  writeFileSync(
-    config,
-    [
-      `repo: { url: ${JSON.stringify(remote.bareDir)}, branch: main }`,
-      'target: ./out',
-      'cache_dir: ./cache',
-      'schedule: "0 0 1 1 *"', // only start-up and webhooks reconcile during the test
-      'http: { port: 0, host: 127.0.0.1 }',
-      'log: { level: info }',
-    ].join('\n'),
-  );
+  const config = writeTestControllerConfig(dir, {
+    repoUrl: remote.bareDir,
+    target: './out',
+    schedule: '0 0 1 1 *', // only start-up and webhooks reconcile during the test
+  });
   serve = await startServe(config, { BACKTEST_GITOPS_WEBHOOK_SECRET: SECRET });
   await serve.waitFor((l) => l.msg === 'reconcile finished');
 }, 120_000);

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { projectRoot } from './python.js';
 
 /** One JSON log line of the controller. */
@@ -122,4 +124,44 @@ export function parsePrometheus(text: string): Map<string, number> {
     samples.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
   }
   return samples;
+}
+
+/** What the serve tests vary in a controller config; everything else is the tests' usual. */
+export interface TestControllerConfig {
+  /** The config repo to follow (a bare repository's path). */
+  repoUrl: string;
+  /** The local DAG folder target. */
+  target: string;
+  /** The local GitHub server to report to; omitted: no GitHub (webhook-only tests). */
+  github?: { owner: string; repo: string; baseUrl: string };
+  /** node-cron schedule, with seconds. */
+  schedule: string;
+  logLevel?: 'debug' | 'info';
+  /** Further top-level lines of controller YAML. */
+  extra?: readonly string[];
+}
+
+/**
+ * Writes `controller.yaml` into `dir` for a `serve` test: the repo, the target, the
+ * schedule and (optionally) GitHub, with the cache in ./cache and the HTTP server on a free
+ * loopback port. Returns the file's path for startServe.
+ */
+export function writeTestControllerConfig(dir: string, config: TestControllerConfig): string {
+  const lines = [
+    `repo: { url: ${JSON.stringify(config.repoUrl)}, branch: main }`,
+    `target: ${JSON.stringify(config.target)}`,
+    ...(config.github
+      ? [
+          `github: { repository: ${config.github.owner}/${config.github.repo}, base_url: ${JSON.stringify(config.github.baseUrl)} }`,
+        ]
+      : []),
+    `schedule: ${JSON.stringify(config.schedule)}`,
+    'cache_dir: ./cache',
+    'http: { port: 0, host: 127.0.0.1 }',
+    `log: { level: ${config.logLevel ?? 'info'} }`,
+    ...(config.extra ?? []),
+  ];
+  const path = join(dir, 'controller.yaml');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
 }

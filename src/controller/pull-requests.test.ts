@@ -133,6 +133,24 @@ describe('validatePullRequests', () => {
     ]);
   });
 
+  it('check-run annotations carry user text as one plain, bounded line: no line breaks, controls or bidi overrides', async () => {
+    // Unknown keys become the annotation's message (and its did-you-mean hint): a stranger's
+    // PR chooses them. A quoted YAML key may hold CR, LF, BEL and a right-to-left override.
+    const hostileKey = `"x\\r\\n### Approved by @security-team\\u202e\\u0007${'y'.repeat(960)}"`;
+    const config = `strategy_class: X\nstart_date: 2022-01-01\nend_date: 2022-12-31\n${hostileKey}: 1\n`;
+    const { github, deps } = setup({ [A]: { 'backtests/bad.yaml': config } }, { app: true });
+    github.open({ number: 4, headSha: A });
+    await validatePullRequests(deps);
+    const annotations = github.checkRuns[0]?.annotations ?? [];
+    const hostile = annotations.filter((a) => a.message.includes('Approved by'));
+    expect(hostile.length).toBeGreaterThan(0); // the hostile key did reach an annotation
+    expect(hostile[0]?.message.endsWith('…')).toBe(true); // and was long enough to be cut
+    for (const a of annotations) {
+      expect(a.message).not.toMatch(/[\r\n\u0000-\u001f\u202a-\u202e\u2066-\u2069]/);
+      expect(a.message.length).toBeLessThanOrEqual(1000);
+    }
+  });
+
   it('keeps going when one PR fails and reports which', async () => {
     const { github, deps } = setup({ [B]: { 'backtests/grid.yaml': VALID } });
     deps.repo.readConfigFiles = async (sha) => {

@@ -11,6 +11,11 @@ export interface LoadConfigRepoOptions {
   environment?: string;
   /** Overrides `max_runs_per_dag` from backtest-gitops.yaml (never above HARD_MAX_RUNS_PER_DAG). */
   maxRunsPerDag?: number;
+  /**
+   * Path → SHA of the last commit that changed that file (from the git adapter); a config
+   * with an entry gets `source_commit`. Files without one get none: never guessed.
+   */
+  commits?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -39,7 +44,9 @@ export function loadConfigRepo(
     const result = validateConfigFile(file, files.get(file) as string, loaded.defaultLayers, maxRuns);
     issues.push(...result.issues);
     if (result.dagId) claims.push({ file, dagId: result.dagId.value, at: result.dagId.at });
-    if (result.spec && loaded.ok) specs.set(file, result.spec);
+    const commit = options.commits?.get(file);
+    if (result.spec && loaded.ok)
+      specs.set(file, commit === undefined ? result.spec : { ...result.spec, source_commit: commit });
     else invalid.add(file);
   }
   for (const collision of findDagIdCollisions(claims)) {

@@ -93,6 +93,12 @@ export interface BacktestSpec {
   source: string;
   /** sha256 (hex) of the config file's bytes; goes into the rendered header. */
   source_sha256: string;
+  /**
+   * SHA of the last commit that changed the config file itself (not the settings file),
+   * when the caller knows it (`loadConfigRepo(..., { commits })`); absent for a file read
+   * from a folder outside git, or uncommitted or modified there. Runs get it as BACKTEST_COMMIT.
+   */
+  source_commit?: string;
   dag_id: string;
   description: string | null;
   tags: string[];

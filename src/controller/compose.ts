@@ -74,8 +74,9 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
   };
   const readConfigFiles = async (sha: string) =>
     scopeToFolder(await cache.readConfigFiles(sha), config.repo.path);
+  const lastCommits = async (sha: string) => scopeToFolder(await cache.lastCommits(sha), config.repo.path);
   const deployer = new PipelineDeployer({
-    reader: { readConfigFiles },
+    reader: { readConfigFiles, lastCommits },
     configPath: '.',
     ...(config.repo.environment ? { environment: config.repo.environment } : {}),
     maxDeleteShare: config.prune.max_delete_share,
@@ -129,6 +130,8 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
               },
               // Read after the reconcile's fetch: when it moves, open PRs are checked again.
               defaultBranchSha: () => cache.defaultBranchSha(),
+              // The deploy's BACKTEST_COMMIT per config, so unchanged DAGs plan no update.
+              lastCommits,
             },
             // Only PRs into the branch we deploy are ours to check.
             baseBranch: config.repo.branch,

@@ -9,7 +9,10 @@ import type { DagStore } from '../targets/dag-store.js';
 import type { DeployPort, DeployRequest, DeployResult, StepContext } from './ports.js';
 
 export interface PipelineDeployerOptions {
-  reader: Pick<ConfigRepoReader, 'readConfigFiles'>;
+  reader: Pick<ConfigRepoReader, 'readConfigFiles'> & {
+    /** Path → last commit that changed it at `sha` (runs get BACKTEST_COMMIT); absent: none. */
+    lastCommits?(sha: string): Promise<Map<string, string>>;
+  };
   /** Opened once, on first use (an mwaa:// target resolves its bucket through MWAA). */
   openStore: () => Promise<DagStore>;
   /** Folder inside the repository holding the configs ('.' = root). */
@@ -45,12 +48,18 @@ export class PipelineDeployer implements DeployPort {
       throw err;
     });
     const store = await this.store;
-    const files = scopeToFolder(await opts.reader.readConfigFiles(request.commit), opts.configPath);
+    const [read, lastCommits] = await Promise.all([
+      opts.reader.readConfigFiles(request.commit),
+      opts.reader.lastCommits?.(request.commit),
+    ]);
+    const files = scopeToFolder(read, opts.configPath);
+    const commits = lastCommits ? scopeToFolder(lastCommits, opts.configPath) : undefined;
     ctx.signal.throwIfAborted();
     // The one pipeline (src/pipeline): validate, render, read the manifest, plan; drift is
     // looked at only when a check is due, and planned as repairs only in `repair` mode.
     const { config, desired, current, plan, driftDetected } = await prepareSync({
       files,
+      ...(commits ? { commits } : {}),
       environment: opts.environment,
       store,
       commit: request.commit,

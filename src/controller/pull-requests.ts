@@ -44,6 +44,8 @@ export interface PullRequestDeps {
      * move of the default branch re-checks open PRs; absent = only a new deployment does.
      */
     defaultBranchSha?(): Promise<string>;
+    /** Path → last commit that changed it at `sha` (the deploy's BACKTEST_COMMIT); absent: none. */
+    lastCommits?(sha: string): Promise<Map<string, string>>;
   };
   /** The manifest deployed now (the plan's baseline). */
   readManifest(): Promise<Manifest | null>;
@@ -235,8 +237,13 @@ async function checkPull(
     return { report: conflictReport(err, pr, deps, deployed), branch: err.base };
   }
   const files = merged?.files ?? (await deps.repo.readConfigFiles(pr.headSha));
+  const baseFiles = merged ? await deps.repo.readConfigFiles(merged.base) : null;
+  const commits = deps.repo.lastCommits
+    ? await previewCommits(deps.repo.lastCommits.bind(deps.repo), pr.headSha, files, merged, baseFiles)
+    : undefined;
   const input = {
     files,
+    ...(commits ? { commits } : {}),
     ...(merged ? { mergedOnto: merged.base } : {}),
     headSha: pr.headSha,
     deployed,
@@ -257,7 +264,7 @@ async function checkPull(
     unfinished: true,
   });
   if (merged) {
-    const changed = countChangedFiles(files, await deps.repo.readConfigFiles(merged.base));
+    const changed = countChangedFiles(files, baseFiles ?? new Map());
     if (changed > MAX_CHANGED_CONFIG_FILES)
       return unfinished(
         `this pull request changes ${changed} config files; at most ${MAX_CHANGED_CONFIG_FILES} are checked per pull request: split it, or run \`backtestctl validate\` on the branch`,
@@ -282,6 +289,30 @@ async function checkPull(
     if (content !== null) contents.set(key, content);
   }
   return check({ ...deployed, contents });
+}
+
+/**
+ * The commits the deploy of the merged PR will give each config (BACKTEST_COMMIT): a file
+ * the merge leaves as on the default branch keeps the branch's commit, so its DAG's bytes
+ * plan no update; a file the PR changes gets the PR head's (the merge may give another SHA,
+ * but that DAG is updated either way).
+ */
+async function previewCommits(
+  lastCommits: (sha: string) => Promise<Map<string, string>>,
+  headSha: string,
+  files: ReadonlyMap<string, string>,
+  merged: { base: string } | null,
+  baseFiles: ReadonlyMap<string, string> | null,
+): Promise<Map<string, string>> {
+  const head = await lastCommits(headSha);
+  if (!merged || !baseFiles) return head;
+  const base = await lastCommits(merged.base);
+  const commits = new Map<string, string>();
+  for (const [path, text] of files) {
+    const commit = baseFiles.get(path) === text ? base.get(path) : head.get(path);
+    if (commit !== undefined) commits.set(path, commit);
+  }
+  return commits;
 }
 
 /** A PR that does not merge cleanly: what it would deploy is unknown until it is rebased. */

@@ -75,6 +75,12 @@ export class GitRepoCache implements ConfigRepoReader {
     }
   }
 
+  /** Path → last commit that changed it, as of `sha` (GitTreeReader.lastCommits). */
+  async lastCommits(sha: string): Promise<Map<string, string>> {
+    if (!(await this.reader.hasCommit(sha))) await this.sync();
+    return this.reader.lastCommits(sha);
+  }
+
   async changedFiles(base: string, head: string): Promise<string[]> {
     return this.reader.changedFiles(base, head);
   }

@@ -1,6 +1,6 @@
 import { GitError } from '../shared/errors.js';
 import { GitRunner } from './git-runner.js';
-import { GitTreeReader } from './tree-reader.js';
+import { GitTreeReader, LAST_COMMITS_LOG, parseLastCommits } from './tree-reader.js';
 
 /** A reader over an existing local clone (for `backtestctl pr check --repo DIR`). */
 export function openLocalRepo(dir: string, childEnv: Record<string, string>): GitTreeReader {
@@ -49,3 +49,24 @@ export async function readWorkTree(dir: string, childEnv: Record<string, string>
 }
 
 const SHA = /^[0-9a-f]{40,64}$/;
+
+/**
+ * The last commit that changed each file of a work-tree folder (paths relative to `dir`):
+ * one `git log` walk from HEAD. Files git has no committed version of, and files that differ
+ * from HEAD (staged or not), are left out: their commit is unknown, never guessed. Empty
+ * when `dir` is not in a git work tree or has no commit yet.
+ */
+export async function readWorkTreeCommits(
+  dir: string,
+  childEnv: Record<string, string>,
+): Promise<Map<string, string>> {
+  const git = new GitRunner(dir, childEnv);
+  const [log, changed] = await Promise.all([
+    git.ask([...LAST_COMMITS_LOG, '--relative', 'HEAD', '--', '.']),
+    git.ask(['diff', '--name-only', '--no-renames', '--relative', '-z', 'HEAD', '--', '.']),
+  ]);
+  if (log === null || changed === null) return new Map();
+  const commits = parseLastCommits(log);
+  for (const path of changed.split('\0')) if (path !== '') commits.delete(path);
+  return commits;
+}

@@ -64,6 +64,16 @@ export class GitTreeReader implements ConfigRepoReader {
     return files;
   }
 
+  /**
+   * The last commit that changed each file, as of commit `sha` (path → SHA, paths as in
+   * readConfigFiles): one `git log` walk for the whole tree. Only a file's own commits count
+   * (a change of backtest-gitops.yaml does not move a config's commit).
+   */
+  async lastCommits(sha: string): Promise<Map<string, string>> {
+    assertSha(sha);
+    return parseLastCommits(await this.git.run(LAST_COMMITS_LOG.concat(sha)));
+  }
+
   async changedFiles(base: string, head: string): Promise<string[]> {
     assertSha(base);
     assertSha(head);
@@ -112,6 +122,33 @@ export class GitTreeReader implements ConfigRepoReader {
 }
 
 const SHA = /^[0-9a-f]{40,64}$/;
+
+/**
+ * `git log` listing each commit (newest first, parents after children) with the files it
+ * changed; merges list only the files they changed against every parent (`-c`), as
+ * `git log -1 -- PATH` would count them.
+ */
+export const LAST_COMMITS_LOG = [
+  'log',
+  '-c',
+  '-z',
+  '--topo-order',
+  '--no-renames',
+  '--name-only',
+  '--format=%x01%H',
+];
+
+/** The first (newest) commit named for each path in LAST_COMMITS_LOG's output. */
+export function parseLastCommits(out: string): Map<string, string> {
+  const last = new Map<string, string>();
+  let commit: string | null = null;
+  for (const token of out.split('\0')) {
+    const text = token.replace(/^\n+/, '');
+    if (text.startsWith('\x01')) commit = text.slice(1).trim();
+    else if (text !== '' && commit !== null && !last.has(text)) last.set(text, commit);
+  }
+  return last;
+}
 
 /** Merging a PR head into the default branch stops on conflicts in these paths. */
 export class MergeConflictError extends GitError {

@@ -82,6 +82,8 @@ export async function planAgainstTarget(input: PlanAgainstTargetInput): Promise<
 export interface PrepareSyncInput extends TargetLook {
   /** The config repository's files (path → text), as read from a folder or a git tree. */
   files: ReadonlyMap<string, string>;
+  /** Path → last commit that changed the file (the git adapter's lastCommits); runs get BACKTEST_COMMIT. */
+  commits?: ReadonlyMap<string, string>;
   /** Environment in backtest-gitops.yaml whose defaults apply. */
   environment?: string;
   store: DagStore;
@@ -97,8 +99,8 @@ export interface PreparedSync extends TargetPlan {
 
 /** Configs → validate → render → plan against the target: what `plan` prints and `apply` executes. */
 export async function prepareSync(input: PrepareSyncInput): Promise<PreparedSync> {
-  const { files, environment, ...rest } = input;
-  const config = loadConfigRepo(files, { environment });
+  const { files, environment, commits, ...rest } = input;
+  const config = loadConfigRepo(files, { environment, ...(commits ? { commits } : {}) });
   const desired = renderRepo(config.specs);
   const planned = await planAgainstTarget({ ...rest, desired, invalidSources: config.invalidFiles });
   return { ...planned, config, desired };

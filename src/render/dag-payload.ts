@@ -112,7 +112,7 @@ function strategyPayload(spec: BacktestSpec, strategy: StrategySpec, firstIndex:
     results_bucket: infraName(spec, 's3_bucket', strategy.infra.results_bucket),
     params,
     grid,
-    extra_env: strategyEnvironment(spec.dag_id, strategy.name, strategy.infra.db_conn_id),
+    extra_env: strategyEnvironment(spec.dag_id, strategy.name, strategy.infra.db_conn_id, spec.source_commit),
   };
 }
 

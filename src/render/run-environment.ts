@@ -39,7 +39,8 @@ export function envValue(value: JsonValue, json: string = JSON.stringify(value))
  * 1. one variable per run parameter, in `run.params` order (strategy_class, start_date,
  *    end_date, then the strategy parameters as `expandRuns` orders them);
  * 2. BACKTEST_PARAMS (JSON of `run.params`), BACKTEST_RUN_INDEX, BACKTEST_STRATEGY,
- *    BACKTEST_DAG_ID, DB_CONN_ID (only when the strategy sets `db_conn_id`);
+ *    BACKTEST_DAG_ID, DB_CONN_ID (only when the strategy sets `db_conn_id`), BACKTEST_COMMIT
+ *    (only when the config's last commit is known: `spec.source_commit`);
  * 3. RESULTS_S3_URI, appended by the Batch task when it runs (it contains the Airflow
  *    run id, so it is not part of this list; see `resultsS3Uri`).
  */
@@ -63,7 +64,7 @@ export function runEnvironment(run: BacktestRun, spec: BacktestSpec): EnvVar[] {
   assertUniqueNames(env, spec.dag_id);
   env.push({ name: 'BACKTEST_PARAMS', value: jsonObjectText(texts) });
   env.push({ name: 'BACKTEST_RUN_INDEX', value: String(run.index) });
-  env.push(...strategyEnvironment(spec.dag_id, strategy.name, strategy.infra.db_conn_id));
+  env.push(...strategyEnvironment(spec.dag_id, strategy.name, strategy.infra.db_conn_id, spec.source_commit));
   return env;
 }
 
@@ -78,12 +79,20 @@ export function assertUniqueNames(env: readonly { name: string }[], dagId: strin
 }
 
 /** The variables that are the same for every run of a strategy (after BACKTEST_RUN_INDEX). */
-export function strategyEnvironment(dagId: string, strategy: string, dbConnId: string | null): EnvVar[] {
+export function strategyEnvironment(
+  dagId: string,
+  strategy: string,
+  dbConnId: string | null,
+  commit?: string,
+): EnvVar[] {
   const env: EnvVar[] = [
     { name: 'BACKTEST_STRATEGY', value: strategy },
     { name: 'BACKTEST_DAG_ID', value: dagId },
   ];
   if (dbConnId !== null) env.push({ name: 'DB_CONN_ID', value: dbConnId });
+  // The config file's own last commit: it changes only when this config does, so the DAG's
+  // bytes stay put across merges that leave the config alone.
+  if (commit !== undefined) env.push({ name: 'BACKTEST_COMMIT', value: commit });
   return env;
 }
 

@@ -16,6 +16,11 @@ export interface DeployedState {
 export interface CheckConfigsInput {
   /** Every YAML file at the head commit (path → content). */
   files: ReadonlyMap<string, string>;
+  /**
+   * Path → last commit that changed the file, as the deploy will see it (runs get
+   * BACKTEST_COMMIT): without it, DAGs deployed with their commit would all show as updated.
+   */
+  commits?: ReadonlyMap<string, string>;
   headSha: string;
   deployed: DeployedState;
   links: RepoLinks | null;
@@ -30,7 +35,10 @@ export interface CheckConfigsInput {
  * PR comment, the statuses and `pr check`. Pure: the same inputs give the same report.
  */
 export function checkConfigs(input: CheckConfigsInput): ValidationReport {
-  const loaded = loadConfigRepo(input.files, { environment: input.environment });
+  const loaded = loadConfigRepo(input.files, {
+    environment: input.environment,
+    ...(input.commits ? { commits: input.commits } : {}),
+  });
   const issues = sortIssues(loaded.issues);
   const base = {
     headSha: input.headSha,
@@ -72,9 +80,12 @@ export function checkConfigs(input: CheckConfigsInput): ValidationReport {
 export function deployedFromCommit(
   files: ReadonlyMap<string, string>,
   commit: string,
-  opts: { environment?: string; generator?: string } = {},
+  opts: { environment?: string; generator?: string; commits?: ReadonlyMap<string, string> } = {},
 ): DeployedState {
-  const loaded = loadConfigRepo(files, { environment: opts.environment });
+  const loaded = loadConfigRepo(files, {
+    environment: opts.environment,
+    ...(opts.commits ? { commits: opts.commits } : {}),
+  });
   // A base that does not render is an error of its own (typed RenderError), not "nothing is
   // deployed": that would show every DAG of the PR as new.
   const desired = renderRepo(loaded.specs);

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfigDir } from '../../src/cli/read-config-dir.js';
 import { type BacktestRun, type BacktestSpec, loadConfigRepo } from '../../src/config/index.js';
+import { readWorkTreeCommits } from '../../src/git/index.js';
 import { renderRepo, runEnvironment } from '../../src/render/index.js';
 import { type DagBagReport, probeDagBag } from '../support/airflow.js';
+import { childEnv } from '../support/child-env.js';
 import { AIRFLOW_VENVS, projectRoot } from '../support/python.js';
 import { runBacktestctl } from '../support/run-cli.js';
 import { dagProblems } from './expected-dag.js';
@@ -24,7 +26,9 @@ beforeAll(async () => {
   const result = await runBacktestctl(['render', '--repo', examples, '--out', out]);
   expect(result.code, result.stderr).toBe(0);
   renderOutput = result.stdout;
-  specs = loadConfigRepo(await readConfigDir(examples)).specs;
+  // As `render` (and `apply`) read them: each config's last commit when git knows it.
+  const commits = await readWorkTreeCommits(examples, childEnv);
+  specs = loadConfigRepo(await readConfigDir(examples), { commits }).specs;
   for (const { venv } of AIRFLOW_VENVS) reports.set(venv, await probeDagBag(venv, out));
 });
 

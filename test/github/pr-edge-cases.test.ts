@@ -135,7 +135,10 @@ describe('PR feedback edge cases', () => {
       cacheDir: join(cacheRoot, 'cache-behind'),
     });
     await repo.sync();
-    const deployed = deployedFromCommit(await repo.readConfigFiles(main), main);
+    // Deployed as the controller deploys: each config with its last commit (BACKTEST_COMMIT).
+    const deployed = deployedFromCommit(await repo.readConfigFiles(main), main, {
+      commits: await repo.lastCommits(main),
+    });
     await validatePullRequests({
       github,
       repo,

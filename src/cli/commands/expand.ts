@@ -11,6 +11,7 @@ import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
+import { readRepoCommits } from '../repo-commits.js';
 import {
   assertKnownEnvironment,
   REPO_OPTION_HELP,
@@ -55,7 +56,8 @@ async function runExpand(io: CliIo, fileArg: string, options: ExpandOptions): Pr
   const files = await readRepoFiles(repoDir);
   const path = toRepoPath(io.cwd, repoDir, fileArg, (p) => files.has(p));
   if (!files.has(path)) throw new UsageError(`${path}: no such YAML file in the config repository`);
-  const result = loadConfigRepo(files, { environment: options.environment });
+  const commits = options.format === 'json' ? await readRepoCommits(repoDir, io) : undefined;
+  const result = loadConfigRepo(files, { environment: options.environment, ...(commits ? { commits } : {}) });
   assertKnownEnvironment(result);
   const spec = result.specs.find((s) => s.source === path);
   if (!spec) {
@@ -78,7 +80,9 @@ async function runExpand(io: CliIo, fileArg: string, options: ExpandOptions): Pr
 
 /** Streams the JSON so a 10,000-run grid is never held as one big object. */
 function writeJson(io: CliIo, spec: BacktestSpec): void {
-  io.stdout(`{\n  "dag_id": ${JSON.stringify(spec.dag_id)},\n  "runs": [`);
+  // "commit" (BACKTEST_COMMIT of every run) only when git knows the file's last commit.
+  const commit = spec.source_commit ? `\n  "commit": ${JSON.stringify(spec.source_commit)},` : '';
+  io.stdout(`{\n  "dag_id": ${JSON.stringify(spec.dag_id)},${commit}\n  "runs": [`);
   let first = true;
   let firstIndex = 0;
   let strategy = spec.strategies[0];

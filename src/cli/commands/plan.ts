@@ -93,7 +93,10 @@ export async function prepareSync(
     extraTargetResolvers,
   );
   // git (simple-git) loads only for plan and apply, not at every start-up.
-  const { readRepoIdentity } = await import('../repo-identity.js');
+  const [{ readRepoIdentity }, { readWorkTreeCommits }] = await Promise.all([
+    import('../repo-identity.js'),
+    import('../../git/local-repo.js'),
+  ]);
   const identity = await readRepoIdentity(repoDir, env.childEnv);
   const claims = {
     owner: { ...identity.owner, environment: opts.environment ?? null, target: store.location },
@@ -103,6 +106,7 @@ export async function prepareSync(
   // plan shows the truth; old contents only for the diffs a human reads, never on apply.
   const { plan, desired, config } = await prepare({
     files,
+    commits: await readWorkTreeCommits(repoDir, env.childEnv),
     environment: opts.environment,
     store,
     commit: identity.commit,

@@ -6,6 +6,7 @@ import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
+import { readRepoCommits } from '../repo-commits.js';
 import { assertKnownEnvironment, REPO_OPTION_HELP, readRepoFiles, resolveRepoDir } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 
@@ -42,7 +43,9 @@ Exit codes: 0 rendered, 1 invalid configs (nothing written), 2 usage or I/O erro
 async function runRender(io: CliIo, options: RenderCommandOptions): Promise<ExitCode> {
   const repoDir = await resolveRepoDir(io.cwd, options.repo);
   const files = await readRepoFiles(repoDir);
-  const result = loadConfigRepo(files, { environment: options.environment });
+  // The same bytes `apply` deploys: each config's last commit (BACKTEST_COMMIT) when git knows it.
+  const commits = await readRepoCommits(repoDir, io);
+  const result = loadConfigRepo(files, { environment: options.environment, commits });
   assertKnownEnvironment(result);
   const errors = result.issues.filter((issue) => issue.severity === 'error');
   if (errors.length > 0 || result.invalidFiles.length > 0) {

@@ -2,6 +2,7 @@ import type { ConfigRepoResult } from '../config/types.js';
 import type { ConfigRepoReader } from '../git/index.js';
 import type { DagDeployStatus, DeployReport, NotLive } from '../mwaa/deploy-report.js';
 import { prepareSync } from '../pipeline/prepare-sync.js';
+import { checkNoop, renderDigest } from '../pipeline/render-digest.js';
 import type { Manifest, ManifestOwner, SyncPlan } from '../plan/types.js';
 import { type ApplyResult, applyPlan } from '../targets/apply-plan.js';
 import { checkClaims } from '../targets/claims.js';
@@ -38,6 +39,8 @@ const OPS: readonly Op[] = ['create', 'update', 'delete', 'repair'];
  */
 export class PipelineDeployer implements DeployPort {
   private store: Promise<DagStore> | null = null;
+  /** DAGs owned after this process's last full deploy; a no-op skip reports it (none yet: no skip). */
+  private dagsManaged: number | null = null;
 
   constructor(private readonly opts: PipelineDeployerOptions) {}
 
@@ -55,6 +58,26 @@ export class PipelineDeployer implements DeployPort {
     const files = scopeToFolder(read, opts.configPath);
     const commits = lastCommits ? scopeToFolder(lastCommits, opts.configPath) : undefined;
     ctx.signal.throwIfAborted();
+    const owner = opts.owner ? { ...opts.owner, target: store.location } : null;
+    // The no-op check (one HEAD of the manifest, no body): the inputs the last converged apply
+    // rendered, so nothing is validated, rendered or planned. A due drift check looks further.
+    const check = await checkNoop(
+      store,
+      renderDigest({ files, environment: opts.environment ?? null, owner, ...(commits ? { commits } : {}) }),
+      request.checkDrift || this.dagsManaged === null,
+    );
+    if (check.skip && this.dagsManaged !== null) {
+      const none = { create: 0, update: 0, delete: 0, repair: 0 };
+      const report = this.noopReport(request.commit, store.location);
+      return {
+        commit: request.commit,
+        driftDetected: 0,
+        dagsManaged: this.dagsManaged,
+        applied: false,
+        operations: none,
+        report,
+      };
+    }
     // The one pipeline (src/pipeline): validate, render, read the manifest, plan; drift is
     // looked at only when a check is due, and planned as repairs only in `repair` mode.
     const { config, desired, current, plan, driftDetected } = await prepareSync({
@@ -84,8 +107,17 @@ export class PipelineDeployer implements DeployPort {
     const dagsBefore = current?.manifest.entries.filter((e) => e.dag_id !== null).length ?? 0;
     const base = { commit: request.commit, driftDetected, dagsManaged: dagsBefore };
     const pendingLeft = (current?.manifest.pending?.length ?? 0) > 0;
+    const digest = check.skip ? { value: check.digest, stored: check.digest } : check.digest;
     if (request.dryRun || (changes === 0 && !pendingLeft)) {
       const report = this.report(request.commit, store.location, [], notLive, plan);
+      if (request.dryRun) return { ...base, applied: false, operations: planned, report };
+      // Nothing to write, but the stored digest is missing or stale: record it (one
+      // conditional manifest write, only when the target is exactly as rendered), so the
+      // next deploy of these inputs is one HEAD.
+      if (digest.stored !== undefined && digest.stored !== digest.value && notLive.length === 0) {
+        await applyPlan(plan, desired, store, { signal: ctx.signal, ...claims, digest });
+      }
+      this.dagsManaged = dagsBefore;
       return { ...base, applied: false, operations: planned, report };
     }
     ctx.log.info({ commit: request.commit, ...planned, target: store.location }, 'applying');
@@ -94,6 +126,7 @@ export class PipelineDeployer implements DeployPort {
       allowMassDelete: opts.allowMassDelete,
       concurrency: opts.concurrency ?? 8,
       ...claims,
+      digest,
     });
     const done = result.files.filter((f) => f.status === 'done');
     const operations = { create: 0, update: 0, delete: 0, repair: 0 };
@@ -115,7 +148,22 @@ export class PipelineDeployer implements DeployPort {
     );
     const report = this.report(request.commit, store.location, dags, notLive, result.plan, result);
     const dagsManaged = dagsAfter(result, dagsBefore);
+    this.dagsManaged = result.ok ? dagsManaged : null;
     return { ...base, applied: true, operations, dagsManaged, report };
+  }
+
+  /** The report of a deploy the no-op check skipped: the target is as the commit renders. */
+  private noopReport(commit: string, target: string): DeployReport {
+    return {
+      commit,
+      target,
+      environment: null,
+      airflow_version: null,
+      dags: [],
+      kept_invalid: [],
+      ok: true,
+      summary: `${commit.slice(0, 7)}: up to date (render digest unchanged)`,
+    };
   }
 
   private report(

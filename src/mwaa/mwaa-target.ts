@@ -26,11 +26,14 @@ export class MwaaDagStore implements DagStore {
     return airflowMajor(this.environment.airflowVersion);
   }
 
-  readManifest(): Promise<{ manifest: Manifest; version: string } | null> {
+  readManifest(): Promise<{ manifest: Manifest; version: string; digest?: string | null } | null> {
     return this.s3.readManifest();
   }
-  writeManifest(manifest: Manifest, expectedVersion: string | null): Promise<string> {
-    return this.s3.writeManifest(manifest, expectedVersion);
+  headManifest(): Promise<{ version: string; digest: string | null } | null> {
+    return this.s3.headManifest ? this.s3.headManifest() : Promise.resolve(null);
+  }
+  writeManifest(manifest: Manifest, expectedVersion: string | null, digest?: string | null): Promise<string> {
+    return this.s3.writeManifest(manifest, expectedVersion, digest);
   }
   put(key: string, content: string, meta: PutMeta, condition: PutCondition): Promise<string | null> {
     return this.s3.put(key, content, meta, condition);

@@ -80,6 +80,8 @@ export async function applyPlan(
         adopt: opts.adopt ?? plan.replan.adopt,
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        // What the target stores is known only before the first round's writes.
+        ...(opts.digest ? { digest: attempt === 1 ? opts.digest : { value: opts.digest.value } } : {}),
       });
     } catch (err) {
       round = {

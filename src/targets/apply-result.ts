@@ -60,4 +60,10 @@ export interface ApplyOptions extends DeployClaims {
   generator?: string;
   /** Wait between rounds; injectable so tests do not sleep. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The desired files' render digest, stored with the manifest when the apply leaves the
+   * target exactly as rendered with nothing pending; `stored` = the target's digest as read
+   * before planning (`undefined` = not read; then an apply with nothing to change writes none).
+   */
+  digest?: { value: string; stored?: string | null };
 }

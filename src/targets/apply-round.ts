@@ -37,6 +37,12 @@ export interface RoundInput {
   adopt: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, key: string) => void;
+  /**
+   * The render digest of the desired files (src/pipeline/render-digest.ts), stored with the
+   * manifest by a round that leaves the target exactly as rendered; `stored` is the digest
+   * the target has now (`undefined`: not known, so a round with nothing to change writes none).
+   */
+  digest?: { value: string; stored?: string | null };
 }
 
 export interface RoundResult {
@@ -97,8 +103,29 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
     manifestError: null,
   };
   const basePending = input.base.manifest?.pending ?? [];
+  // The digest says "this manifest is exactly what these inputs render": never with an
+  // invalid config kept, a conflict, or an outcome still unknown.
+  const exact =
+    input.digest !== undefined &&
+    plan.replan.invalidSources.length === 0 &&
+    plan.files.every((f) => f.action !== 'keep' && f.action !== 'conflict');
   // Nothing to change and nothing announced to resolve (planned conflicts only come from announcements).
-  if (writes.length === 0 && deletes.length === 0 && basePending.length === 0) return result;
+  if (writes.length === 0 && deletes.length === 0 && basePending.length === 0) {
+    const d = input.digest;
+    const m = input.base.manifest;
+    // Already as rendered but the stored digest is stale or missing (an older version, a
+    // settings edit that renders alike): one conditional manifest write records it.
+    if (exact && d && d.stored !== undefined && d.stored !== d.value && m && input.base.version !== null) {
+      try {
+        const version = await store.writeManifest(m, input.base.version, d.value);
+        result.manifestWrites++;
+        result.manifest = { manifest: m, version };
+      } catch (err) {
+        result.manifestError = err;
+      }
+    }
+    return result;
+  }
 
   let current = input.base;
   const announce: PendingEntry[] = [
@@ -180,8 +207,10 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
     addPending: [],
     resolvePending: (current.manifest?.pending ?? []).map((p) => p.key).filter((k) => !unknown.has(k)),
   });
+  const settled =
+    exact && result.outcomes.every((o) => o.status === 'done') && (next.pending?.length ?? 0) === 0;
   try {
-    const version = await store.writeManifest(next, current.version);
+    const version = await store.writeManifest(next, current.version, settled ? input.digest?.value : null);
     result.manifestWrites++;
     result.manifest = { manifest: next, version };
   } catch (err) {

@@ -9,14 +9,26 @@ export interface DagStore {
   /** Human-readable location (`./out/dags`, `s3://bucket/dags`), used in messages. */
   readonly location: string;
 
-  /** Reads the manifest; `null` when none exists yet. `version` is the token for the conditional write. */
-  readManifest(): Promise<{ manifest: Manifest; version: string } | null>;
+  /**
+   * Reads the manifest; `null` when none exists yet. `version` is the token for the conditional
+   * write; `digest` the render digest stored with it (null: none).
+   */
+  readManifest(): Promise<{ manifest: Manifest; version: string; digest?: string | null } | null>;
+
+  /**
+   * The manifest's version and stored render digest without its body (S3: one HEAD, 0 body
+   * bytes); `null` when there is no manifest. The no-op check: a digest equal to the one
+   * computed from the repository means nothing needs rendering.
+   */
+  headManifest?(): Promise<{ version: string; digest: string | null } | null>;
 
   /**
    * Writes the manifest only if it is still at `expectedVersion` (`null` = must not exist).
-   * Throws ManifestConflictError otherwise. Returns the new version token.
+   * Throws ManifestConflictError otherwise. Returns the new version token. `digest` (the
+   * render digest, see src/pipeline/render-digest.ts) is stored with it only when given and
+   * the manifest has nothing pending; every other write leaves the manifest without one.
    */
-  writeManifest(manifest: Manifest, expectedVersion: string | null): Promise<string>;
+  writeManifest(manifest: Manifest, expectedVersion: string | null, digest?: string | null): Promise<string>;
 
   /**
    * Writes one file and returns its version tag (ETag or content hash). The condition makes

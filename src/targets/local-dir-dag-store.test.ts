@@ -28,6 +28,26 @@ describe('LocalDirDagStore', () => {
     expect(await readdir(join(dir, '.backtest-gitops'))).toEqual(['manifest.json']);
   });
 
+  it('keeps the render digest in a sidecar that counts only for the manifest it was written with', async () => {
+    const d = 'd'.repeat(64);
+    expect(await store.headManifest()).toBeNull();
+    const v1 = await store.writeManifest(manifest('a'), null, d);
+    expect(await store.headManifest()).toEqual({ version: v1, digest: d });
+    expect(await store.readManifest()).toEqual({ manifest: manifest('a'), version: v1, digest: d });
+    // Something pending: no digest, whatever the caller passed.
+    const pending = { ...manifest('b'), pending: [{ key: 'a.py', sha256: null }] };
+    const v2 = await store.writeManifest(pending, v1, d);
+    expect(await store.headManifest()).toEqual({ version: v2, digest: null });
+    const v3 = await store.writeManifest(manifest('c'), v2, d);
+    // A hand edit of the manifest (or a crash between the two writes) leaves a sidecar that no longer counts.
+    await writeFile(
+      join(dir, '.backtest-gitops/manifest.json'),
+      `${await readFile(join(dir, '.backtest-gitops/manifest.json'), 'utf8')} `,
+    );
+    expect((await store.headManifest())?.digest).toBeNull();
+    expect(v3).not.toBe(v2);
+  });
+
   it('lets exactly one of many concurrent writers win the same version', async () => {
     const v1 = await store.writeManifest(manifest('a'), null);
     const others = Array.from({ length: 8 }, () => new LocalDirDagStore(dir));

@@ -8,6 +8,9 @@ import { ManifestConflictError, TargetError } from '../shared/errors.js';
 import type { DagStore, PutCondition, PutMeta } from './dag-store.js';
 import { withLockFile } from './local-lock.js';
 
+/** Sidecar next to the manifest holding the render digest (see headManifest). */
+const DIGEST_SUFFIX = '.digest';
+
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 /**
@@ -24,7 +27,7 @@ export class LocalDirDagStore implements DagStore {
     this.location = location ?? dir;
   }
 
-  async readManifest(): Promise<{ manifest: Manifest; version: string } | null> {
+  async readManifest(): Promise<{ manifest: Manifest; version: string; digest?: string } | null> {
     const bytes = await readOrNull(this.path(MANIFEST_KEY));
     if (bytes === null) return null;
     const parsed = parseManifest(bytes.toString('utf8'));
@@ -38,10 +41,35 @@ export class LocalDirDagStore implements DagStore {
         },
       );
     }
-    return { manifest: parsed.manifest, version: sha256(bytes) };
+    const version = sha256(bytes);
+    const digest = await this.storedDigest(version);
+    return { manifest: parsed.manifest, version, ...(digest ? { digest } : {}) };
   }
 
-  async writeManifest(manifest: Manifest, expectedVersion: string | null): Promise<string> {
+  /**
+   * The sidecar `manifest.json.digest` holds `<manifest sha256> <render digest>`: it counts
+   * only while the manifest still has that sha256, so a manifest written or edited since
+   * (a crash between the two writes, a hand edit) has no digest. Reading it costs one
+   * small file plus hashing the manifest, never parsing it.
+   */
+  async headManifest(): Promise<{ version: string; digest: string | null } | null> {
+    const bytes = await readOrNull(this.path(MANIFEST_KEY));
+    if (bytes === null) return null;
+    const version = sha256(bytes);
+    return { version, digest: await this.storedDigest(version) };
+  }
+
+  private async storedDigest(version: string): Promise<string | null> {
+    const side = await readOrNull(`${this.path(MANIFEST_KEY)}${DIGEST_SUFFIX}`);
+    const m = side && /^([0-9a-f]{64}) ([0-9a-f]{64})\n?$/.exec(side.toString('utf8'));
+    return m && m[1] === version ? (m[2] as string) : null;
+  }
+
+  async writeManifest(
+    manifest: Manifest,
+    expectedVersion: string | null,
+    digest: string | null = null,
+  ): Promise<string> {
     const path = this.path(MANIFEST_KEY);
     await this.mkdirFor(MANIFEST_KEY, path);
     return withLockFile(`${path}.lock`, async () => {
@@ -50,7 +78,12 @@ export class LocalDirDagStore implements DagStore {
       if (currentVersion !== expectedVersion) throw new ManifestConflictError(this.describe(MANIFEST_KEY));
       const text = serializeManifest(manifest);
       await this.atomicWrite(path, text);
-      return sha256(text);
+      const version = sha256(text);
+      // After the manifest: the sidecar names the manifest's sha256, so a stale one never counts.
+      if (digest !== null && (manifest.pending?.length ?? 0) === 0)
+        await this.atomicWrite(`${path}${DIGEST_SUFFIX}`, `${version} ${digest}\n`);
+      else await unlink(`${path}${DIGEST_SUFFIX}`).catch(() => undefined);
+      return version;
     });
   }
 

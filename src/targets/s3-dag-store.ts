@@ -49,8 +49,8 @@ export class S3DagStore implements DagStore {
     this.location = `s3://${opts.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
   }
 
-  async readManifest(): Promise<{ manifest: Manifest; version: string } | null> {
-    const got = await this.read(MANIFEST_KEY);
+  async readManifest(): Promise<{ manifest: Manifest; version: string; digest?: string } | null> {
+    const got = await this.readObject(MANIFEST_KEY);
     if (got === null) return null;
     const parsed = parseManifest(got.content);
     if ('problem' in parsed) {
@@ -63,15 +63,35 @@ export class S3DagStore implements DagStore {
         },
       );
     }
-    return { manifest: parsed.manifest, version: got.version };
+    const digest = digestOf(got.metadata);
+    return { manifest: parsed.manifest, version: got.version, ...(digest ? { digest } : {}) };
   }
 
-  async writeManifest(manifest: Manifest, expectedVersion: string | null): Promise<string> {
+  async headManifest(): Promise<{ version: string; digest: string | null } | null> {
     const key = this.objectKey(MANIFEST_KEY);
+    try {
+      const out = await this.opts.client.send(new HeadObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+      return { version: out.ETag ?? '', digest: digestOf(out.Metadata) };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw this.fail(err, key, 's3:GetObject');
+    }
+  }
+
+  async writeManifest(
+    manifest: Manifest,
+    expectedVersion: string | null,
+    digest: string | null = null,
+  ): Promise<string> {
+    const key = this.objectKey(MANIFEST_KEY);
+    // The digest rides on the same PUT as object metadata: it can never describe another
+    // version of the manifest, and a write with something pending carries none.
+    const stored = digest !== null && (manifest.pending?.length ?? 0) === 0;
     try {
       const out = await this.opts.client.send(
         new PutObjectCommand({
           ...this.putBase(key, serializeManifest(manifest), 'application/json'),
+          ...(stored ? { Metadata: { [DIGEST_META]: digest } } : {}),
           ...(expectedVersion === null ? { IfNoneMatch: '*' } : { IfMatch: expectedVersion }),
         }),
       );
@@ -148,12 +168,23 @@ export class S3DagStore implements DagStore {
   }
 
   async read(key: string): Promise<{ content: string; version: string } | null> {
+    const got = await this.readObject(key);
+    return got && { content: got.content, version: got.version };
+  }
+
+  private async readObject(
+    key: string,
+  ): Promise<{ content: string; version: string; metadata: Record<string, string> | undefined } | null> {
     const objectKey = this.objectKey(key);
     try {
       const out = await this.opts.client.send(
         new GetObjectCommand({ Bucket: this.opts.bucket, Key: objectKey }),
       );
-      return { content: (await out.Body?.transformToString('utf-8')) ?? '', version: out.ETag ?? '' };
+      return {
+        content: (await out.Body?.transformToString('utf-8')) ?? '',
+        version: out.ETag ?? '',
+        metadata: out.Metadata,
+      };
     } catch (err) {
       if (isNotFound(err)) return null;
       throw this.fail(err, objectKey, 's3:GetObject');
@@ -253,6 +284,14 @@ export class S3DagStore implements DagStore {
     const ctx = { bucket: this.opts.bucket, key, action, prefix: this.prefix };
     return translateS3Error(err, this.opts.endpoint ? { ...ctx, endpoint: this.opts.endpoint } : ctx);
   }
+}
+
+/** Object metadata (`x-amz-meta-render-digest`) carrying the render digest on the manifest. */
+const DIGEST_META = 'render-digest';
+
+function digestOf(metadata: Record<string, string> | undefined): string | null {
+  const d = metadata?.[DIGEST_META];
+  return d && /^[0-9a-f]{64}$/.test(d) ? d : null;
 }
 
 /** Above this many keys a LIST (1 request per 1,000 objects) beats a HEAD per key. */

@@ -114,6 +114,63 @@ describe('PipelineDeployer', () => {
     await expect(h.deploy('c2')).rejects.toMatchObject({ name: 'SafetyError', code: 'mass-delete' });
   });
 
+  it('skips validate, render and the manifest read when the stored render digest matches (one look at the manifest)', async () => {
+    const commits = new Map<string, Map<string, string>>();
+    const store = new LocalDirDagStore(join(dir, 'noop'));
+    const calls = { head: 0, read: 0 };
+    const counting = Object.assign(Object.create(store) as LocalDirDagStore, {
+      headManifest: () => {
+        calls.head++;
+        return store.headManifest();
+      },
+      readManifest: () => {
+        calls.read++;
+        return store.readManifest();
+      },
+    });
+    const deployer = new PipelineDeployer({
+      reader: { readConfigFiles: async (sha) => new Map(commits.get(sha)) },
+      openStore: async () => counting,
+      configPath: '.',
+      maxDeleteShare: 0.5,
+      allowMassDelete: false,
+    });
+    const ctx = { signal: new AbortController().signal, log: memoryLogger().log };
+    const deploy = (commit: string, extra: Partial<DeployRequest> = {}) =>
+      deployer.deploy({ commit, checkDrift: false, drift: 'repair', dryRun: false, ...extra }, ctx);
+    commits.set(
+      'c1',
+      files({ 'backtests/a.yaml': backtestConfig(1), 'backtests/b.yaml': backtestConfig(2) }),
+    );
+    expect((await deploy('c1')).dagsManaged).toBe(2);
+    // A new commit that leaves the configs alone: one look at the manifest, nothing read or planned.
+    commits.set('c2', new Map(commits.get('c1')));
+    const before = { ...calls };
+    const skipped = await deploy('c2');
+    expect(calls.head - before.head).toBe(1);
+    expect(calls.read - before.read).toBe(0);
+    expect(skipped).toMatchObject({ applied: false, dagsManaged: 2, driftDetected: 0 });
+    expect(skipped.report).toMatchObject({ ok: true, kept_invalid: [] });
+    expect(skipped.report.summary).toContain('up to date');
+
+    // A changed config takes the full path.
+    commits.set(
+      'c3',
+      files({ 'backtests/a.yaml': backtestConfig(1, 20), 'backtests/b.yaml': backtestConfig(2) }),
+    );
+    expect((await deploy('c3')).operations).toMatchObject({ update: 1 });
+    // A due drift check looks at every file: a hand-deleted DAG is repaired.
+    rmSync(join(dir, 'noop', 'a.py'));
+    const unseen = await deploy('c3');
+    expect(unseen.operations.repair).toBe(0);
+    const repaired = await deploy('c3', { checkDrift: true });
+    expect(repaired.operations.repair).toBe(1);
+    expect(readFileSync(join(dir, 'noop', 'a.py'), 'utf8')).toContain('DAG');
+    const after = { ...calls };
+    await deploy('c3');
+    expect([calls.head - after.head, calls.read - after.read]).toEqual([1, 0]);
+  });
+
   it('reads configs from a folder of the repository', () => {
     const scoped = scopeToFolder(
       files({ 'research/backtests/a.yaml': 'x', 'other/b.yaml': 'y' }),

@@ -50,7 +50,7 @@ afterAll(async () => {
 describe('backtestctl plan/apply with an S3 target', () => {
   const target = `s3://${BUCKET}/dags`;
 
-  it('applies the examples, then plans no change with one manifest read', async () => {
+  it('applies the examples, then plans no change with one manifest HEAD (the render digest matches)', async () => {
     const first = await cli(['apply', '--repo', repo, '--target', target, '--yes']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('+ create grid_search (9 runs)');
@@ -68,9 +68,21 @@ describe('backtestctl plan/apply with an S3 target', () => {
     );
     expect(plan.code, plan.stderr).toBe(0);
     const json = JSON.parse(plan.stdout);
-    expect(json).toMatchObject({ create: [], update: [], delete: [] });
-    expect(json.unchanged).toContain('grid_search');
-    expect(proxy.counts(mark)).toEqual({ 'GET manifest': 1 });
+    expect(json).toMatchObject({ create: [], update: [], delete: [], no_op: true });
+    expect(proxy.counts(mark)).toEqual({ 'HEAD manifest': 1 });
+    // Asked to look at every file, it reads the manifest and counts the unchanged DAGs.
+    const drift = await cli([
+      'plan',
+      '--repo',
+      repo,
+      '--target',
+      target,
+      '--format',
+      'json',
+      '--check-drift',
+    ]);
+    expect(drift.code, drift.stderr).toBe(0);
+    expect(JSON.parse(drift.stdout).unchanged).toContain('grid_search');
   });
 
   it('shows an update with its diff, and keeps the DAG of a config that became invalid', async () => {
@@ -93,8 +105,14 @@ describe('backtestctl plan/apply with an S3 target', () => {
     const mark = proxy.log.length;
     const apply = await cli(['apply', '--repo', repo, '--target', target, '--yes']);
     expect(apply.code).toBe(1);
-    // The change is announced in the manifest, made, then recorded.
-    expect(proxy.counts(mark)).toEqual({ 'GET manifest': 1, 'PUT object': 1, 'PUT manifest': 2 });
+    // The no-op check (HEAD: the digest differs), then the change is announced in the
+    // manifest, made, then recorded.
+    expect(proxy.counts(mark)).toEqual({
+      'HEAD manifest': 1,
+      'GET manifest': 1,
+      'PUT object': 1,
+      'PUT manifest': 2,
+    });
     expect(await readObject(direct, BUCKET, 'dags/single_backtest.py')).toBe(before);
   });
 

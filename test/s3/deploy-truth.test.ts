@@ -161,10 +161,12 @@ describe('backtestctl apply SIGKILLed at every request converges on the next app
     expect((await apply(repo.trees.change, 'count', { viaProxy: true })).code).toBe(0);
     const requests = proxy.log.slice(before).filter((r) => r.key.startsWith('count/'));
     const kinds = new Set(requests.map((r) => `${r.method} ${r.kind}`));
-    // Creates, updates and deletes: announce, object PUTs, the delete's read-back and DELETE, record.
+    // The no-op check (HEAD of the manifest; its digest differs), then creates, updates and
+    // deletes: announce, object PUTs, the delete's read-back and DELETE, record (with the digest).
     expect([...kinds].sort()).toEqual([
       'DELETE object',
       'GET manifest',
+      'HEAD manifest',
       'HEAD object',
       'PUT manifest',
       'PUT object',

@@ -4,7 +4,7 @@ import type { ApplyResult } from '../../targets/apply-plan.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
-import { addSyncOptions, prepareSync, reportInvalid, type SyncCliOptions } from './plan.js';
+import { addSyncOptions, noopText, prepareSync, reportInvalid, type SyncCliOptions } from './plan.js';
 
 interface ApplyCliOptions extends SyncCliOptions {
   allowMassDelete?: boolean;
@@ -55,7 +55,17 @@ export const registerApply: RegisterCommand = (program, io, state) => {
           `--wait-seconds must be a number of seconds (0 or more), got ${opts.waitSeconds}`,
         );
       }
-      const prepared = await prepareSync(opts, io, false);
+      const prepared = await prepareSync(opts, io, false, opts.forceCommit ?? false);
+      if ('noop' in prepared) {
+        // One HEAD said the target is what these configs render: nothing to write or check.
+        io.stdout(
+          opts.format === 'json'
+            ? `${JSON.stringify(noopApplyJson(prepared.commit, prepared.store.location), null, 2)}\n`
+            : `${noopText(prepared.store, prepared.commit)}Applied nothing: no changes.\n`,
+        );
+        state.exitCode = ExitCode.ok;
+        return;
+      }
       const [{ formatPlanText }, { applyPlan }] = await Promise.all([
         import('../../plan/format-plan.js'),
         import('../../targets/apply-plan.js'),
@@ -75,6 +85,7 @@ export const registerApply: RegisterCommand = (program, io, state) => {
         adopt: opts.adopt ?? false,
         ...claims,
         forceCommit: opts.forceCommit ?? false,
+        digest: prepared.digest,
         onProgress: progressPrinter(io),
       });
       const { checkApplyImport, formatImportCheck } = await import('../../mwaa/apply-check.js');
@@ -145,6 +156,25 @@ function applyJson(r: ApplyResult) {
     conflicts: r.conflicts.map((c) => c.key),
     failed: r.failed.map((f) => ({ key: f.key, error: f.error ?? null })),
     requests: { writes: r.writes, deletes: r.deletes, manifest_writes: r.manifestWrites, rounds: r.attempts },
+  };
+}
+
+/** `apply --format json` after a no-op check: the same fields as a run that changed nothing. */
+function noopApplyJson(commit: string, target: string) {
+  return {
+    ok: true,
+    commit,
+    target,
+    create: [],
+    update: [],
+    delete: [],
+    unchanged: null,
+    keep: [],
+    repair: [],
+    conflicts: [],
+    failed: [],
+    requests: { writes: 0, deletes: 0, manifest_writes: 0, rounds: 0 },
+    no_op: true,
   };
 }
 

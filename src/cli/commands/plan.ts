@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ConfigRepoResult } from '../../config/types.js';
+import type { NoopCheck } from '../../pipeline/render-digest.js';
 import type { DesiredFile, SyncPlan } from '../../plan/types.js';
 import { parseEnv } from '../../shared/env.js';
 import { SafetyError, UsageError } from '../../shared/errors.js';
@@ -35,6 +36,24 @@ export interface PreparedSync {
   repoDir: string;
   /** Owner and ancestry for ordered, owned deploys (apply adds --force-commit). */
   claims: Required<Pick<DeployClaims, 'owner' | 'isAncestor'>>;
+  /** The render digest and the one the target stored (apply records it when it converges). */
+  digest: { value: string; stored?: string | null };
+}
+
+/** The target's stored render digest matched: nothing was validated, rendered or planned. */
+export interface NoopSync {
+  noop: true;
+  store: DagStore;
+  commit: string;
+}
+
+/** The one line plan and apply print when the no-op check skipped everything. */
+export function noopText(store: DagStore, commit: string): string {
+  return (
+    `Plan for ${store.location} (config commit ${commit.slice(0, 12)}):\n` +
+    '  no changes: the target was deployed from exactly these configs, settings and renderer ' +
+    '(render digest matches; nothing validated or rendered; --check-drift compares every file).\n'
+  );
 }
 
 export function addSyncOptions(cmd: Command): Command {
@@ -61,7 +80,8 @@ export async function prepareSync(
   opts: SyncCliOptions,
   io: CliIo,
   withDiffs: boolean,
-): Promise<PreparedSync> {
+  forceCommit = false,
+): Promise<PreparedSync | NoopSync> {
   if (opts.format !== 'text' && opts.format !== 'json')
     throw new UsageError(`unknown --format ${opts.format}`, 'use text or json');
   const share = Number(opts.maxDeleteShare ?? '0.5');
@@ -76,11 +96,13 @@ export async function prepareSync(
   });
   // Rendering, planning and the S3 and MWAA clients load only when a plan or apply runs,
   // so `--version` and `validate` do not pay for them at start-up.
-  const [{ prepareSync: prepare }, { openTarget }, { extraTargetResolvers }] = await Promise.all([
-    import('../../pipeline/prepare-sync.js'),
-    import('../../targets/open-target.js'),
-    import('../../mwaa/target-resolvers.js'),
-  ]);
+  const [{ prepareSync: prepare }, { checkNoop, renderDigest }, { openTarget }, { extraTargetResolvers }] =
+    await Promise.all([
+      import('../../pipeline/prepare-sync.js'),
+      import('../../pipeline/render-digest.js'),
+      import('../../targets/open-target.js'),
+      import('../../mwaa/target-resolvers.js'),
+    ]);
   const env = parseEnv(io.env);
   const store = await openTarget(
     opts.target,
@@ -102,11 +124,22 @@ export async function prepareSync(
     owner: { ...identity.owner, environment: opts.environment ?? null, target: store.location },
     isAncestor: identity.isAncestor,
   };
+  const commits = await readWorkTreeCommits(repoDir, env.childEnv);
+  // The no-op check (one HEAD, no body): the same configs, settings, environment, owner and
+  // renderer as the last apply that converged mean nothing to validate, render or plan. A
+  // drift check, --adopt or --force-commit asks for more than that, so they take the full path.
+  const digest = renderDigest({ files, environment: opts.environment ?? null, owner: claims.owner, commits });
+  const check: NoopCheck = await checkNoop(
+    store,
+    digest,
+    (opts.checkDrift ?? false) || (opts.adopt ?? false) || forceCommit,
+  );
+  if (check.skip) return { noop: true, store, commit: identity.commit };
   // The one pipeline (src/pipeline): after a crash the announced keys are read back so the
   // plan shows the truth; old contents only for the diffs a human reads, never on apply.
   const { plan, desired, config } = await prepare({
     files,
-    commits: await readWorkTreeCommits(repoDir, env.childEnv),
+    commits,
     environment: opts.environment,
     store,
     commit: identity.commit,
@@ -116,7 +149,7 @@ export async function prepareSync(
     drift: opts.checkDrift ? 'repair' : 'off',
     diffs: withDiffs,
   });
-  return { plan, desired, store, config, files, repoDir, claims };
+  return { plan, desired, store, config, files, repoDir, claims, digest: check.digest };
 }
 
 /** Reports configs that failed validation (their DAGs are kept); returns true if there were any. */
@@ -177,6 +210,11 @@ With --detailed-exitcode (as terraform plan): 0 no changes, 2 changes, 1 any err
       // Terraform's convention: with --detailed-exitcode every failure is 1, since 2 means "changes".
       if (opts.detailedExitcode) state.errorExitCode = ExitCode.invalid;
       const prepared = await prepareSync(opts, io, opts.format === 'text');
+      if ('noop' in prepared) {
+        io.stdout(opts.format === 'json' ? noopJson() : noopText(prepared.store, prepared.commit));
+        state.exitCode = ExitCode.ok;
+        return;
+      }
       const { formatPlanText, planJson } = await import('../../plan/format-plan.js');
       const { plan, store } = prepared;
       io.stdout(opts.format === 'json' ? planJson(plan) : formatPlanText(plan, store.location));
@@ -190,3 +228,8 @@ With --detailed-exitcode (as terraform plan): 0 no changes, 2 changes, 1 any err
             : ExitCode.ok;
     });
 };
+
+/** plan --format json when the no-op check skipped: nothing to do; `unchanged` was not counted. */
+export function noopJson(): string {
+  return `${JSON.stringify({ create: [], update: [], delete: [], unchanged: null, keep: [], repair: [], no_op: true }, null, 2)}\n`;
+}

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import type { ManifestOwner } from '../plan/types.js';
+import { dagTemplate, SUPPORT_FILES, templateFile } from '../render/template-files.js';
+import { VERSION } from '../shared/version.js';
+
+/**
+ * Everything a render depends on, as one sha256: the renderer's version and templates, the
+ * environment name, the deploying owner, and every file of the config repository (configs and
+ * backtest-gitops.yaml) by path and bytes, plus each file's last commit when the render uses
+ * it. Hashing only: nothing is parsed, validated or rendered, so an unchanged repository is
+ * known to be unchanged before any of that work.
+ *
+ * An apply that left the target exactly as rendered (nothing pending, no conflict, no invalid
+ * config kept) stores it with the manifest; the next plan or apply compares it with one HEAD.
+ */
+export interface RenderDigestInput {
+  files: ReadonlyMap<string, string>;
+  environment?: string | null;
+  owner?: ManifestOwner | null;
+  /** Path → last commit that changed it, when the render reads it (BACKTEST_COMMIT). */
+  commits?: ReadonlyMap<string, string>;
+}
+
+/** Bump when the digest's layout changes, so old digests never match. */
+const LAYOUT = 'backtest-gitops render digest 1';
+
+export function renderDigest(input: RenderDigestInput): string {
+  const h = createHash('sha256');
+  // Length-prefixed fields: no choice of path or content can make two inputs hash alike.
+  const field = (text: string) => {
+    h.update(`${Buffer.byteLength(text)}:`);
+    h.update(text);
+  };
+  field(LAYOUT);
+  field(VERSION);
+  for (const text of [dagTemplate(), ...SUPPORT_FILES.map((f) => templateFile(f))]) field(text);
+  field(input.environment ?? '');
+  const o = input.owner;
+  field(o ? JSON.stringify([o.repo, o.path, o.environment, o.target]) : '');
+  const paths = [...input.files.keys()].sort();
+  field(String(paths.length));
+  for (const path of paths) {
+    field(path);
+    field(input.files.get(path) as string);
+    field(input.commits?.get(path) ?? '');
+  }
+  return h.digest('hex');
+}
+
+/** What a no-op check found: `skip` = the target is as these inputs render, nothing to do. */
+export type NoopCheck =
+  | { skip: true; digest: string }
+  | { skip: false; digest: { value: string; stored?: string | null } };
+
+/**
+ * The no-op check: one HEAD of the manifest (no body). Skips only when the stored digest
+ * equals `digest`; the store writes a digest only with a manifest that has nothing pending,
+ * so a match also says no apply was interrupted. `look` = the caller asked to look further
+ * (a drift check, --adopt, --force-commit): then no request is made and nothing is skipped.
+ */
+export async function checkNoop(
+  store: { headManifest?(): Promise<{ version: string; digest: string | null } | null> },
+  digest: string,
+  look: boolean,
+): Promise<NoopCheck> {
+  if (look || !store.headManifest) return { skip: false, digest: { value: digest } };
+  // A failed HEAD (no body, so no error code to explain it) is a doubt: the full path's
+  // GET says what is wrong.
+  const head = await store.headManifest().catch(() => undefined);
+  if (head === undefined) return { skip: false, digest: { value: digest } };
+  if (head !== null && head.digest === digest) return { skip: true, digest };
+  return { skip: false, digest: { value: digest, stored: head?.digest ?? null } };
+}

@@ -1,10 +1,13 @@
 import { open, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import pLimit from 'p-limit';
 import { decodeConfigBytes, MAX_CONFIG_FILE_BYTES, SETTINGS_FILE } from '../config/index.js';
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 /** YAML files, plus names a config could be mistaken under (.YAML, .json), which loadConfigRepo notes. */
 const YAML_FILE = /\.(ya?ml|json)$/i;
+/** Files read at once: enough to overlap the file system's latency, few enough for any ulimit. */
+const PARALLEL_READS = 32;
 
 /**
  * Reads the candidate files of a config repository: every `*.yaml` / `*.yml` under `dir`
@@ -18,12 +21,11 @@ const YAML_FILE = /\.(ya?ml|json)$/i;
  * link could point outside the repository and echo other files into PR comments.
  */
 export async function readConfigDir(dir: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const paths = await listYamlFiles(dir);
-  for (const path of paths.sort()) {
-    files.set(relative(dir, path).split(sep).join('/'), await readBounded(path));
-  }
-  return files;
+  const paths = (await listYamlFiles(dir)).sort();
+  const limit = pLimit(PARALLEL_READS);
+  const texts = await Promise.all(paths.map((path) => limit(() => readBounded(path))));
+  // Keyed in sorted path order, whatever order the reads finished in.
+  return new Map(paths.map((path, i) => [relative(dir, path).split(sep).join('/'), texts[i] ?? '']));
 }
 
 async function listYamlFiles(dir: string): Promise<string[]> {
@@ -40,7 +42,10 @@ async function listYamlFiles(dir: string): Promise<string[]> {
 async function readBounded(path: string): Promise<string> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    // Sized from the file (a config is a few KB), never past the limit + 1; a file that grows
+    // while we read is still cut there.
+    const { size } = await handle.stat();
+    const buffer = Buffer.allocUnsafe(Math.min(size, MAX_CONFIG_FILE_BYTES) + 1);
     let filled = 0;
     while (filled < buffer.length) {
       const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);

@@ -146,6 +146,7 @@ describe('validatePullRequests', () => {
     expect(hostile.length).toBeGreaterThan(0); // the hostile key did reach an annotation
     expect(hostile[0]?.message.endsWith('…')).toBe(true); // and was long enough to be cut
     for (const a of annotations) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not appear
       expect(a.message).not.toMatch(/[\r\n\u0000-\u001f\u202a-\u202e\u2066-\u2069]/);
       expect(a.message.length).toBeLessThanOrEqual(1000);
     }

@@ -171,7 +171,7 @@ describe('reconciles under injected S3 and GitHub faults', () => {
     );
   }, 1_800_000);
 
-  it(`two controllers on one bucket for ${RECONCILES} reconciles lose no update`, async () => {
+  it(`two controllers on one bucket for ${RECONCILES} reconciles with 10% S3 faults lose no update`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'btg-rel2-'));
     const remote = createGitRemote();
     cleanups.push(
@@ -182,7 +182,8 @@ describe('reconciles under injected S3 and GitHub faults', () => {
     for (let i = 0; i < 8; i++) files[`backtests/bt_${i}.yaml`] = config(i, 0);
     remote.commit(files);
     remote.push('main');
-    // A counting proxy (no faults) to see the conditional writes refuse the loser: 412s.
+    // A counting proxy, to see the conditional writes refuse the loser (412s), that also
+    // injects 10% S3 faults (5xx answers and dropped connections) while the two race.
     const proxy: FaultProxy = await startFaultProxy({ upstream: moto.endpoint });
     cleanups.push(() => proxy.stop());
     const env = { ...MOTO_ENV, BACKTEST_GITOPS_S3_ENDPOINT: proxy.endpoint };
@@ -197,6 +198,7 @@ describe('reconciles under injected S3 and GitHub faults', () => {
       env,
     });
     const results: Record<string, number> = {};
+    proxy.setFaults({ errorRate: 0.05, dropRate: 0.05 });
     for (let r = 0; r < RECONCILES; r++) {
       if (r % 2 === 0) {
         const i = r % 10;
@@ -210,6 +212,9 @@ describe('reconciles under injected S3 and GitHub faults', () => {
       results[ra] = (results[ra] ?? 0) + 1;
       results[rb] = (results[rb] ?? 0) + 1;
     }
+    const faults = proxy.log.filter((q) => q.fault).length;
+    expect(faults).toBeGreaterThan(0); // the faults were really injected
+    proxy.setFaults({ errorRate: 0, dropRate: 0 });
     expect(await a.reconcile()).toBe('success');
     expect(await b.reconcile()).toBe('success');
     await Promise.all([a.stop(), b.stop()]);
@@ -231,7 +236,7 @@ describe('reconciles under injected S3 and GitHub faults', () => {
     ).length;
     expect(refused).toBeGreaterThan(0);
     process.stdout.write(
-      `\nreliability: 2 controllers x ${RECONCILES} reconciles on one bucket, results ${JSON.stringify(results)}; ${refused} manifest PUTs refused (412) and re-planned; no lost update\n`,
+      `\nreliability: 2 controllers x ${RECONCILES} reconciles on one bucket with ${faults} injected S3 faults, results ${JSON.stringify(results)}; ${refused} manifest PUTs refused (412) and re-planned; bucket equal to the head's render by sha256\n`,
     );
   }, 1_800_000);
 });

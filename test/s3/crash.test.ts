@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
-import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../support/fault-proxy.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { projectRoot } from '../support/python.js';
 import { createBucket, dagSet, expectConverged, sync } from './helpers.js';
+import { type KillSwitch, startKillSwitch } from './kill-switch.js';
 
 const BUCKET = 'crash-dags';
 let moto: MotoServer;
@@ -16,36 +17,12 @@ let proxy: FaultProxy;
 let direct: S3Client;
 let tmp: string;
 
-/** Kill plan for the current child: after `k` requests under `prefix`, before or after S3 executed the k-th. */
-let killAt: {
-  prefix: string;
-  k: number;
-  after: boolean;
-  seen: number;
-  child: ChildProcess | null;
-  /** Proxy number of the k-th request. */
-  n?: number;
-} | null = null;
-
-function onRequest(r: ProxiedRequest): 'drop' | 'drop-after' | undefined {
-  if (!killAt || !r.key.startsWith(`${killAt.prefix}/`)) return undefined;
-  killAt.seen++;
-  if (killAt.seen < killAt.k) return undefined;
-  if (killAt.seen > killAt.k) return 'drop'; // requests already in flight when the process died
-  killAt.n = r.n;
-  if (!killAt.after) killAt.child?.kill('SIGKILL');
-  return killAt.after ? 'drop-after' : 'drop';
-}
+let kill: KillSwitch;
 
 beforeAll(async () => {
   moto = await startMoto();
-  proxy = await startFaultProxy({
-    upstream: moto.endpoint,
-    onRequest,
-    onResponse: (r) => {
-      if (killAt?.after && r.n === killAt.n) killAt.child?.kill('SIGKILL');
-    },
-  });
+  kill = await startKillSwitch(moto.endpoint);
+  proxy = kill.proxy;
   direct = motoS3Client(moto.endpoint);
   await createBucket(direct, BUCKET);
   tmp = await mkdtemp(join(tmpdir(), 'btg-crash-'));
@@ -70,7 +47,7 @@ function runChild(
       stdio: 'ignore',
     },
   );
-  if (killAt) killAt.child = child;
+  kill.attach(child);
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, child })));
 }
 
@@ -92,9 +69,9 @@ describe('apply killed with SIGKILL mid-way', () => {
         new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${unowned}`, Body: 'theirs' }),
       );
       await sync(store, before);
-      killAt = { prefix, k, after: k % 2 === 0, seen: 0, child: null };
+      kill.arm({ prefix, k, after: k % 2 === 0 });
       const exit = await runChild(desiredPath, `s3://${BUCKET}/${prefix}`);
-      killAt = null;
+      kill.disarm();
       expect(exit.signal, `kill point ${k}`).toBe('SIGKILL');
       const r = await sync(store, after);
       expect(r.ok, `kill point ${k}`).toBe(true);

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -9,12 +9,13 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../support/fault-proxy.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { projectRoot } from '../support/python.js';
 import { runBacktestctl } from '../support/run-cli.js';
 import { bucketHashes, type DeployRepo, makeDeployRepo, renderedHashes, sha256 } from './deploy-repo.js';
 import { createBucket } from './helpers.js';
+import { type KillSwitch, startKillSwitch } from './kill-switch.js';
 
 /**
  * The deploy-truth promises, proven on the real parts: the real `backtestctl apply` process
@@ -29,36 +30,12 @@ let direct: S3Client;
 let repo: DeployRepo;
 let rendered: Record<keyof DeployRepo['trees'], Map<string, string>>;
 
-let killAt: {
-  prefix: string;
-  k: number;
-  after: boolean;
-  seen: number;
-  child: ChildProcess | null;
-  n?: number;
-  hit?: string;
-} | null = null;
-
-function onRequest(r: ProxiedRequest): 'drop' | 'drop-after' | undefined {
-  if (!killAt || !r.key.startsWith(`${killAt.prefix}/`)) return undefined;
-  killAt.seen++;
-  if (killAt.seen < killAt.k) return undefined;
-  if (killAt.seen > killAt.k) return 'drop'; // in flight when the process died
-  killAt.n = r.n;
-  killAt.hit = `${r.method} ${r.kind}`;
-  if (!killAt.after) killAt.child?.kill('SIGKILL');
-  return killAt.after ? 'drop-after' : 'drop';
-}
+let kill: KillSwitch;
 
 beforeAll(async () => {
   moto = await startMoto();
-  proxy = await startFaultProxy({
-    upstream: moto.endpoint,
-    onRequest,
-    onResponse: (r) => {
-      if (killAt?.after && r.n === killAt.n) killAt.child?.kill('SIGKILL');
-    },
-  });
+  kill = await startKillSwitch(moto.endpoint);
+  proxy = kill.proxy;
   direct = motoS3Client(moto.endpoint);
   await createBucket(direct, BUCKET);
   repo = await makeDeployRepo();
@@ -118,7 +95,7 @@ function applyProcess(tree: string, prefix: string): Promise<{ code: number | nu
       stdio: 'ignore',
     },
   );
-  if (killAt) killAt.child = child;
+  kill.attach(child);
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
 }
 
@@ -181,10 +158,10 @@ describe('backtestctl apply SIGKILLed at every request converges on the next app
         const prefix = `kill-${k}-${after ? 'after' : 'before'}`;
         expect((await apply(repo.trees.base, prefix)).code).toBe(0);
         await expectLive(prefix, 'base', prefix);
-        killAt = { prefix, k, after, seen: 0, child: null };
+        const plan = kill.arm({ prefix, k, after });
         const exit = await applyProcess(repo.trees.change, prefix);
-        const hit = killAt.hit;
-        killAt = null;
+        const hit = plan.hit;
+        kill.disarm();
         expect(exit.signal, `${prefix}: the process was killed`).toBe('SIGKILL');
         // The same crashed state, three ways on.
         for (const next of ['change', 'revert', 'newer'] as const) {

@@ -11,6 +11,7 @@ import { openLocalRepo, readWorkTreeCommits } from '../../src/git/index.js';
 import { buildDagPayload } from '../../src/render/dag-payload.js';
 import { renderRepo } from '../../src/render/index.js';
 import { runEnvironment } from '../../src/render/run-environment.js';
+import { config } from '../s3/deploy-repo.js';
 import { childEnv } from '../support/child-env.js';
 import { runBacktestctl } from '../support/run-cli.js';
 
@@ -18,17 +19,6 @@ import { runBacktestctl } from '../support/run-cli.js';
  * BACKTEST_COMMIT: each run's environment names the last commit that changed its own config
  * file (not the deployed HEAD), read from real git repositories; unknown → no variable.
  */
-function config(capital: number): string {
-  return [
-    'strategy_class: LongShortEquityStrategy',
-    'start_date: 2022-01-01',
-    'end_date: 2022-12-31',
-    `initial_capital: ${capital}`,
-    'factors: [DebtToEquity]',
-    'rebalance_period: 1',
-    '',
-  ].join('\n');
-}
 
 const gitEnv = {
   ...process.env,

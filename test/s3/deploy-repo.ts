@@ -23,7 +23,8 @@ export interface DeployRepo {
 
 export const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-function config(capital: number): string {
+/** A small valid config whose bytes differ by its capital. */
+export function config(capital: number): string {
   return [
     'strategy_class: LongShortEquityStrategy',
     'start_date: 2022-01-01',

@@ -159,11 +159,20 @@ describe('reconciles under injected S3 and GitHub faults', () => {
     expect(await manifestKeys('faults')).toEqual(ours);
     const head2 = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'faults/not_ours.py' }));
     expect(head2.ETag).toBe(unowned.ETag);
+    // Byte for byte: every object of ours equals what `backtestctl render` writes for the head.
+    const clone = join(dir, 'head');
+    remote.git(['clone', '-q', remote.bareDir, clone], dir);
+    const live = await bucketHashes(s3, BUCKET, 'faults');
+    live.delete('not_ours.py');
+    expect(live).toEqual(await renderedHashes(clone));
+    expect(faults).toBeGreaterThan(0); // the S3 faults were really injected
     // Exactly one sticky comment per PR despite retries and faults.
     for (const pr of prs) {
-      expect(github.state.commentsOn(pr).filter((c) => c.body.includes('backtest-gitops:head=')).length).toBe(
-        1,
-      );
+      const bot = github.state.tokenUser.login;
+      const sticky = github.state
+        .commentsOn(pr)
+        .filter((c) => c.user.login === bot && c.body.includes('backtest-gitops:head='));
+      expect(sticky.length).toBe(1);
     }
     process.stdout.write(
       `\nreliability: ${RECONCILES} reconciles, ${proxy.log.length} S3 requests, ${faults} injected S3 faults, ` +

@@ -58,7 +58,8 @@ export function buildDagSpec(input: BuildDagInput): BuildDagResult {
         {
           name: (dagId?.value ?? 'main').replace(/\./g, '_'),
           layers: dagLayers,
-          entryLocation: fileStart(file),
+          // The root mapping (its first key), where an editor marks a missing key; not a modeline above it.
+          entryLocation: locatePath(source, []),
           label: '',
           isPruned: input.isPruned,
           index: -1,

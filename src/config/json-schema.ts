@@ -15,9 +15,9 @@ type Json = Record<string, unknown>;
 /**
  * The JSON Schema of a config file, generated from the zod schema so editors (via the
  * yaml-language-server modeline or `yaml.schemas`) complete and check what `backtestctl
- * validate` accepts, minus the checks that need the whole repo (collisions, grid keys).
- * On top of zod's output it carries what editors use: a stable `$id`, the required keys,
- * the defaults, the schedule presets as an enum, real calendar dates, and named `$defs`.
+ * validate` accepts, minus the checks that need the whole repo (collisions, grid keys, the
+ * keys its defaults may provide). On top of zod's output it carries what editors use: a
+ * stable `$id`, a strategy's required `name`, the defaults, the schedule presets as an enum, real calendar dates, and named `$defs`.
  */
 export function configJsonSchema(): Json {
   const schema = generated(configFileSchema, 'backtest');
@@ -28,11 +28,11 @@ export function configJsonSchema(): Json {
     batch_attempts: DEFAULT_BATCH_ATTEMPTS,
     owner: DEFAULT_OWNER,
   });
-  // strategy_class and the dates may also come from each strategy entry (or from the repo's
-  // defaults, which an editor cannot see): required at the top level of a one-strategy file.
-  schema.if = { not: { required: ['strategies'] } };
-  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords, not a promise
-  schema.then = { required: ['strategy_class', 'start_date', 'end_date'] };
+  // strategy_class and the dates are not required here: they may come from each strategy
+  // entry, or from the defaults in backtest-gitops.yaml (the repo's or an environment's),
+  // which an editor looking at one file cannot see. Requiring them would underline configs
+  // that are valid; `backtestctl validate` checks them after the layers are merged and
+  // reports a missing one with file:line:column.
   hoist(schema, ['properties', 'strategies', 'items'], 'strategy');
   hoist(schema, ['properties', 'callbacks'], 'callbacks');
   const strategy = ($defs(schema).strategy ?? {}) as Json;

@@ -1,14 +1,18 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, runBacktestctl } from '../support/run-cli.js';
 
 /**
  * The committed JSON Schema as editors use it: the real yaml-language-server (the engine of
  * VS Code's YAML extension, JetBrains' and Neovim's YAML support) is started over stdio, the
  * corpus files are opened with their `$schema` modelines, and the diagnostics it publishes
- * are read back: each mistake must be flagged on the line where it is.
+ * are read back: each mistake must be flagged on the line where it is. What only the whole
+ * repository shows (a key the defaults in backtest-gitops.yaml provide) is left to
+ * `backtestctl validate`, also checked here.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const corpus = join(root, 'test/cli/editor-corpus');
@@ -127,6 +131,19 @@ afterAll(() => {
   child?.kill();
 });
 
+/** `backtestctl validate` over a repository holding one corpus file (as backtests/NAME) and `extra` files. */
+async function validateIn(name: string, extra: Record<string, string>): Promise<CliRun> {
+  const repo = mkdtempSync(join(tmpdir(), 'btg-editor-corpus-'));
+  try {
+    mkdirSync(join(repo, 'backtests'));
+    writeFileSync(join(repo, 'backtests', name), readFileSync(join(corpus, name)));
+    for (const [path, text] of Object.entries(extra)) writeFileSync(join(repo, path), text);
+    return await runBacktestctl(['validate', '--repo', repo], { cwd: repo, env: {} });
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
+}
+
 /** 1-based line of each diagnostic with its message, as an editor shows them. */
 const lines = (name: string) =>
   (found.get(name) ?? []).map((d) => ({ line: d.range.start.line + 1, message: d.message }));
@@ -136,11 +153,26 @@ describe('the JSON Schema in yaml-language-server', () => {
     expect(lines('valid.yaml')).toEqual([]);
   });
 
-  it('flags a missing strategy_class', () => {
-    // On the first line of the mapping that lacks it (line 1 is the modeline).
-    expect(lines('missing_strategy_class.yaml')).toEqual([
-      { line: 2, message: 'Missing property "strategy_class".' },
-    ]);
+  it('a config relying on the repository defaults (no strategy_class, no dates) gets no diagnostic', async () => {
+    expect(lines('relies_on_repo_defaults.yaml')).toEqual([]);
+    // ...and it is valid where backtest-gitops.yaml's defaults provide them.
+    const r = await validateIn('relies_on_repo_defaults.yaml', {
+      'backtest-gitops.yaml':
+        'defaults:\n  strategy_class: LongShortEquityStrategy\n  start_date: 2022-01-01\n  end_date: 2022-12-31\n',
+    });
+    expect(r.stdout).toContain('1 configs, 2 runs, 0 errors');
+    expect(r.code).toBe(0);
+  });
+
+  it('a config truly missing strategy_class: no editor diagnostic, the validator reports it at file:line:column', async () => {
+    // The editor sees one file, not the defaults that could complete it; it cannot know.
+    expect(lines('missing_strategy_class.yaml')).toEqual([]);
+    const r = await validateIn('missing_strategy_class.yaml', {});
+    // On the first line of the mapping that lacks it (line 1 is the modeline), as an editor marks it.
+    expect(r.stdout).toContain(
+      'backtests/missing_strategy_class.yaml:2:1: error[missing-key]: `strategy_class` is required',
+    );
+    expect(r.code).toBe(1);
   });
 
   it('flags an unknown key on its line', () => {

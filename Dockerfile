@@ -49,6 +49,10 @@ WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
 COPY --from=build /src/dist dist
 COPY package.json ./
+# Read at run time from beside dist/: `backtestctl init` copies the starter repository and
+# the editor schemas (test/docker/packaging.test.ts keeps this list complete).
+COPY templates templates
+COPY schema schema
 RUN ln -s /app/dist/cli/main.js /usr/local/bin/backtestctl && chmod 0755 /app/dist/cli/main.js
 
 # HOME points into the cache volume so git (and anything else) can write its dotfiles with a

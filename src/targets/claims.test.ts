@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../plan/types.js';
+import { GitError } from '../shared/errors.js';
 import { checkClaims, normaliseRepoUrl } from './claims.js';
 
 const owner = {
@@ -62,5 +63,14 @@ describe('checkClaims', () => {
       message: expect.stringContaining('refusing to deploy x to L: it has c deployed'),
     });
     await checkClaims(manifest('c'), 'x', 'L', { owner, isAncestor, forceCommit: true });
+  });
+
+  it('reports a failure of git itself as that failure, not as a commit that does not descend', async () => {
+    const broken = async () => {
+      throw new GitError('git merge-base failed: fatal: bad object');
+    };
+    const refused = checkClaims(manifest('c'), 'x', 'L', { owner, isAncestor: broken });
+    await expect(refused).rejects.toBeInstanceOf(GitError);
+    await expect(refused).rejects.toThrow('git merge-base failed: fatal: bad object');
   });
 });

@@ -5,7 +5,11 @@ import { SafetyError } from '../shared/errors.js';
 export interface DeployClaims {
   /** Recorded in the manifest; a manifest owned by another source is refused. */
   owner?: ManifestOwner;
-  /** Git ancestry for ordered deploys: true when `ancestor` is `commit` or one of its ancestors. */
+  /**
+   * Git ancestry for ordered deploys: true when `ancestor` is `commit` or one of its
+   * ancestors, false when not or when either commit is unknown here. A failure of git itself
+   * is thrown (and stops the deploy with its own message, not a claim about the commits).
+   */
   isAncestor?: (ancestor: string, commit: string) => Promise<boolean>;
   /** Deploy even when the target holds a commit this one does not descend from (a deliberate rollback). */
   forceCommit?: boolean;
@@ -36,8 +40,8 @@ export async function checkClaims(
   }
   const deployed = manifest.commit;
   if (!claims.isAncestor || claims.forceCommit || deployed === commit) return;
-  if (await claims.isAncestor(deployed, commit).catch(() => false)) return;
-  if (await claims.isAncestor(commit, deployed).catch(() => false)) {
+  if (await claims.isAncestor(deployed, commit)) return;
+  if (await claims.isAncestor(commit, deployed)) {
     throw new SafetyError(
       `refusing to deploy ${commit} to ${location}: the newer ${deployed} is already deployed there (it descends from ${shortSha(commit)}); deploying would roll it back`,
       'superseded',

@@ -7,6 +7,7 @@ import type { ResultsStore } from '../results/results-store.js';
 import { resultsS3Client, S3ResultsStore } from '../results/s3-results-store.js';
 import { taskLogUrl } from '../results/sweep-runs.js';
 import type { EnvOptions } from '../shared/env.js';
+import { MwaaError } from '../shared/errors.js';
 import type { DagStore } from '../targets/dag-store.js';
 import type { ControllerConfig } from './load-controller-config.js';
 import { ResultsFollower, type ResultsGitHubPort } from './results-follower.js';
@@ -88,7 +89,11 @@ export function composeResults(opts: ComposeResultsOptions): ResultsPort {
     },
     runs: dagRunReader(connection.cli, async () => {
       version = await airflowMajor();
-      host = await webserverHost().catch(() => '');
+      host = await webserverHost().catch((err: unknown) => {
+        // MWAA refused or could not be reached: no log links in this summary; the next poll asks again.
+        if (err instanceof MwaaError) return '';
+        throw err;
+      });
       return version;
     }),
     async storeFor(spec) {

@@ -271,6 +271,7 @@ export class ResultsFollower {
       this.lastPoll.github++;
       if (this.deps.notify) {
         const plain = summaries.map((s) => summaryLine(s).replace(/\*\*/g, '')).join('\n');
+        // catch-all: the webhook is a courtesy copy of the PR comment; its failure is logged, the comment stands.
         await this.deps.notify(`Backtests of PR #${pr} are done:\n${plain}`).catch((err: unknown) => {
           ctx.log.warn({ pr, err: (err as Error).message }, 'results webhook failed');
         });

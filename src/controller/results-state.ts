@@ -67,7 +67,9 @@ export function parseResultsState(text: string | null): ResultsState {
   try {
     const parsed = ResultsState.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : emptyResultsState();
-  } catch {
+  } catch (err) {
+    // Not JSON (a torn or foreign write): start over, as for a state of the wrong shape.
+    if (!(err instanceof SyntaxError)) throw err;
     return emptyResultsState();
   }
 }

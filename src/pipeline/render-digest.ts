@@ -66,6 +66,7 @@ export async function checkNoop(
   if (look || !store.headManifest) return { skip: false, digest: { value: digest } };
   // A failed HEAD (no body, so no error code to explain it) is a doubt: the full path's
   // GET says what is wrong.
+  // catch-all: any failure only means "not known to be a no-op"; the full path reports it.
   const head = await store.headManifest().catch(() => undefined);
   if (head === undefined) return { skip: false, digest: { value: digest } };
   if (head !== null && head.digest === digest) return { skip: true, digest };

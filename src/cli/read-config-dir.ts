@@ -21,12 +21,29 @@ const PARALLEL_READS = 32;
  * link could point outside the repository and echo other files into PR comments.
  */
 export async function readConfigDir(dir: string): Promise<Map<string, string>> {
-  const paths = (await listYamlFiles(dir)).sort();
+  const paths = await listConfigFiles(dir);
   const limit = pLimit(PARALLEL_READS);
-  const texts = await Promise.all(paths.map((path) => limit(() => readBounded(path))));
+  const texts = await Promise.all(paths.map((path) => limit(() => readBounded(join(dir, path)))));
   // Keyed in sorted path order, whatever order the reads finished in.
-  return new Map(paths.map((path, i) => [relative(dir, path).split(sep).join('/'), texts[i] ?? '']));
+  return new Map(paths.map((path, i) => [path, texts[i] ?? '']));
 }
+
+/** The files readConfigDir reads, as sorted forward-slash paths relative to `dir`; nothing is read. */
+export async function listConfigFiles(dir: string): Promise<string[]> {
+  return (await listYamlFiles(dir)).map((path) => relative(dir, path).split(sep).join('/')).sort();
+}
+
+/**
+ * Whether readConfigDir would read a regular file at this forward-slash relative path: the
+ * same rule as its walk, for paths from elsewhere (the files git tracks).
+ */
+export function isConfigFilePath(path: string): boolean {
+  const parts = path.split('/');
+  const name = parts.pop() ?? '';
+  return !parts.some((dir) => SKIPPED_DIRS.has(dir)) && isConfigFileName(name);
+}
+
+const isConfigFileName = (name: string) => YAML_FILE.test(name) || name === SETTINGS_FILE;
 
 async function listYamlFiles(dir: string): Promise<string[]> {
   const found: string[] = [];
@@ -34,7 +51,7 @@ async function listYamlFiles(dir: string): Promise<string[]> {
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name)) found.push(...(await listYamlFiles(path)));
-    else if (entry.isFile() && (YAML_FILE.test(entry.name) || entry.name === SETTINGS_FILE)) found.push(path);
+    else if (entry.isFile() && isConfigFileName(entry.name)) found.push(path);
   }
   return found;
 }

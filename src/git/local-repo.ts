@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { GitError } from '../shared/errors.js';
 import { GitRunner } from './git-runner.js';
 import { GitTreeReader, LAST_COMMITS_LOG, parseLastCommits } from './tree-reader.js';
@@ -69,4 +71,99 @@ export async function readWorkTreeCommits(
   const commits = parseLastCommits(log);
   for (const path of changed.split('\0')) if (path !== '') commits.delete(path);
   return commits;
+}
+
+/**
+ * What the committed state of a clean work-tree folder is, in git's own object ids: enough
+ * to stand for every file's bytes and every file's last commit without reading either.
+ *
+ * The tree id names the folder's bytes. The newest commit that changed the folder names the
+ * per-file last commits (`readWorkTreeCommits`): every commit after it, down the path git's
+ * history simplification follows, leaves the folder as it was, so the walk that finds each
+ * file's last commit starts at that commit whatever HEAD is; a shallow clone's boundary
+ * (listed too) is where that walk stops.
+ */
+export interface WorkTreeSnapshot {
+  /** The folder inside its repository (`git rev-parse --show-prefix`), '' at the root. */
+  prefix: string;
+  /** The folder's tree id at HEAD. */
+  tree: string;
+  /** The newest commit (from HEAD) that changed anything in the folder. */
+  lastChange: string;
+  /** The shallow clone's boundary commits, sorted; empty in a full clone. */
+  shallow: string[];
+  /** Every path git tracks in the folder, relative to it: the caller checks the folder holds no others. */
+  tracked: string[];
+}
+
+/**
+ * The folder's snapshot when its tracked files are exactly as committed at HEAD, byte for
+ * byte; null when that cannot be said cheaply: not a git work tree, no commit yet, the folder
+ * not in HEAD, a tracked file changed (staged or not), or a checkout that may rewrite bytes
+ * (line-ending conversion, filters, ident, working-tree-encoding). Untracked and ignored
+ * files are for the caller to compare with `tracked`.
+ */
+export async function readWorkTreeSnapshot(
+  dir: string,
+  childEnv: Record<string, string>,
+): Promise<WorkTreeSnapshot | null> {
+  // Windows checks text out as CRLF by default (core.eol=native): bytes differ from blobs.
+  if (process.platform === 'win32') return null;
+  const git = new GitRunner(dir, childEnv);
+  const [facts, lastChange, changed, listed, conversion] = await Promise.all([
+    git.ask(['rev-parse', '--show-prefix', '--is-shallow-repository', '--git-path', 'shallow', 'HEAD:./']),
+    git.ask(['log', '-1', '--topo-order', '--format=%H', 'HEAD', '--', '.']),
+    // Tracked files that differ from HEAD, staged or not (a name is enough to say "dirty").
+    git.ask(['diff', '--name-only', '--no-renames', '-z', 'HEAD', '--', '.']),
+    git.ask(['ls-files', '-z', '--', '.']),
+    git.ask(['config', '-z', '--get-regexp', '^core\\.(autocrlf|eol)$']),
+  ]);
+  if (facts === null || lastChange === null || changed === null || listed === null) return null;
+  if (changed !== '') return null;
+  const [prefix = '', shallowFlag, shallowPath, tree] = facts.split('\n');
+  if (!tree || !SHA.test(tree) || !SHA.test(lastChange.trim())) return null;
+  if (convertsEveryText(conversion)) return null;
+  const tracked = listed.split('\0').filter((p) => p !== '');
+  if (tracked.length > 0 && (await mayRewriteOnCheckout(git, tracked))) return null;
+  let shallow: string[] = [];
+  if (shallowFlag === 'true') {
+    // catch-all: a shallow boundary we cannot read only rules out this fast path (null); the full read decides.
+    const boundary = shallowPath ? await readFile(resolve(dir, shallowPath), 'utf8').catch(() => null) : null;
+    if (boundary === null) return null;
+    shallow = boundary
+      .split('\n')
+      .filter((line) => SHA.test(line))
+      .sort();
+  }
+  return { prefix, tree, lastChange: lastChange.trim(), shallow, tracked };
+}
+
+/** core.autocrlf=true or core.eol=crlf: text files are checked out with CRLF. */
+function convertsEveryText(config: string | null): boolean {
+  if (config === null) return false; // exit 1: neither is set
+  const entries = config.split('\0').filter(Boolean);
+  return entries.some((entry) => {
+    const [key = '', value = ''] = entry.split('\n');
+    return (
+      (key === 'core.autocrlf' && value.toLowerCase() === 'true') || (key === 'core.eol' && value === 'crlf')
+    );
+  });
+}
+
+/** Whether an attribute (eol=crlf, a filter, ident, working-tree-encoding) rewrites any tracked file on checkout. */
+async function mayRewriteOnCheckout(git: GitRunner, tracked: string[]): Promise<boolean> {
+  const out = await git.runWithInput(
+    ['check-attr', '-z', '--stdin', 'eol', 'filter', 'ident', 'working-tree-encoding'],
+    `${tracked.join('\0')}\0`,
+  );
+  // NUL-separated triples: path, attribute, value.
+  const fields = out.toString('utf8').split('\0');
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    const attribute = fields[i + 1];
+    const value = fields[i + 2];
+    if (value === 'unspecified' || value === 'unset') continue;
+    if (attribute === 'eol' && value !== 'crlf') continue;
+    return true;
+  }
+  return false;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkNoop, renderDigest } from './render-digest.js';
+import { checkNoop, gitSourceDigest, renderDigest } from './render-digest.js';
 
 const files = new Map([
   ['backtest-gitops.yaml', 'max_runs_per_dag: 100\n'],
@@ -34,6 +34,29 @@ describe('renderDigest', () => {
     const a = renderDigest({ files: new Map([['x', 'yz']]) });
     const b = renderDigest({ files: new Map([['xy', 'z']]) });
     expect(a).not.toBe(b);
+  });
+});
+
+describe('gitSourceDigest', () => {
+  const git = { prefix: 'research/', tree: 'a'.repeat(40), lastChange: 'b'.repeat(40), shallow: [] };
+  const base = gitSourceDigest({ git, owner });
+
+  it('changes with the folder, its tree, its newest change, the shallow boundary, the environment or the owner', () => {
+    const variants = [
+      gitSourceDigest({ git: { ...git, prefix: '' }, owner }),
+      gitSourceDigest({ git: { ...git, tree: 'c'.repeat(40) }, owner }),
+      gitSourceDigest({ git: { ...git, lastChange: 'c'.repeat(40) }, owner }),
+      gitSourceDigest({ git: { ...git, shallow: ['b'.repeat(40)] }, owner }),
+      gitSourceDigest({ git, owner, environment: 'staging' }),
+      gitSourceDigest({ git, owner: { ...owner, target: 's3://b/other' } }),
+    ];
+    expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+    expect(gitSourceDigest({ git: { ...git }, owner })).toBe(base);
+  });
+
+  it('is never the digest of files, whatever they hold', () => {
+    expect(base).not.toBe(renderDigest({ files: new Map(), owner }));
+    expect(base).not.toBe(renderDigest({ files: new Map([[git.prefix, git.tree]]), owner }));
   });
 });
 

@@ -23,20 +23,11 @@ export interface RenderDigestInput {
 
 /** Bump when the digest's layout changes, so old digests never match. */
 const LAYOUT = 'backtest-gitops render digest 1';
+/** The git form's layout: never equal to a digest of files, whatever they hold. */
+const GIT_LAYOUT = 'backtest-gitops render digest (git tree) 1';
 
 export function renderDigest(input: RenderDigestInput): string {
-  const h = createHash('sha256');
-  // Length-prefixed fields: no choice of path or content can make two inputs hash alike.
-  const field = (text: string) => {
-    h.update(`${Buffer.byteLength(text)}:`);
-    h.update(text);
-  };
-  field(LAYOUT);
-  field(VERSION);
-  for (const text of [dagTemplate(), ...SUPPORT_FILES.map((f) => templateFile(f))]) field(text);
-  field(input.environment ?? '');
-  const o = input.owner;
-  field(o ? JSON.stringify([o.repo, o.path, o.environment, o.target]) : '');
+  const { h, field } = digestOf(LAYOUT, input);
   const paths = [...input.files.keys()].sort();
   field(String(paths.length));
   for (const path of paths) {
@@ -45,6 +36,53 @@ export function renderDigest(input: RenderDigestInput): string {
     field(input.commits?.get(path) ?? '');
   }
   return h.digest('hex');
+}
+
+/**
+ * A clean git work-tree folder's state in git's own ids (the git adapter's
+ * WorkTreeSnapshot): the tree id stands for every file's bytes, the newest commit that
+ * changed the folder (with the shallow boundary) for every file's last commit.
+ */
+export interface GitSource {
+  /** The folder inside its repository: the same tree elsewhere has other last commits. */
+  prefix: string;
+  tree: string;
+  lastChange: string;
+  shallow: readonly string[];
+}
+
+/**
+ * The render digest of a folder that is exactly its committed tree (no file differs from
+ * HEAD, no untracked or ignored config, no checkout conversion): O(1) in the number of
+ * configs, nothing read or hashed but ids. Equal digests mean equal renders, as for
+ * `renderDigest`: equal trees hold equal bytes, and an equal newest change means the same
+ * walk for each file's last commit (a revert changes it, though it restores the bytes).
+ * A different layout from `renderDigest`'s, so a digest of files never equals one of a tree.
+ */
+export function gitSourceDigest(
+  input: Omit<RenderDigestInput, 'files' | 'commits'> & { git: GitSource },
+): string {
+  const { h, field } = digestOf(GIT_LAYOUT, input);
+  const { prefix, tree, lastChange, shallow } = input.git;
+  for (const text of [prefix, tree, lastChange, String(shallow.length), ...shallow]) field(text);
+  return h.digest('hex');
+}
+
+/** The fields both forms share: layout, renderer, templates, environment, owner. */
+function digestOf(layout: string, input: Pick<RenderDigestInput, 'environment' | 'owner'>) {
+  const h = createHash('sha256');
+  // Length-prefixed fields: no choice of path or content can make two inputs hash alike.
+  const field = (text: string) => {
+    h.update(`${Buffer.byteLength(text)}:`);
+    h.update(text);
+  };
+  field(layout);
+  field(VERSION);
+  for (const text of [dagTemplate(), ...SUPPORT_FILES.map((f) => templateFile(f))]) field(text);
+  field(input.environment ?? '');
+  const o = input.owner;
+  field(o ? JSON.stringify([o.repo, o.path, o.environment, o.target]) : '');
+  return { h, field };
 }
 
 /** What a no-op check found: `skip` = the target is as these inputs render, nothing to do. */

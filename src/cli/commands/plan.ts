@@ -9,7 +9,6 @@ import type { DagStore } from '../../targets/dag-store.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
-import { readConfigDir } from '../read-config-dir.js';
 import { REPO_OPTION_HELP, resolveRepoDir } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 
@@ -88,20 +87,15 @@ export async function prepareSync(
   if (!(share >= 0 && share <= 1))
     throw new UsageError(`--max-delete-share must be between 0 and 1, got ${opts.maxDeleteShare}`);
   const repoDir = await resolveRepoDir(io.cwd, opts.repo);
-  const files = await readConfigDir(repoDir).catch((err: Error) => {
-    throw new UsageError(
-      `cannot read the config repository ${opts.repo ?? repoDir}: ${err.message}`,
-      'pass the repo root with --repo DIR',
-    );
-  });
-  // Rendering, planning and the S3 and MWAA clients load only when a plan or apply runs,
-  // so `--version` and `validate` do not pay for them at start-up.
-  const [{ prepareSync: prepare }, { checkNoop, renderDigest }, { openTarget }, { extraTargetResolvers }] =
+  // Only what the no-op check needs loads first: the target (the S3 client for its one HEAD),
+  // git, and the digest. Validation and rendering load after it, when there is work to do.
+  const [{ checkNoop }, { openTarget }, { extraTargetResolvers }, { readRepoIdentity }, { readRepoSource }] =
     await Promise.all([
-      import('../../pipeline/prepare-sync.js'),
       import('../../pipeline/render-digest.js'),
       import('../../targets/open-target.js'),
       import('../../mwaa/target-resolvers.js'),
+      import('../repo-identity.js'),
+      import('../repo-source.js'),
     ]);
   const env = parseEnv(io.env);
   const store = await openTarget(
@@ -114,27 +108,31 @@ export async function prepareSync(
     },
     extraTargetResolvers,
   );
-  // git (simple-git) loads only for plan and apply, not at every start-up.
-  const [{ readRepoIdentity }, { readWorkTreeCommits }] = await Promise.all([
-    import('../repo-identity.js'),
-    import('../../git/local-repo.js'),
-  ]);
   const identity = await readRepoIdentity(repoDir, env.childEnv);
   const claims = {
     owner: { ...identity.owner, environment: opts.environment ?? null, target: store.location },
     isAncestor: identity.isAncestor,
   };
-  const commits = await readWorkTreeCommits(repoDir, env.childEnv);
   // The no-op check (one HEAD, no body): the same configs, settings, environment, owner and
   // renderer as the last apply that converged mean nothing to validate, render or plan. A
-  // drift check, --adopt or --force-commit asks for more than that, so they take the full path.
-  const digest = renderDigest({ files, environment: opts.environment ?? null, owner: claims.owner, commits });
+  // clean git work tree is named by git's ids, so nothing is even read. A drift check,
+  // --adopt or --force-commit asks for more than that, so they take the full path.
+  const source = await readRepoSource(
+    repoDir,
+    env.childEnv,
+    { environment: opts.environment ?? null, owner: claims.owner },
+    opts.repo ?? repoDir,
+  );
   const check: NoopCheck = await checkNoop(
     store,
-    digest,
+    source.digest,
     (opts.checkDrift ?? false) || (opts.adopt ?? false) || forceCommit,
   );
   if (check.skip) return { noop: true, store, commit: identity.commit };
+  const [{ files, commits }, { prepareSync: prepare }] = await Promise.all([
+    source.inputs(),
+    import('../../pipeline/prepare-sync.js'),
+  ]);
   // The one pipeline (src/pipeline): after a crash the announced keys are read back so the
   // plan shows the truth; old contents only for the diffs a human reads, never on apply.
   const { plan, desired, config } = await prepare({

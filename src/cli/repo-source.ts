@@ -1,0 +1,74 @@
+import { readWorkTreeCommits, readWorkTreeSnapshot } from '../git/local-repo.js';
+import { gitSourceDigest, type RenderDigestInput, renderDigest } from '../pipeline/render-digest.js';
+import { UsageError } from '../shared/errors.js';
+import { isConfigFilePath, listConfigFiles, readConfigDir } from './read-config-dir.js';
+
+/** The config repository's files and each file's last commit, as the render reads them. */
+export interface RepoInputs {
+  files: Map<string, string>;
+  commits: Map<string, string>;
+}
+
+/** The no-op check's digest of a config folder, and how to get the render's inputs when it does not match. */
+export interface RepoSource {
+  digest: string;
+  /** `git`: the digest is of the committed tree (nothing was read); `files`: of every file's bytes. */
+  form: 'git' | 'files';
+  /** The files and last commits (read once: already read in the `files` form). */
+  inputs(): Promise<RepoInputs>;
+}
+
+/**
+ * The render digest of the config folder `dir`, as cheaply as it can be said exactly.
+ *
+ * A clean git work tree (no tracked file differs from HEAD, the folder holds no config git
+ * does not track, no checkout conversion) is named by git's ids: the folder's tree and its
+ * newest change, so nothing is read or hashed and no history is walked (O(1) in the number
+ * of configs). Anything else — a dirty or partly untracked tree, a folder outside git —
+ * hashes every file with each one's last commit (`renderDigest`), as the render reads them.
+ * Either way the digest changes whenever the render would.
+ */
+export async function readRepoSource(
+  dir: string,
+  childEnv: Record<string, string>,
+  settings: Pick<RenderDigestInput, 'environment' | 'owner'>,
+  displayDir: string,
+): Promise<RepoSource> {
+  const readInputs = async (): Promise<RepoInputs> => {
+    const [files, commits] = await Promise.all([
+      readConfigDir(dir).catch((err: Error) => {
+        throw new UsageError(
+          `cannot read the config repository ${displayDir}: ${err.message}`,
+          'pass the repo root with --repo DIR',
+        );
+      }),
+      readWorkTreeCommits(dir, childEnv),
+    ]);
+    return { files, commits };
+  };
+  const [snapshot, listed] = await Promise.all([
+    readWorkTreeSnapshot(dir, childEnv),
+    // catch-all: a listing that fails only rules out the git fast path; the full read reports the error.
+    listConfigFiles(dir).catch(() => null),
+  ]);
+  if (snapshot && listed && sameFiles(listed, snapshot.tracked.filter(isConfigFilePath))) {
+    let read: Promise<RepoInputs> | null = null;
+    return {
+      digest: gitSourceDigest({ ...settings, git: snapshot }),
+      form: 'git',
+      inputs: () => {
+        read ??= readInputs();
+        return read;
+      },
+    };
+  }
+  const inputs = await readInputs();
+  return { digest: renderDigest({ ...settings, ...inputs }), form: 'files', inputs: async () => inputs };
+}
+
+/** Both sorted: the folder holds exactly the config files git tracks (none untracked or ignored). */
+function sameFiles(listed: readonly string[], tracked: readonly string[]): boolean {
+  if (listed.length !== tracked.length) return false;
+  const sorted = [...tracked].sort();
+  return listed.every((path, i) => path === sorted[i]);
+}

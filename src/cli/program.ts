@@ -51,6 +51,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;
   } catch (err) {
+    // catch-all: the CLI's one error handler: typed errors become messages and exit codes, the rest "internal error".
     const code = handleCliError(err, io);
     return code !== ExitCode.ok && state.errorExitCode !== undefined ? state.errorExitCode : code;
   }

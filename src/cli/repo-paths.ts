@@ -1,7 +1,8 @@
-import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ConfigRepoResult } from '../config/index.js';
 import { UsageError } from '../shared/errors.js';
+import { statIfExists } from '../shared/fs-errors.js';
 import { readConfigDir } from './read-config-dir.js';
 
 /** The help text of every `--repo` option: what happens when it is left out. */
@@ -18,7 +19,7 @@ export const REPO_OPTION_HELP =
 export async function resolveRepoDir(cwd: string, repo: string | undefined, from?: string): Promise<string> {
   if (repo === undefined) return findRepoRoot(resolve(cwd, from ?? '.'), cwd);
   const dir = resolve(cwd, repo);
-  const info = await stat(dir).catch(() => null);
+  const info = await inspect(dir, repo);
   if (!info?.isDirectory()) {
     throw new UsageError(
       `config repository ${repo} is not a directory`,
@@ -29,15 +30,44 @@ export async function resolveRepoDir(cwd: string, repo: string | undefined, from
 }
 
 async function findRepoRoot(start: string, cwd: string): Promise<string> {
-  const info = await stat(start).catch(() => null);
+  const info = await inspect(start, start);
   let dir = info?.isDirectory() ? start : dirname(start);
   for (;;) {
     for (const marker of ['backtest-gitops.yaml', 'backtests', '.git']) {
-      if (await stat(join(dir, marker)).catch(() => null)) return dir;
+      if (await isVisible(join(dir, marker))) return dir;
     }
     const parent = dirname(dir);
     if (parent === dir) return cwd;
     dir = parent;
+  }
+}
+
+/** `stat`, null when nothing is there; a failure to look (permissions, I/O) is a usage error naming `shown`. */
+async function inspect(path: string, shown: string): Promise<Stats | null> {
+  try {
+    return await statIfExists(path);
+  } catch (err) {
+    throw new UsageError(
+      `cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      undefined,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/**
+ * Whether a root marker is there. One in a folder we may not look into (EACCES, EPERM: a
+ * parent such as /home on a shared machine) is not ours: the search goes on upward, as git's does.
+ */
+async function isVisible(path: string): Promise<boolean> {
+  try {
+    return (await statIfExists(path)) !== null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return false;
+    throw err;
   }
 }
 

@@ -115,7 +115,9 @@ export function parseYamlSource(file: string, fileText: string): ParsedYaml {
 export function decodeConfigBytes(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
+  } catch (err) {
+    // A fatal decoder throws a TypeError for bytes that are not UTF-8, and only that.
+    if (!(err instanceof TypeError)) throw err;
     return `\uDC80${Buffer.from(bytes).toString('utf8')}`;
   }
 }

@@ -55,7 +55,7 @@ export class CoalescingRunner {
         try {
           await this.job(reasons);
         } catch (err) {
-          // The job reports its own failures; a throw here is a bug, said once, and must not stop later runs.
+          // catch-all: the job reports its own failures; a throw here is a bug, said once, and must not stop later runs.
           this.onUnexpectedError(err);
         }
         reasons = this.pending && !this.closed ? [...this.pending] : null;

@@ -23,6 +23,7 @@ export interface HttpRoutes {
  */
 export function createControllerServer(routes: HttpRoutes, log: Logger): Server {
   const server = createServer((req, res) => {
+    // catch-all: one request's failure is logged and answered with a 500; the server goes on.
     handle(req, res, routes).catch((err: unknown) => {
       log.error({ err: { message: (err as Error).message }, path: req.url }, 'http handler failed');
       if (!res.headersSent) send(res, 500, 'internal error\n');

@@ -89,11 +89,14 @@ export async function releaseLease(lease: LeaderLease, store: DagStore): Promise
 
 function parseLease(text: string): LeaseState | null {
   try {
-    const v = JSON.parse(text) as Partial<LeaseState>;
-    return typeof v.holder === 'string' && typeof v.expires_at === 'number'
+    // Any JSON value may be there (null, a number): only a lease-shaped object counts.
+    const v = JSON.parse(text) as Partial<LeaseState> | null;
+    return typeof v?.holder === 'string' && typeof v.expires_at === 'number'
       ? { holder: v.holder, expires_at: v.expires_at }
       : null;
-  } catch {
+  } catch (err) {
+    // Not JSON (a torn or foreign write): no lease, so the next write takes it over.
+    if (!(err instanceof SyntaxError)) throw err;
     return null;
   }
 }

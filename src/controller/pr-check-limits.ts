@@ -49,6 +49,7 @@ export function renderPrCommentSafely(report: ValidationReport): { body: string;
   try {
     return { body: renderPrComment(report), report };
   } catch (err) {
+    // catch-all: the PR is answered whatever failed; the reason is in the fallback comment.
     const fallback: ValidationReport = {
       ...report,
       valid: false,

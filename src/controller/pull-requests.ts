@@ -276,6 +276,7 @@ async function checkPull(
     try {
       return { report: checkConfigs({ ...input, deployed: withDeployed }), branch };
     } catch (err) {
+      // catch-all: the PR gets an "unfinished" answer naming the error, never silence.
       return unfinished(`the check stopped with an internal error (${describeError(err)})`);
     }
   };

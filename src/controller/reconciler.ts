@@ -85,6 +85,7 @@ export class Reconciler {
       if (results && !this.settings.suspend) await step('results', (c) => results.poll(c));
       result = failed ? 'failure' : 'success';
     } catch (err) {
+      // catch-all: a failed reconcile is logged and counted; the loop runs the next one.
       result = signal.aborted ? 'aborted' : 'failure';
       if (!signal.aborted) log.error({ err: describe(err) }, 'reconcile failed');
     }

@@ -108,6 +108,7 @@ export async function runController(opts: RunControllerOptions): Promise<Running
       // A restarted replica then acts at once instead of waiting for the lease to expire.
       await ports.leader
         ?.release?.()
+        // catch-all: best effort on the way out; an unreleased lease only expires later (logged).
         .catch((err: unknown) => log.warn({ err: String(err) }, 'lease not released'));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

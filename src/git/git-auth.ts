@@ -62,12 +62,10 @@ export function assertNoCredentialsInUrl(remoteUrl: string): void {
 }
 
 function httpOrigin(url: string): string | null {
-  try {
-    const u = new URL(url);
-    return u.protocol === 'https:' || u.protocol === 'http:' ? u.origin : null;
-  } catch {
-    return null;
-  }
+  // Not a URL (an scp-like `git@host:org/repo`, a path): no HTTP origin to authenticate.
+  if (!URL.canParse(url)) return null;
+  const u = new URL(url);
+  return u.protocol === 'https:' || u.protocol === 'http:' ? u.origin : null;
 }
 
 function shellQuote(value: string): string {

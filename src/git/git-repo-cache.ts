@@ -51,6 +51,7 @@ export class GitRepoCache implements ConfigRepoReader {
   /** Brings the cache up to date with the remote; serialised so concurrent callers share one fetch. */
   sync(): Promise<void> {
     const next = this.queue.then(() => this.syncOnce());
+    // catch-all: this caller gets the failure through `next`; the queue only orders the syncs.
     this.queue = next.catch(() => undefined);
     return next;
   }

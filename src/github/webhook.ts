@@ -121,8 +121,11 @@ async function hashBody(
         kept += part.length;
       }
     }
-  } catch {
-    return 'aborted'; // client went away mid-request
+  } catch (err) {
+    // The client went away mid-request: node ends the body stream with ECONNRESET ("aborted").
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') return 'aborted';
+    throw err;
   }
   return { digest: hmac.digest(), prefix: Buffer.concat(head).toString('utf8') };
 }

@@ -170,9 +170,11 @@ function toBuffer(data: ArrayBuffer | ArrayBufferView): Buffer {
 
 function errorMessage(text: string): string | null {
   try {
-    const body = JSON.parse(text) as { message?: string; Message?: string };
-    return body.message ?? body.Message ?? null;
-  } catch {
+    // Any JSON value may come back (null, a string): only an object's message counts.
+    const body = JSON.parse(text) as { message?: string; Message?: string } | null;
+    return body?.message ?? body?.Message ?? null;
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
     return text.trim() || null;
   }
 }

@@ -19,6 +19,7 @@ export async function readyNewDags(
     try {
       await options.cli.unpause(paused.map((d) => d.dag_id));
     } catch (err) {
+      // catch-all: reported on each DAG's status note; a failed unpause does not undo the deploy.
       ok = false;
       for (const d of paused)
         (statuses.get(d.dag_id) as DagDeployStatus).note = `unpause failed: ${errorText(err)}`;
@@ -32,6 +33,7 @@ export async function readyNewDags(
         await options.cli.trigger(d.dag_id);
         s.triggered = true;
       } catch (err) {
+        // catch-all: reported on the DAG's status note; the other DAGs are still triggered.
         s.triggered = false;
         s.note = `trigger failed: ${errorText(err)}`;
       }

@@ -82,6 +82,7 @@ export class LocalDirDagStore implements DagStore {
       // After the manifest: the sidecar names the manifest's sha256, so a stale one never counts.
       if (digest !== null && (manifest.pending?.length ?? 0) === 0)
         await this.atomicWrite(`${path}${DIGEST_SUFFIX}`, `${version} ${digest}\n`);
+      // catch-all: usually absent; a stale sidecar never counts, it names an older manifest's sha256.
       else await unlink(`${path}${DIGEST_SUFFIX}`).catch(() => undefined);
       return version;
     });
@@ -103,6 +104,7 @@ export class LocalDirDagStore implements DagStore {
         }
         throw this.ioError('write', key, err);
       } finally {
+        // catch-all: cleanup of our temp file (gone once linked); the write's own outcome is what counts.
         await unlink(tmp).catch(() => undefined);
       }
       return sha256(content);
@@ -187,6 +189,7 @@ export class LocalDirDagStore implements DagStore {
     try {
       await rename(tmp, path);
     } catch (err) {
+      // catch-all: cleanup of our temp file; the rename's error is the one to report.
       await unlink(tmp).catch(() => undefined);
       throw this.ioError('write', path, err);
     }

@@ -1,7 +1,8 @@
-import { cp, mkdir, readdir, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../shared/errors.js';
+import { statIfExists } from '../../shared/fs-errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
@@ -48,7 +49,7 @@ async function runInit(io: CliIo, dir: string, force: boolean): Promise<ExitCode
   const files = copies.map((c) => c.to);
   if (!force) {
     const existing: string[] = [];
-    for (const file of files) if (await stat(join(target, file)).catch(() => null)) existing.push(file);
+    for (const file of files) if (await exists(join(target, file), dir)) existing.push(file);
     if (existing.length > 0) {
       throw new UsageError(
         `${dir} already has ${existing.join(', ')}; nothing was written`,
@@ -63,7 +64,7 @@ async function runInit(io: CliIo, dir: string, force: boolean): Promise<ExitCode
     throw new UsageError(`cannot write into ${dir}: ${(err as Error).message}`, undefined, { cause: err });
   }
   for (const file of files) io.stdout(`  created ${join(relative(io.cwd, target) || '.', file)}\n`);
-  const isGit = await stat(join(target, '.git')).catch(() => null);
+  const isGit = await exists(join(target, '.git'), dir);
   io.stdout(
     [
       '',
@@ -75,6 +76,15 @@ async function runInit(io: CliIo, dir: string, force: boolean): Promise<ExitCode
     ].join('\n'),
   );
   return ExitCode.ok;
+}
+
+/** Whether something is at `path`; a failure to look (permissions, I/O) is a usage error about `dir`. */
+async function exists(path: string, dir: string): Promise<boolean> {
+  try {
+    return (await statIfExists(path)) !== null;
+  } catch (err) {
+    throw new UsageError(`cannot read ${dir}: ${(err as Error).message}`, undefined, { cause: err });
+  }
 }
 
 /** Every file of the template, as forward-slash paths relative to it, sorted. */

@@ -28,7 +28,7 @@ export interface ComposeResultsOptions {
 
 /**
  * The results follower on the real parts: Airflow through the MWAA CLI endpoint, the results
- * bucket in S3 (the config's s3_bucket, else the Airflow Variable trading_strategies_bucket),
+ * buckets in S3 (each strategy's s3_bucket, else the Airflow Variable trading_strategies_bucket),
  * state next to the manifest in the DAG target, GitHub, and the optional webhook.
  */
 export function composeResults(opts: ComposeResultsOptions): ResultsPort {
@@ -96,8 +96,9 @@ export function composeResults(opts: ComposeResultsOptions): ResultsPort {
       });
       return version;
     }),
-    async storeFor(spec) {
-      let bucket = spec.strategies[0]?.infra.results_bucket ?? null;
+    async storeFor(spec, strategy) {
+      const own = spec.strategies.find((s) => s.name === strategy) ?? spec.strategies[0];
+      let bucket = own?.infra.results_bucket ?? null;
       if (!bucket) {
         variableBucket ??= connection.airflow.getVariable('trading_strategies_bucket');
         bucket = await variableBucket;

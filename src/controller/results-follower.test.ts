@@ -333,3 +333,142 @@ describe('ResultsFollower', () => {
     expect(t.store.reads).toBe(9);
   });
 });
+
+const MULTI = `dag_id: pair
+start_date: 2022-01-01
+end_date: 2022-12-31
+strategies:
+  - name: value
+    strategy_class: V
+    s3_bucket: value-results
+    param_grid:
+      take_profit_pct: [5, 10]
+  - name: momentum
+    strategy_class: M
+    s3_bucket: momentum-results
+    param_grid:
+      stop_loss_pct: [3, 5]
+`;
+
+describe('ResultsFollower, failed runs and several buckets', () => {
+  const pair = loadConfigRepo(new Map([['backtests/pair.yaml', MULTI]])).specs[0] as BacktestSpec;
+  const pairReport: DeployReport = {
+    ...report,
+    dags: report.dags.map((d) => ({ ...d, dag_id: 'pair', source: 'backtests/pair.yaml' })),
+  };
+
+  function follower(
+    t: ReturnType<typeof setup>,
+    stores: Record<string, MemoryStore>,
+    link?: (dag: string, run: string, task: string, i: number) => string,
+  ) {
+    return new ResultsFollower({
+      state: {
+        read: async () => t.stateObject.text,
+        write: async (text) => {
+          t.stateObject.text = text;
+        },
+      },
+      specAt: async () => pair,
+      runs: t.airflow,
+      storeFor: async (s, strategy) => {
+        const bucket = s.strategies.find((x) => x.name === strategy)?.infra.results_bucket ?? '';
+        const store = stores[bucket];
+        if (!store) throw new Error(`no store for ${bucket}`);
+        return store;
+      },
+      github: t.github,
+      ...(link ? { link } : {}),
+      budget: 20,
+      maxReads: 100,
+      followHours: 48,
+      now: () => Date.parse('2026-01-05T08:59:00Z'),
+    });
+  }
+
+  it("reads each strategy's runs from its own bucket, and names a failed run's Batch job and log from its run-status.json, once", async () => {
+    const t = setup();
+    const value = new MemoryStore();
+    const momentum = new MemoryStore();
+    const stores = { 'value-results': value, 'momentum-results': momentum };
+    await follower(t, stores).track(pairReport, t.ctx);
+    t.airflow.runs = [
+      { dag_id: 'pair', run_id: RUN, state: 'failed', start_date: '2026-01-05T09:00:00+00:00' },
+    ];
+    t.airflow.states = [
+      { task_id: 'value.backtest', map_index: '0', state: 'success' },
+      { task_id: 'value.backtest', map_index: '1', state: 'success' },
+      { task_id: 'momentum.backtest', map_index: '0', state: 'success' },
+      { task_id: 'momentum.backtest', map_index: '1', state: 'failed' },
+    ];
+    const key = (strategy: string, i: number, file: string) =>
+      `backtests/pair/${RUN}/${strategy}/run-${String(i).padStart(5, '0')}/${file}`;
+    value.objects.set(key('value', 0, 'metrics.json'), metrics(0));
+    value.objects.set(key('value', 1, 'metrics.json'), metrics(1));
+    momentum.objects.set(key('momentum', 2, 'metrics.json'), metrics(2));
+    // Written by the DAG's on_failure_callback (write_run_status), as Airflow wrote it.
+    momentum.objects.set(
+      key('momentum', 3, 'run-status.json'),
+      JSON.stringify({
+        state: 'failed',
+        batch_job_id: '7f1c2b9e-5d4a-4e8b-9c1d-2a3b4c5d6e7f',
+        try_number: 3,
+        log_url: 'https://airflow.example/dags/pair/runs/r/tasks/momentum.backtest/mapped/1?try_number=3',
+        dag_id: 'pair',
+        dag_run_id: RUN,
+        task_id: 'momentum.backtest',
+        map_index: 1,
+      }),
+    );
+    // No Airflow web server known: the log link comes from run-status.json.
+    await follower(t, stores).poll(t.ctx);
+    expect([value.reads, momentum.reads]).toEqual([2, 2]);
+    const body = [...t.github.comments.values()].find((c) => c.body.includes(RESULTS_MARKER))?.body ?? '';
+    // Each run shows only the parameters its strategy has.
+    expect(body).toContain(
+      '**pair**: 4/4 done, 1 failed — best sharpe 0.5 (strategy_class=M, stop_loss_pct=3)',
+    );
+    expect(body).toContain('| 2 | value/run-00001 | V | 10 |  | 0.25 |');
+    expect(body).not.toContain('undefined');
+    expect(body).toContain(
+      '- momentum/run-00003 (strategy_class=M, stop_loss_pct=5): failed — [log](https://airflow.example/dags/pair/runs/r/tasks/momentum.backtest/mapped/1?try_number=3) · Batch job `7f1c2b9e-5d4a-4e8b-9c1d-2a3b4c5d6e7f`',
+    );
+    // The full table goes next to the first strategy's results, with the job id.
+    const csv = value.objects.get(`backtests/pair/${RUN}/results.csv`) ?? '';
+    expect(csv).toMatch(
+      /,momentum\/run-00003,momentum,3,.*,failed,failed,7f1c2b9e-5d4a-4e8b-9c1d-2a3b4c5d6e7f,/,
+    );
+    expect(momentum.objects.has(`backtests/pair/${RUN}/results.csv`)).toBe(false);
+  });
+
+  it("keeps what run-status.json said across polls without reading it again, and prefers Airflow's own log link", async () => {
+    const t = setup();
+    const value = new MemoryStore();
+    const momentum = new MemoryStore();
+    const stores = { 'value-results': value, 'momentum-results': momentum };
+    const link = (dag: string, run: string, task: string, i: number) =>
+      `https://mwaa.example/log?dag_id=${dag}&dag_run_id=${run}&task_id=${task}&map_index=${i}`;
+    await follower(t, stores, link).track(pairReport, t.ctx);
+    t.airflow.runs = [
+      { dag_id: 'pair', run_id: RUN, state: 'running', start_date: '2026-01-05T09:00:00+00:00' },
+    ];
+    t.airflow.states = [{ task_id: 'value.backtest', map_index: '1', state: 'failed' }];
+    value.objects.set(
+      `backtests/pair/${RUN}/value/run-00001/run-status.json`,
+      JSON.stringify({ state: 'failed', batch_job_id: 'job-1', log_url: 'https://elsewhere.example/x' }),
+    );
+    await follower(t, stores, link).poll(t.ctx);
+    await follower(t, stores, link).poll(t.ctx);
+    expect([value.reads, momentum.reads]).toEqual([1, 0]);
+    const stored = JSON.parse(t.stateObject.text ?? '').follows[0].runs['1'];
+    expect(stored).toEqual({
+      state: 'failed',
+      link: link('pair', RUN, 'value.backtest', 1),
+      batch_job_id: 'job-1',
+      status_read: true,
+    });
+    const body = [...t.github.comments.values()].find((c) => c.body.includes(RESULTS_MARKER))?.body ?? '';
+    expect(body).toContain('· Batch job `job-1`');
+    expect(body).not.toContain('elsewhere.example');
+  });
+});

@@ -4,10 +4,10 @@ import type { CommitState, PullRequestInfo, UpsertOutcome } from '../github/type
 import type { DeployReport } from '../mwaa/deploy-report.js';
 import { type DagRunReader, dagRunFinished, type ListedDagRun } from '../results/airflow-runs.js';
 import { reportSettings } from '../results/collect-dag-run.js';
-import { readMetrics } from '../results/read-results.js';
+import { readMetrics, readRunStatus } from '../results/read-results.js';
 import { renderResultsCsv } from '../results/render-csv.js';
 import { RESULTS_MARKER, renderResultsComment, summaryLine } from '../results/render-markdown.js';
-import { dagRunPrefix, metricsKey, type ResultsStore } from '../results/results-store.js';
+import { dagRunPrefix, metricsKey, type ResultsStore, runStatusKey } from '../results/results-store.js';
 import { summarizeResults } from '../results/summarize.js';
 import { runsWithStates } from '../results/sweep-runs.js';
 import type { MetricsOutcome, ResultsSummary, RunOutcome } from '../results/types.js';
@@ -43,8 +43,11 @@ export interface ResultsFollowerDeps {
   /** The spec of a DAG at a commit (null: gone or invalid there). */
   specAt(commit: string, dagId: string): Promise<BacktestSpec | null>;
   runs: DagRunReader;
-  /** The results store of a spec (its s3_bucket, else the Airflow Variable). */
-  storeFor(spec: BacktestSpec): Promise<ResultsStore>;
+  /**
+   * The results store of one strategy of a spec (its s3_bucket, else the Airflow Variable):
+   * a multi-strategy DAG may write each strategy's runs to its own bucket.
+   */
+  storeFor(spec: BacktestSpec, strategy: string): Promise<ResultsStore>;
   github?: ResultsGitHubPort;
   /** Triggers a DAG run (for configs with run_on_merge the deploy did not trigger already). */
   trigger?: (dagId: string) => Promise<void>;
@@ -188,24 +191,49 @@ export class ResultsFollower {
       states,
       link ? (taskId, mapIndex) => link(follow.dag_id, run.run_id, taskId, mapIndex) : undefined,
     );
-    const store = await this.deps.storeFor(spec);
     const prefix = dagRunPrefix(follow.dag_id, run.run_id);
     let unread = 0;
     for (const r of expected) {
-      follow.runs[r.index] = { state: r.state, ...(r.link ? { link: r.link } : {}) };
-      if (r.state !== 'success' || follow.outcomes[r.index]) continue;
+      const seen = follow.runs[r.index];
+      // What run-status.json said stays: a later pass has no reason to read it again.
+      const statusKept = seen?.status_read === true && r.state === 'failed';
+      const kept = statusKept
+        ? { status_read: true, ...(seen.batch_job_id ? { batch_job_id: seen.batch_job_id } : {}) }
+        : {};
+      const link = r.link || (statusKept ? seen.link : undefined);
+      const entry: Follow['runs'][string] = { state: r.state, ...(link ? { link } : {}), ...kept };
+      follow.runs[r.index] = entry;
+      const wanted =
+        (r.state === 'success' && !follow.outcomes[r.index]) || (r.state === 'failed' && !entry.status_read);
+      if (!wanted) continue;
       if (budget.reads <= 0) {
         unread++;
         continue;
       }
       budget.reads--;
       this.lastPoll.s3++;
+      const store = await this.deps.storeFor(spec, r.strategy);
+      if (r.state === 'failed') {
+        // A failed run wrote no metrics.json; the DAG's failure callback left its Batch job
+        // id and task-log URL in run-status.json (absent when the callback could not write).
+        const status = await readRunStatus(store, runStatusKey(prefix, r.strategy, r.index));
+        const link = entry.link || status?.logUrl;
+        follow.runs[r.index] = {
+          ...entry,
+          status_read: true,
+          ...(link ? { link } : {}),
+          ...(status?.batchJobId ? { batch_job_id: status.batchJobId } : {}),
+        };
+        continue;
+      }
       const outcome = compactOutcome(await readMetrics(store, metricsKey(prefix, r.strategy, r.index)));
       if (outcome) follow.outcomes[r.index] = outcome;
     }
     if (dagRunFinished(run.state) && unread === 0) {
       follow.done = true;
       const summary = this.summarize(spec, follow);
+      // The table goes next to the first strategy's results.
+      const store = await this.deps.storeFor(spec, spec.strategies[0]?.name ?? '');
       const key = `${prefix}results.csv`;
       await store.write(key, renderResultsCsv(summary), 'text/csv');
       this.lastPoll.s3++;
@@ -221,6 +249,7 @@ export class ResultsFollower {
         ...r,
         state: seen?.state ?? 'pending',
         ...(seen?.link ? { link: seen.link } : {}),
+        ...(seen?.batch_job_id ? { batchJobId: seen.batch_job_id } : {}),
         metrics: outcome ?? { kind: 'not-read' },
       };
     });

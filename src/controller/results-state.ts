@@ -28,10 +28,18 @@ const Follow = z.object({
   done: z.boolean(),
   /** Outcomes read so far, by run index (metrics.json is read once per run). */
   outcomes: z.record(z.string(), Outcome),
-  /** Last Airflow state of each run (and its log link when it failed), by run index. */
+  /**
+   * Last Airflow state of each run, by run index; for a failed run its log link and, from
+   * its run-status.json (read once, `status_read`), its Batch job id.
+   */
   runs: z.record(
     z.string(),
-    z.object({ state: z.enum(['success', 'failed', 'running', 'pending']), link: z.string().optional() }),
+    z.object({
+      state: z.enum(['success', 'failed', 'running', 'pending']),
+      link: z.string().optional(),
+      batch_job_id: z.string().optional(),
+      status_read: z.boolean().optional(),
+    }),
   ),
   /** Where the full table was written as CSV once the run finished. */
   csv: z.string().nullable().default(null),

@@ -2,7 +2,7 @@ import type { BacktestSpec } from '../config/types.js';
 import { MwaaError } from '../shared/errors.js';
 import type { DagRunReader, ListedDagRun } from './airflow-runs.js';
 import { readRunOutcomes } from './read-results.js';
-import { dagRunPrefix, type ResultsStore } from './results-store.js';
+import { dagRunPrefix, type StoreForStrategy } from './results-store.js';
 import { runsWithStates } from './sweep-runs.js';
 import { DEFAULT_REPORT, type MetricsOutcome, type ReportSettings, type ResultsInput } from './types.js';
 
@@ -27,7 +27,8 @@ export function latestDagRun(runs: readonly ListedDagRun[]): ListedDagRun | null
 export interface CollectOptions {
   spec: BacktestSpec;
   reader: DagRunReader;
-  store: ResultsStore;
+  /** The results store of each strategy (a multi-strategy DAG may use several buckets). */
+  storeFor: StoreForStrategy;
   /** A run id, or null for the latest run. */
   runId: string | null;
   /** Task-log URL of a failed run, when the web server is known. */
@@ -40,7 +41,7 @@ export interface CollectOptions {
 /**
  * One DAG run's results from Airflow and the results bucket: 1 `dags list-runs` (skipped
  * when the run id is given and its state is not needed), 1 `tasks states-for-dag-run`, and
- * one GET per finished run not read before.
+ * one GET per finished run not read before (metrics.json, or run-status.json of a failed run).
  */
 export async function collectDagRun(
   opts: CollectOptions,
@@ -68,7 +69,7 @@ export async function collectDagRun(
     link ? (taskId, mapIndex) => link(dagRun.run_id, taskId, mapIndex) : undefined,
   );
   const prefix = dagRunPrefix(spec.dag_id, dagRun.run_id);
-  const runs = await readRunOutcomes(opts.store, prefix, expected, opts.known);
+  const runs = await readRunOutcomes(opts.storeFor, prefix, expected, opts.known);
   return {
     input: {
       dagId: spec.dag_id,

@@ -9,7 +9,11 @@ export function formatNumber(value: number | null | undefined): string {
   return String(Number(value.toFixed(Math.min(digits, 6))));
 }
 
-/** A parameter value in a table: strings as written, everything else as JSON. */
+/**
+ * A parameter value in a table: strings as written, everything else as JSON; nothing for a
+ * parameter the run does not have (a strategy of a multi-strategy DAG without that key).
+ */
 export function formatParam(value: unknown): string {
+  if (value === undefined) return '';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

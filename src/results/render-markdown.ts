@@ -114,7 +114,7 @@ function unrankedList(unranked: readonly UnrankedRun[], keys: readonly string[],
     for (const u of shown) {
       const link = safeLink(u.run.link);
       out.push(
-        `- ${escapeText(u.name)} (${paramText(u, keys)}): ${escapeText(u.reason)}${link ? ` — [log](${link})` : ''}`,
+        `- ${escapeText(u.name)} (${paramText(u, keys)}): ${escapeText(u.reason)}${link ? ` — [log](${link})` : ''}${batchJob(u.run.batchJobId)}`,
       );
     }
     if (shown.length < problems.length) out.push(`- … and ${problems.length - shown.length} more`);
@@ -179,10 +179,18 @@ function overfittingDetails(s: ResultsSummary): string[] {
   ];
 }
 
-/** The values of the varying parameters: `take_profit_pct=10, stop_loss_pct=5`. */
+/** The values of the varying parameters the run has: `take_profit_pct=10, stop_loss_pct=5`. */
 export function paramText(r: { run: { params: Record<string, unknown> } }, keys: readonly string[]): string {
-  const text = keys.map((k) => `${k}=${formatParam(r.run.params[k])}`).join(', ');
+  const text = keys
+    .filter((k) => r.run.params[k] !== undefined)
+    .map((k) => `${k}=${formatParam(r.run.params[k])}`)
+    .join(', ');
   return escapeText(text) || 'no grid';
+}
+
+/** ` · Batch job `id`` for a run whose job is known (ids are checked to be [A-Za-z0-9_.:-] when read). */
+function batchJob(id: string | undefined): string {
+  return id && /^[A-Za-z0-9_.:-]+$/.test(id) ? ` · Batch job \`${id}\`` : '';
 }
 
 /** Only http(s) links; characters that could end the markdown link or start HTML are percent-encoded. */

@@ -27,7 +27,9 @@ export function renderResultsText(summaries: readonly ResultsSummary[]): string 
     if (s.unranked.length > 0) {
       out.push('', '  without results:');
       for (const u of s.unranked)
-        out.push(`    ${u.name}: ${u.reason}${u.run.link ? ` (${u.run.link})` : ''}`);
+        out.push(
+          `    ${u.name}: ${u.reason}${u.run.batchJobId ? ` [Batch job ${u.run.batchJobId}]` : ''}${u.run.link ? ` (${u.run.link})` : ''}`,
+        );
     }
     out.push('');
   }

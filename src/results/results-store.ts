@@ -1,3 +1,5 @@
+import { RUN_STATUS_FILE } from './run-status-file.js';
+
 /**
  * Where run results live: the results bucket in S3, or a local folder with the same layout
  * (`backtests/<dag_id>/<dag_run_id>/<strategy>/run-NNNNN/metrics.json`). The port is named
@@ -18,10 +20,26 @@ export function dagRunPrefix(dagId: string, dagRunId: string): string {
   return `backtests/${dagId}/${dagRunId}/`;
 }
 
+/** `<dag run prefix><strategy>/run-00003/` */
+export function runFolder(prefix: string, strategy: string, index: number): string {
+  return `${prefix}${strategy}/run-${String(index).padStart(5, '0')}/`;
+}
+
 /** `<dag run prefix><strategy>/run-00003/metrics.json` */
 export function metricsKey(prefix: string, strategy: string, index: number): string {
-  return `${prefix}${strategy}/run-${String(index).padStart(5, '0')}/metrics.json`;
+  return `${runFolder(prefix, strategy, index)}metrics.json`;
 }
+
+/** `<dag run prefix><strategy>/run-00003/run-status.json`, written by the DAG when a try fails. */
+export function runStatusKey(prefix: string, strategy: string, index: number): string {
+  return `${runFolder(prefix, strategy, index)}${RUN_STATUS_FILE}`;
+}
+
+/**
+ * The store holding one strategy's runs: a multi-strategy DAG may send each strategy's
+ * results to its own bucket (its s3_bucket).
+ */
+export type StoreForStrategy = (strategy: string) => ResultsStore;
 
 /** Largest metrics.json read; a bigger file is reported as malformed, not loaded. */
 export const MAX_METRICS_BYTES = 8 * 1024 * 1024;

@@ -143,22 +143,49 @@ async function fromMwaa(
   const results = await import('../../results/index.js');
   const connection = connectMwaa(opts.environment as string, env);
   const version = results.airflowMajorVersion(await connection.airflow.version());
-  const bucket =
-    opts.bucket ??
-    spec.strategies[0]?.infra.results_bucket ??
-    (await connection.airflow.getVariable('trading_strategies_bucket'));
-  if (!bucket) {
-    throw new UsageError(
-      'no results bucket: the config has no s3_bucket and the Airflow Variable trading_strategies_bucket is not set',
-      'pass --bucket NAME',
-    );
+  // Each strategy's runs are in its own s3_bucket (--bucket overrides them all); a strategy
+  // without one uses the Airflow Variable, read once.
+  let variable: string | null | undefined;
+  const buckets = new Map<string, string>();
+  for (const strategy of spec.strategies) {
+    let bucket = opts.bucket ?? strategy.infra.results_bucket;
+    if (!bucket) {
+      if (variable === undefined)
+        variable = await connection.airflow.getVariable('trading_strategies_bucket');
+      bucket = variable;
+    }
+    if (!bucket) {
+      throw new UsageError(
+        `no results bucket for strategy ${strategy.name}: the config has no s3_bucket and the Airflow Variable trading_strategies_bucket is not set`,
+        'pass --bucket NAME',
+      );
+    }
+    buckets.set(strategy.name, bucket);
   }
-  const store = new S3ResultsStore(resultsS3Client(env, opts.s3Endpoint), bucket);
+  const client = resultsS3Client(env, opts.s3Endpoint);
+  const stores = new Map<string, import('../../results/index.js').ResultsStore>();
+  const storeFor = (strategy: string) => {
+    const bucket = buckets.get(strategy) ?? (buckets.values().next().value as string);
+    let store = stores.get(bucket);
+    if (!store) {
+      store = new S3ResultsStore(client, bucket);
+      stores.set(bucket, store);
+    }
+    return store;
+  };
+  // The Airflow UI's host, for the task-log link of a failed run (else run-status.json's).
+  const host = (await connection.controlPlane.createCliToken(connection.environment)).webserverHostname;
   const { input } = await results.collectDagRun({
     spec,
     reader: results.dagRunReader(connection.cli, async () => version),
-    store,
+    storeFor,
     runId: opts.run ?? null,
+    ...(host
+      ? {
+          link: (runId: string, taskId: string, mapIndex: number) =>
+            results.taskLogUrl(host, version, spec.dag_id, runId, taskId, mapIndex),
+        }
+      : {}),
     report: {
       objective: opts.objective ?? results.reportSettings(spec).objective,
       metrics: report.metrics ?? results.reportSettings(spec).metrics,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -20,6 +20,10 @@ const aFile = join(root, 'plain-file.txt');
 const notGit = join(root, 'not-git');
 const brokenRepo = join(root, 'broken-repo');
 const out = join(root, 'out');
+// A symlink to itself: stat fails with ELOOP, an error that is not "absent" (root ignores permissions).
+const loop = join(root, 'loop');
+const loopInDir = join(root, 'loop-in-dir'); // holds backtest-gitops.yaml as such a loop
+const sweep = join(root, 'sweep'); // a results folder with one unreadable metrics.json
 cpSync(join(projectRoot, 'examples'), repo, { recursive: true });
 writeFileSync(aFile, 'just text\n');
 mkdirSync(notGit);
@@ -27,6 +31,11 @@ mkdirSync(join(brokenRepo, 'backtests'), { recursive: true });
 writeFileSync(join(brokenRepo, 'backtests', 'bad.yaml'), 'strategy_class: [unclosed\n\u0000\u0001');
 writeFileSync(join(root, 'binary.yaml'), Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x02]));
 writeFileSync(join(root, 'controller.yaml'), 'repo: {url: 3}\ntarget: [\n');
+symlinkSync(loop, loop);
+mkdirSync(loopInDir);
+symlinkSync(join(loopInDir, 'backtest-gitops.yaml'), join(loopInDir, 'backtest-gitops.yaml'));
+mkdirSync(join(sweep, 'backtests/d1/r1/s1/run-00000'), { recursive: true });
+writeFileSync(join(sweep, 'backtests/d1/r1/s1/run-00000/metrics.json'), '{"metrics": ');
 const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
 git('init', '-q', '-b', 'main');
 git('add', '.');
@@ -43,7 +52,7 @@ const env = {
 };
 
 const CASES: Record<string, string[][]> = {
-  init: [[aFile], [repo]],
+  init: [[aFile], [repo], [loopInDir], [loop, '--force']],
   validate: [
     ['--repo', missing],
     ['--repo', aFile],
@@ -51,9 +60,18 @@ const CASES: Record<string, string[][]> = {
     ['--repo', repo, 'backtests/none.yaml'],
     ['--repo', repo, '--environment', 'no-such-environment'],
     ['--repo', brokenRepo],
+    ['--repo', loop],
+    [loop],
   ],
-  expand: [[join(root, 'none.yaml')], [root], [join(root, 'binary.yaml')], [aFile, '--format', 'xml']],
-  schema: [['--bogus']],
+  expand: [
+    [join(root, 'none.yaml')],
+    [root],
+    [join(root, 'binary.yaml')],
+    [aFile, '--format', 'xml'],
+    [loop],
+    [join(repo, 'backtests/grid_search.yaml'), '--environment', 'no-such-environment'],
+  ],
+  schema: [['--bogus'], ['--settings', '--metrics'], ['extra']],
   render: [
     ['--repo', missing, '--out', out],
     ['--repo', repo, '--out', aFile],
@@ -67,35 +85,51 @@ const CASES: Record<string, string[][]> = {
     ['--repo', repo, '--target', aFile],
     ['--repo', repo, '--target', 'mwaa://not a name'],
     ['--repo', repo, '--target', 'mwaa://prod'],
+    ['--repo', repo, '--target', out, '--environment', 'no-such-environment'],
+    ['--repo', loop, '--target', out],
   ],
   apply: [
     ['--repo', repo, '--target', out, '--concurrency', 'many', '--yes'],
     ['--repo', repo, '--target', out, '--wait-seconds', 'soon', '--yes'],
     ['--repo', repo, '--target', aFile, '--yes'],
     ['--repo', repo, '--target', 'mwaa://not a name', '--yes'],
+    ['--repo', repo, '--target', out, '--environment', 'no-such-environment', '--yes'],
   ],
-  'mwaa status': [
-    ['--environment', 'not a name'],
-    ['--environment', 'prod'],
-  ],
+  'mwaa status': [['--environment', 'not a name'], ['--environment', 'prod'], []],
   'mwaa variables sync': [
     ['--environment', 'not a name'],
     ['--environment', 'prod', '--repo', missing],
+    ['--environment', 'prod', '--repo', loop],
   ],
   results: [
     ['some_dag', '--from', missing],
     ['some_dag', '--from', aFile],
     ['some_dag', '--from', root, '--trials', 'many'],
+    [],
+    ['--environment', 'prod'],
+    ['--from', loop],
+    ['--from', sweep],
+    ['--from', sweep, '--objective', 'not a metric'],
+    ['--from', sweep, '--trials', '0'],
+    ['--from', sweep, '--format', 'xml'],
+    ['some_dag', '--environment', 'prod', '--repo', repo],
   ],
   'pr check': [
+    [],
     ['--base', 'main', '--head', 'HEAD', '--repo', notGit],
     ['--base', 'no-such-ref', '--head', 'HEAD', '--repo', repo],
     ['--base', 'main', '--head', 'HEAD', '--repo', repo, '--github-output'],
     ['--base', 'main', '--head', 'HEAD', '--repo', repo, '--link-base', 'not a url'],
     ['--base', 'main', '--head', 'HEAD', '--repo', repo, '--format', 'xml'],
   ],
-  serve: [['--config', missing], ['--config', join(root, 'controller.yaml')], []],
-  completion: [['fish']],
+  serve: [
+    ['--config', missing],
+    ['--config', join(root, 'controller.yaml')],
+    [],
+    ['--config', root],
+    ['--config', loop],
+  ],
+  completion: [['fish'], [], ['bash', 'extra']],
 };
 
 /** Every leaf command of the program, as `parent child`. */
@@ -115,6 +149,17 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('bad input never reaches "internal error"', () => {
   it('has cases for every command', () => {
     expect(leafCommands()).toEqual(Object.keys(CASES).sort());
+  });
+
+  it('a mistyped --environment stops apply before anything is written (exit 2), as it stops validate', async () => {
+    const target = join(root, 'never-written');
+    const r = await runBacktestctl(
+      ['apply', '--repo', repo, '--target', target, '--environment', 'no-such-environment', '--yes'],
+      { cwd: root, env },
+    );
+    expect(r.stderr).toContain('environment `no-such-environment` is not defined in backtest-gitops.yaml');
+    expect(r.code).toBe(2);
+    expect(existsSync(target)).toBe(false);
   });
 
   const runs = Object.entries(CASES).flatMap(([command, cases]) =>

@@ -9,7 +9,7 @@ import type { DagStore } from '../../targets/dag-store.js';
 import { ExitCode } from '../exit-codes.js';
 import { printIssues } from '../format-issues.js';
 import type { CliIo } from '../io.js';
-import { REPO_OPTION_HELP, resolveRepoDir } from '../repo-paths.js';
+import { assertKnownEnvironment, REPO_OPTION_HELP, resolveRepoDir } from '../repo-paths.js';
 import type { RegisterCommand } from './index.js';
 
 /** Options shared by `plan` and `apply`. */
@@ -147,6 +147,8 @@ export async function prepareSync(
     drift: opts.checkDrift ? 'repair' : 'off',
     diffs: withDiffs,
   });
+  // A mistyped --environment is a usage error before anything is written, as for validate.
+  assertKnownEnvironment(config);
   return { plan, desired, store, config, files, repoDir, claims, digest: check.digest };
 }
 

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { configJsonSchema, settingsJsonSchema } from '../../config/index.js';
 import { metricsJsonSchema } from '../../results/metrics-file.js';
 import { ExitCode } from '../exit-codes.js';
@@ -21,7 +21,12 @@ export const registerSchema: RegisterCommand = (program: Command, io: CliIo, sta
     .command('schema')
     .description('Print the JSON Schema of a backtest config file (for editors and other tools).')
     .option('--settings', 'print the schema of backtest-gitops.yaml instead')
-    .option('--metrics', 'print the schema of metrics.json, what each backtest run writes')
+    .addOption(
+      // One schema per run: both flags would print one and silently drop the other.
+      new Option('--metrics', 'print the schema of metrics.json, what each backtest run writes').conflicts(
+        'settings',
+      ),
+    )
     .addHelpText(
       'after',
       `

@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtestConfig } from '../controller/fixtures.js';
@@ -95,8 +95,15 @@ beforeAll(async () => {
       stdio: 'pipe',
     },
   );
-  // ---- runtime stage: node_modules + dist, owned by root, read-only for the controller ----
+  // ---- runtime stage: node_modules + dist + what the Dockerfile copies from the context, read-only ----
   cpSync(join(build, 'dist'), join(app, 'dist'), { recursive: true });
+  const runtimeStage = dockerfile.split(/^FROM /m).at(-1) ?? '';
+  for (const m of runtimeStage.matchAll(/^COPY (?!--from)(\S+) (\S+)$/gm)) {
+    const [from, to] = [m[1] as string, m[2] as string];
+    cpSync(join(projectRoot, from), join(app, to, to.endsWith('/') ? basename(from) : ''), {
+      recursive: true,
+    });
+  }
   execFileSync('chmod', ['-R', 'a-w,a+rX', app]);
   remote = createGitRemote();
   remote.commit({ 'backtests/alpha.yaml': backtestConfig(1) });
@@ -172,6 +179,24 @@ describe('container image (without a Docker engine)', () => {
     const help = await asNonRoot(['node', join(app, 'dist/cli/main.js'), 'serve', '--help'], env);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--config <file>');
+  });
+
+  it('runs init as uid 10001: the starter repository and the editor schemas are in the image', async () => {
+    const work = join(root, 'init-work');
+    mkdirSync(work);
+    chmodSync(work, 0o777);
+    const env = { PATH: process.env.PATH ?? '', HOME: work, NODE_ENV: 'production' };
+    const r = await asNonRoot(['node', join(app, 'dist/cli/main.js'), 'init', join(work, 'repo')], env);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(work, 'repo/.backtest-gitops/backtest.schema.json'), 'utf8')).toBe(
+      readFileSync(join(projectRoot, 'schema/backtest.schema.json'), 'utf8'),
+    );
+    const validate = await asNonRoot(
+      ['node', join(app, 'dist/cli/main.js'), 'validate', '--repo', join(work, 'repo')],
+      env,
+    );
+    expect(validate.status, validate.stdout + validate.stderr).toBe(0);
   });
 
   it('serves and deploys as uid 10001 with only the cache and tmp folders writable', async () => {

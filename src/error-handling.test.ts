@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 /**
  * The error rule of docs/architecture.md: every `catch` (statement or promise `.catch(…)`) in
  * production code handles a named, expected error or rethrows. A handler passes when it
- * throws; names what it expects (`err.code`, `instanceof`, `err.name`, an `isX(err)`
+ * throws; names what it expects (`err.code`, `instanceof` a class narrower than Error, `err.name`, an `isX(err)`
  * predicate, or a try block that is one `JSON.parse`, whose only failure is a SyntaxError);
  * or hands the error on whole to a caller that checks it (`result.error = err`). Where
  * swallowing is the design (best-effort cleanup, a step whose failure is logged and the loop
@@ -103,7 +103,7 @@ function handsOn(body: string, name: string): boolean {
 function namesError(body: string, name: string): boolean {
   const e = name.replace(/[$]/g, '\\$');
   return new RegExp(
-    `\\b${e}( as [\\w.]+)?\\)?\\??\\.(code|name)\\b|\\b${e}\\b[^;\\n]*\\binstanceof\\b|\\bis[A-Z]\\w*\\(${e}\\b|\\bcode\\b[^;\\n]*=\\s*\\(?${e}\\b`,
+    `\\b${e}( as [\\w.]+)?\\)?\\??\\.(code|name)\\b|\\b${e}\\b[^;\\n]*\\binstanceof (?!Error\\b)|\\bis[A-Z]\\w*\\(${e}\\b|\\bcode\\b[^;\\n]*=\\s*\\(?${e}\\b`,
   ).test(body);
 }
 
@@ -130,6 +130,10 @@ describe('error handling', () => {
     ]);
     expect(judged('try { a(); } catch (err) { if (isNotFound(err)) return; throw err; }')).toEqual([true]);
     expect(judged('try { a(); } catch (e) { if (!(e instanceof SyntaxError)) throw e; }')).toEqual([true]);
+    // Any Error is not a named one.
+    expect(judged('try { a(); } catch (e) { log(e instanceof Error ? e.message : String(e)); }')).toEqual([
+      false,
+    ]);
     expect(judged('try { a(); } catch (err) { throw new UsageError("x", { cause: err }); }')).toEqual([true]);
     expect(judged('p.catch(translate);')).toEqual([true]);
     expect(

@@ -211,6 +211,7 @@ export async function validatePullRequests(deps: PullRequestDeps): Promise<Valid
         deps.log?.warn(`PR #${pr.number}: check could not complete: ${report.failure}`);
       }
     } catch (err) {
+      // catch-all: one PR's failure is logged and counted; the other PRs are still checked.
       const error = err instanceof Error ? err.message : String(err);
       deps.log?.warn(`PR #${pr.number}: validation failed: ${error}`);
       result.failed.push({ pr: pr.number, error });

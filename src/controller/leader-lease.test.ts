@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalDirDagStore } from '../targets/local-dir-dag-store.js';
-import { LeaderLease } from './leader-lease.js';
+import { LEASE_KEY, LeaderLease } from './leader-lease.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -35,5 +35,14 @@ describe('LeaderLease', () => {
     expect((await holder.acquire()).leader).toBe(false);
     await other.release();
     expect((await holder.acquire()).leader).toBe(true);
+  });
+
+  it('takes over a lease file that is not a lease: torn text, JSON null, another shape', async () => {
+    for (const text of ['{"holder": "a", "expi', 'null', '42', '{"holder": 7}']) {
+      const store = new LocalDirDagStore(await mkdtemp(join(dir, 'case-')));
+      await store.put(LEASE_KEY, text, { sha256: '', source: null, commit: '' }, { mode: 'create' });
+      const lease = new LeaderLease({ openStore: async () => store, id: 'b', leaseMs: 10_000, now: () => 1 });
+      expect(await lease.acquire(), text).toMatchObject({ leader: true, holder: 'b' });
+    }
   });
 });

@@ -142,6 +142,51 @@ describe('webhook receiver under attack', () => {
     }
   }
 
+  it('a client that goes away mid-body ends the request quietly: no trigger, no handler failure', async () => {
+    const seen: WebhookTrigger[] = [];
+    const handler = createWebhookHandler({ secret: SECRET, onEvent: (t) => seen.push(t) });
+    let settled: (outcome: unknown) => void = () => {};
+    const outcome = new Promise((resolve) => {
+      settled = resolve;
+    });
+    let arrived: () => void = () => {};
+    const arrival = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const aborting = createServer((req, res) => {
+      arrived();
+      handler(req, res).then(
+        (handled) => settled({ handled }),
+        (err: unknown) => settled({ err }),
+      );
+    });
+    await new Promise<void>((resolve) => aborting.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (aborting.address() as AddressInfo).port;
+      const client = request({
+        port,
+        host: '127.0.0.1',
+        method: 'POST',
+        path: '/webhook',
+        headers: {
+          'content-length': '100000',
+          'x-github-event': 'push',
+          'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        },
+      });
+      client.on('error', () => {}); // ours: the socket we destroy
+      client.write('{"ref": "refs/heads/main"');
+      // Gone once the server has the request: its body stream then ends with ECONNRESET.
+      await arrival;
+      client.destroy();
+      expect(await outcome).toEqual({ handled: true });
+      expect(seen).toEqual([]);
+    } finally {
+      aborting.closeAllConnections();
+      await new Promise<void>((resolve) => aborting.close(() => resolve()));
+    }
+  });
+
   it('refuses a request without X-Hub-Signature-256 before reading its body', async () => {
     await withHandler({}, async (port) => {
       const res = await rawPost(

@@ -30,7 +30,7 @@ function productionFiles(): { path: string; text: string }[] {
     .map((f) => ({ path: f.split('\\').join('/'), text: readFileSync(join(SRC, f), 'utf8') }));
 }
 
-/** Every catch clause and `.catch(handler)` of a file, judged. */
+/** Every catch clause, `.catch(handler)` and `.then(_, handler)` of a file, judged. */
 function handlersOf(path: string, text: string): Handler[] {
   const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
   const lines = text.split('\n');
@@ -56,10 +56,11 @@ function handlersOf(path: string, text: string): Handler[] {
     } else if (
       ts.isCallExpression(node) &&
       ts.isPropertyAccessExpression(node.expression) &&
-      node.expression.name.text === 'catch' &&
-      node.arguments.length === 1
+      ((node.expression.name.text === 'catch' && node.arguments.length === 1) ||
+        (node.expression.name.text === 'then' && node.arguments.length === 2))
     ) {
-      const handler = node.arguments[0] as ts.Expression;
+      // `.then(onFulfilled, onRejected)`: the second handler is a catch too.
+      const handler = node.arguments.at(-1) as ts.Expression;
       if (ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) {
         const param = handler.parameters[0]?.name;
         judge(node.expression.name, handler.body, param && ts.isIdentifier(param) ? param.text : undefined);
@@ -94,9 +95,9 @@ function onlyParsesJson(node: ts.Node, file: ts.SourceFile): boolean {
   );
 }
 
-/** The handler stores or returns the error whole (`result.error = err`, `{ error: err }`) for its caller to act on. */
+/** The handler stores the error whole (`result.error = err`, `{ error: err }`) or rejects with it, for its caller to act on. */
 function handsOn(body: string, name: string): boolean {
-  return new RegExp(`[=:]\\s*${name}\\s*[,;}\\n]|^${name}$`).test(body.trim());
+  return new RegExp(`[=:]\\s*${name}\\s*[,;}\\n]|^${name}$|\\breject\\(${name}\\)`).test(body.trim());
 }
 
 /** The handler looks at what it caught: its code or name, its class, or an `isX(err)` predicate. */
@@ -136,6 +137,8 @@ describe('error handling', () => {
     ]);
     expect(judged('try { a(); } catch (err) { throw new UsageError("x", { cause: err }); }')).toEqual([true]);
     expect(judged('p.catch(translate);')).toEqual([true]);
+    expect(judged('p.then((v) => v, () => null);')).toEqual([false]);
+    expect(judged('p.then((v) => v, (err) => { reset(); throw err; });')).toEqual([true]);
     expect(
       judged('try { a(); } catch (err) { if ((err as NodeJS.ErrnoException).code === "ENOENT") return; }'),
     ).toEqual([true]);

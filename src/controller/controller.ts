@@ -79,7 +79,11 @@ export class Controller {
     const timer = new AbortController();
     const timeout = this.clock.sleep(ms, timer.signal).then(
       () => false,
-      () => false,
+      (err: unknown) => {
+        // The sleep ends early only because we abort it (once idle); anything else is a bug.
+        if (timer.signal.aborted) return false;
+        throw err;
+      },
     );
     const idle = this.runner.idle().then(() => true);
     const done = await Promise.race([idle, timeout]);

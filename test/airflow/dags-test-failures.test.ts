@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MotoServer } from '../support/moto.js';
+import { buildDagPayload, jobName } from '../../src/render/index.js';
+import { readRunOutcomes } from '../../src/results/read-results.js';
+import { dagRunPrefix, runStatusKey } from '../../src/results/results-store.js';
+import { S3ResultsStore } from '../../src/results/s3-results-store.js';
+import { runsWithStates } from '../../src/results/sweep-runs.js';
+import { type MotoServer, motoS3Client } from '../support/moto.js';
 import { AIRFLOW_VENVS } from '../support/python.js';
-import { type DagsTestResult, dagsTest, startMotoBatch } from './e2e/dags-test.js';
+import { BUCKET, batchJobIds, type DagsTestResult, dagsTest, startMotoBatch } from './e2e/dags-test.js';
 import { buildSpec } from './spec-builder.js';
 
 // Every Batch job fails (moto's MOTO_SIMPLE_BATCH_FAIL_AFTER): the mapped runs fail, `after`
@@ -43,5 +48,47 @@ describe.each(AIRFLOW_VENVS)('failing Batch jobs in $label', ({ venv }) => {
       successful_backtests: 0,
       success_rate: 0,
     });
+  });
+
+  it("leaves each failed run's Batch job id and task-log URL in run-status.json, which the report reads", async () => {
+    const store = new S3ResultsStore(motoS3Client(moto.endpoint), BUCKET);
+    const prefix = dagRunPrefix(spec.dag_id, result.runId);
+    const ids = await batchJobIds(moto);
+    const written = await Promise.all(
+      [0, 1].map(async (index) =>
+        JSON.parse((await store.read(runStatusKey(prefix, spec.dag_id, index))) ?? '{}'),
+      ),
+    );
+    const prefixOfJobs = buildDagPayload(spec).strategies[0]?.job_name_prefix ?? '';
+    expect(written.map((s) => s.batch_job_id)).toEqual([0, 1].map((i) => ids[jobName(prefixOfJobs, i)]));
+    expect(written[0]?.batch_job_id).toMatch(/^[0-9a-f-]{36}$/);
+    for (const [index, status] of written.entries()) {
+      expect(status).toMatchObject({
+        state: 'failed',
+        try_number: 1,
+        dag_id: spec.dag_id,
+        dag_run_id: result.runId,
+        task_id: 'backtest',
+        map_index: index,
+      });
+      // Airflow 2: /log?...&map_index=N (its grid view), Airflow 3: .../tasks/backtest/mapped/N.
+      expect(status.log_url).toMatch(
+        venv === 'airflow2'
+          ? new RegExp(`task_id=backtest&map_index=${index}&`)
+          : new RegExp(`/tasks/backtest/mapped/${index}\\?`),
+      );
+    }
+    // What the controller and `backtestctl results` make of them.
+    const outcomes = await readRunOutcomes(
+      () => store,
+      prefix,
+      runsWithStates(
+        spec,
+        [0, 1].map((i) => ({ task_id: 'backtest', map_index: i, state: 'failed' })),
+      ),
+    );
+    expect(outcomes.map((o) => [o.state, o.batchJobId, o.link])).toEqual(
+      written.map((s) => ['failed', s.batch_job_id, s.log_url]),
+    );
   });
 });

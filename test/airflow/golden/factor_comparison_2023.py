@@ -17,6 +17,7 @@ import datetime
 import importlib
 import itertools
 import json
+import logging
 import os
 import sys
 
@@ -305,18 +306,23 @@ class BacktestBatchOperator(BatchOperator):
         if not overrides.get("environment"):
             raise AirflowSkipException("no run: padding at the end of the last part")
         environment = [e for e in overrides.get("environment", []) if e["name"] != "RESULTS_S3_URI"]
-        env = {item["name"]: item["value"] for item in environment}
-        uri = "s3://%s/backtests/%s/%s/%s/run-%05d/" % (
+        environment.append({"name": "RESULTS_S3_URI", "value": self.results_uri(context)})
+        overrides["environment"] = environment
+        self.container_overrides = overrides
+        return super().execute(context)
+
+    def results_uri(self, context):
+        """RESULTS_S3_URI of this map index's run (None for padding): the job's results folder."""
+        env = {item["name"]: item["value"] for item in (self.container_overrides or {}).get("environment", [])}
+        if "BACKTEST_RUN_INDEX" not in env:
+            return None
+        return "s3://%s/backtests/%s/%s/%s/run-%05d/" % (
             self.results_bucket,
             self.backtest_dag_id,
             context["run_id"],
             env["BACKTEST_STRATEGY"],
             int(env["BACKTEST_RUN_INDEX"]),
         )
-        environment.append({"name": "RESULTS_S3_URI", "value": uri})
-        overrides["environment"] = environment
-        self.container_overrides = overrides
-        return super().execute(context)
 
 
 def runs_snapshot():
@@ -395,13 +401,35 @@ def run_callback(which, context):
     if not path:
         return None
     module_name, _, attr = path.rpartition(".")
-    # The support package is deployed next to this file. Airflow 2 puts the DAG folder on
-    # sys.path; Airflow 3 only does so for some ways of running a task, so make sure.
+    callback = getattr(import_beside(module_name), attr)
+    return callback(backtest=runtime_info(), **context)
+
+
+def import_beside(module_name):
+    """Imports a module of the support package, which is deployed next to this file.
+
+    Airflow 2 puts the DAG folder on sys.path; Airflow 3 only does so for some ways of
+    running a task, so make sure.
+    """
     here = os.path.dirname(os.path.abspath(__file__))
     if here not in sys.path:
         sys.path.append(here)
-    callback = getattr(importlib.import_module(module_name), attr)
-    return callback(backtest=runtime_info(), **context)
+    return importlib.import_module(module_name)
+
+
+def run_status_callback(state):
+    """on_retry_callback / on_failure_callback of the Batch tasks: a failed try leaves a
+    run-status.json (state, Batch job id, try, task-log URL) next to the run's metrics.json,
+    so the results report can name the job and link the log of a run that wrote nothing.
+    """
+
+    def callback(context):
+        try:
+            import_beside("backtest_gitops_support.callbacks").write_run_status(state, context)
+        except Exception:  # a status report never changes the task's outcome
+            logging.getLogger(__name__).warning("run-status.json not written", exc_info=True)
+
+    return callback
 
 
 def runtime_info():
@@ -442,6 +470,8 @@ def add_batch_tasks(strategy, snapshot, upstream, downstream):
             retry_delay=datetime.timedelta(minutes=1),
             retry_exponential_backoff=True,
             max_retry_delay=datetime.timedelta(minutes=30),
+            on_retry_callback=run_status_callback("up_for_retry"),
+            on_failure_callback=run_status_callback("failed"),
         ).expand(run_row=arguments)
         group = "" if strategy["group_id"] is None else strategy["group_id"] + "."
         runs = min(size, strategy["runs"] - number * size)

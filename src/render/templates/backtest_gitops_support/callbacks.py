@@ -80,6 +80,72 @@ def generate_backtest_report(backtest, **context):
     return report
 
 
+RUN_STATUS_FILE = "run-status.json"
+BATCH_LINK_XCOM = "_link_BatchJobDetailsLink"
+
+
+def write_run_status(state, context):
+    """Writes run-status.json into a Batch run's results folder (RESULTS_S3_URI).
+
+    Called by the rendered DAG's on_retry_callback / on_failure_callback of its Batch tasks
+    (`state` is "up_for_retry" or "failed"), where a job that failed wrote no metrics.json:
+    the file says which AWS Batch job ran the try and where its task log is. It holds no
+    parameter or error text, only ids and a URL. Returns what it wrote (None for padding).
+    """
+    import json
+
+    ti = context["ti"]
+    task = context.get("task") or ti.task
+    uri = task.results_uri(context) if hasattr(task, "results_uri") else None
+    if not uri:
+        return None
+    bucket, _, prefix = uri[len("s3://") :].partition("/")
+    status = {
+        "state": state,
+        "batch_job_id": _batch_job_id(task, ti),
+        "try_number": ti.try_number,
+        "log_url": _log_url(ti),
+        "dag_id": ti.dag_id,
+        "dag_run_id": context["run_id"],
+        "task_id": ti.task_id,
+        "map_index": ti.map_index,
+    }
+    _aws_client("s3", getattr(task, "aws_conn_id", None) or AWS_CONN_ID).put_object(
+        Bucket=bucket,
+        Key=prefix + RUN_STATUS_FILE,
+        Body=json.dumps(status, indent=2, sort_keys=True).encode("utf-8"),
+        ContentType="application/json",
+    )
+    log.info("run-status.json of %s[%s]: %s", ti.task_id, ti.map_index, status)
+    return status
+
+
+def _log_url(ti):
+    """The task-log URL Airflow gives the try (Airflow 3 sets it when the task starts under a
+    supervisor; a task run in-process, as by `airflow dags test`, gets it computed the same way)."""
+    url = getattr(ti, "log_url", None)
+    if url:
+        return url
+    try:
+        from airflow.sdk.execution_time.task_runner import get_log_url_from_ti
+    except ImportError:
+        return None
+    return get_log_url_from_ti(ti)
+
+
+def _batch_job_id(task, ti):
+    """The try's AWS Batch job id: the operator keeps it once submitted; else its console-link XCom."""
+    job_id = getattr(task, "job_id", None)
+    if job_id:
+        return job_id
+    try:
+        link = ti.xcom_pull(task_ids=ti.task_id, map_indexes=ti.map_index, key=BATCH_LINK_XCOM)
+    except Exception:  # an XCom backend problem only costs the id
+        log.warning("no Batch job id in XCom", exc_info=True)
+        return None
+    return link.get("job_id") if isinstance(link, dict) else None
+
+
 def _list_keys(s3, bucket, prefix):
     keys = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -87,11 +153,11 @@ def _list_keys(s3, bucket, prefix):
     return sorted(keys)
 
 
-def _aws_client(service):
+def _aws_client(service, conn_id=AWS_CONN_ID):
     """A boto3 client from Airflow's AWS connection (endpoint, region and credentials live there)."""
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
-    return AwsBaseHook(aws_conn_id=AWS_CONN_ID, client_type=service).get_conn()
+    return AwsBaseHook(aws_conn_id=conn_id, client_type=service).get_conn()
 
 
 def _variable(key):

@@ -167,6 +167,41 @@ describe('results comment', () => {
     expect(body).toMatch(/\d+ more rows in the CSV/);
     expect(renderResultsCsv(s).trimEnd().split('\r\n')).toHaveLength(5001);
   });
+
+  it('fits for one merge of 12 DAGs with 60 × 60 heatmaps and failed runs: summary lines first, whole', () => {
+    const summaries = Array.from({ length: 12 }, (_, d) => {
+      const runs: RunOutcome[] = Array.from({ length: 3600 }, (_, index) => ({
+        index,
+        strategy: 's',
+        params: { a: index % 60, b: Math.floor(index / 60) },
+        ...(index % 10 === 0
+          ? {
+              state: 'failed' as const,
+              metrics: { kind: 'not-read' as const },
+              link: `https://airflow.example/log?map_index=${index}`,
+              batchJobId: `job-${d}-${index}`,
+            }
+          : {
+              state: 'success' as const,
+              metrics: { kind: 'ok' as const, file: { metrics: { sharpe: Math.sin(index + d) } } },
+            }),
+      }));
+      return summarizeResults({
+        dagId: `sweep_${d}`,
+        dagRunId: 'r',
+        trials: 3600,
+        report: DEFAULT_REPORT,
+        runs,
+      });
+    });
+    const body = renderResultsComment({ summaries });
+    expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    const lines = body.split('\n');
+    expect(lines.slice(0, 3)).toEqual([RESULTS_MARKER, '## Backtest results', '']);
+    expect(lines.slice(3, 15).map((l) => l.slice(0, 40))).toEqual(
+      summaries.map((_, d) => `- **sweep_${d}**: 3600/3600 done, 360 failed`.slice(0, 40)),
+    );
+  });
 });
 
 describe('CSV and text', () => {

@@ -88,7 +88,7 @@ export const ResultsSection = z.strictObject({
   follow: z.boolean().default(true),
   /** MWAA CLI requests one reconcile may spend following runs (2 per DAG run followed, whatever its size). */
   max_requests_per_loop: z.number().int().min(2).max(1000).default(20),
-  /** metrics.json reads (S3 GETs) one reconcile may spend; each finished run is read once. */
+  /** Results reads (S3 GETs) one reconcile may spend: metrics.json once per finished run, run-status.json once per failed run. */
   max_reads_per_loop: z.number().int().min(1).max(100_000).default(1000),
   /** A DAG that has started no run this long after its deploy is no longer waited for. */
   follow_hours: z

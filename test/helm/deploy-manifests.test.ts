@@ -33,7 +33,7 @@ describe('deploy/', () => {
     expect(config.targetKind.kind).toBe('mwaa');
   });
 
-  it('the IAM policy is least privilege: object actions on the DAG prefix only, MWAA on one environment', () => {
+  it('the IAM policy is least privilege: object actions on the DAG prefix and the run results only, MWAA on one environment', () => {
     const policy = parse(readFileSync(`${projectRoot}deploy/iam-policy.json`, 'utf8')) as {
       Statement: { Effect: string; Action: string[]; Resource: string }[];
     };
@@ -46,6 +46,11 @@ describe('deploy/', () => {
         ['s3:GetObject', 'arn:aws:s3:::MWAA_BUCKET/dags/*'],
         ['s3:ListBucket', 'arn:aws:s3:::MWAA_BUCKET'],
         ['s3:PutObject', 'arn:aws:s3:::MWAA_BUCKET/dags/*'],
+        // The results follower: metrics.json and run-status.json read, results.csv written;
+        // without ListBucket a missing metrics.json would answer 403, not 404.
+        ['s3:GetObject', 'arn:aws:s3:::RESULTS_BUCKET/backtests/*'],
+        ['s3:PutObject', 'arn:aws:s3:::RESULTS_BUCKET/backtests/*/results.csv'],
+        ['s3:ListBucket', 'arn:aws:s3:::RESULTS_BUCKET'],
       ].sort(),
     );
     expect(policy.Statement.every((s) => s.Effect === 'Allow' && !s.Resource.includes('*:'))).toBe(true);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MwaaError } from '../shared/errors.js';
 import { commandLine, exactDagIdRegex, quoteArg } from './cli-command.js';
 
 describe('quoteArg', () => {
@@ -28,5 +29,7 @@ describe('exactDagIdRegex', () => {
 
   it('refuses ids Airflow would not accept', () => {
     expect(() => exactDagIdRegex(['a|b'])).toThrow(/not a valid DAG id/);
+    // A typed error: the CLI prints it with its hint, never as "internal error".
+    expect(() => exactDagIdRegex(['a b'])).toThrow(MwaaError);
   });
 });

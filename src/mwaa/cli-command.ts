@@ -1,3 +1,5 @@
+import { MwaaError } from '../shared/errors.js';
+
 /**
  * Builds the command line MWAA's `/aws_mwaa/cli` endpoint runs as `airflow <line>`. MWAA
  * splits the line shell-style, so every argument is quoted unless it is plainly safe;
@@ -18,7 +20,12 @@ export function commandLine(args: readonly string[]): string {
 const DAG_ID = /^[A-Za-z0-9_.-]+$/;
 
 export function assertDagId(dagId: string): string {
-  if (!DAG_ID.test(dagId)) throw new Error(`not a valid DAG id: ${JSON.stringify(dagId)}`);
+  if (!DAG_ID.test(dagId)) {
+    throw new MwaaError(`not a valid DAG id: ${JSON.stringify(dagId)}`, {
+      code: 'invalid-dag-id',
+      hint: 'a DAG id is letters, digits, _ . and -; check the dag_id you passed',
+    });
+  }
   return dagId;
 }
 

@@ -11,15 +11,18 @@ export interface RepoInputs {
 
 /** The no-op check's digest of a config folder, and how to get the render's inputs when it does not match. */
 export interface RepoSource {
-  digest: string;
-  /** `git`: the digest is of the committed tree (nothing was read); `files`: of every file's bytes. */
+  /** `git`: named by the committed tree (nothing was read); `files`: by every file's bytes. */
   form: 'git' | 'files';
+  /** The render digest of this folder under these settings (renderDigest or gitSourceDigest). */
+  digest(settings: DigestSettings): string;
   /** The files and last commits (read once: already read in the `files` form). */
   inputs(): Promise<RepoInputs>;
 }
 
+type DigestSettings = Pick<RenderDigestInput, 'environment' | 'owner'>;
+
 /**
- * The render digest of the config folder `dir`, as cheaply as it can be said exactly.
+ * How the config folder `dir` is named for the no-op check, as cheaply as it can be said exactly.
  *
  * A clean git work tree (no tracked file differs from HEAD, the folder holds no config git
  * does not track, no checkout conversion) is named by git's ids: the folder's tree and its
@@ -31,7 +34,6 @@ export interface RepoSource {
 export async function readRepoSource(
   dir: string,
   childEnv: Record<string, string>,
-  settings: Pick<RenderDigestInput, 'environment' | 'owner'>,
   displayDir: string,
 ): Promise<RepoSource> {
   const readInputs = async (): Promise<RepoInputs> => {
@@ -48,14 +50,13 @@ export async function readRepoSource(
   };
   const [snapshot, listed] = await Promise.all([
     readWorkTreeSnapshot(dir, childEnv),
-    // catch-all: a listing that fails only rules out the git fast path; the full read reports the error.
     listConfigFiles(dir).catch(() => null),
   ]);
   if (snapshot && listed && sameFiles(listed, snapshot.tracked.filter(isConfigFilePath))) {
     let read: Promise<RepoInputs> | null = null;
     return {
-      digest: gitSourceDigest({ ...settings, git: snapshot }),
       form: 'git',
+      digest: (settings) => gitSourceDigest({ ...settings, git: snapshot }),
       inputs: () => {
         read ??= readInputs();
         return read;
@@ -63,7 +64,11 @@ export async function readRepoSource(
     };
   }
   const inputs = await readInputs();
-  return { digest: renderDigest({ ...settings, ...inputs }), form: 'files', inputs: async () => inputs };
+  return {
+    form: 'files',
+    digest: (settings) => renderDigest({ ...settings, ...inputs }),
+    inputs: async () => inputs,
+  };
 }
 
 /** Both sorted: the folder holds exactly the config files git tracks (none untracked or ignored). */

@@ -52,7 +52,11 @@ async function renderOf(dir: string): Promise<string> {
   return JSON.stringify(renderRepo(loaded.specs).map((f) => [f.key, f.sha256]));
 }
 
-const sourceOf = (dir: string): Promise<RepoSource> => readRepoSource(dir, childEnv, settings, dir);
+/** The source and its digest under the test's settings. */
+async function sourceOf(dir: string): Promise<Omit<RepoSource, 'digest'> & { digest: string }> {
+  const source = await readRepoSource(dir, childEnv, dir);
+  return { ...source, digest: source.digest(settings) };
+}
 
 describe('readRepoSource', () => {
   let root: string;

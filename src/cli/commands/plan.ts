@@ -108,7 +108,10 @@ export async function prepareSync(
     },
     extraTargetResolvers,
   );
-  const identity = await readRepoIdentity(repoDir, env.childEnv);
+  const [identity, source] = await Promise.all([
+    readRepoIdentity(repoDir, env.childEnv),
+    readRepoSource(repoDir, env.childEnv, opts.repo ?? repoDir),
+  ]);
   const claims = {
     owner: { ...identity.owner, environment: opts.environment ?? null, target: store.location },
     isAncestor: identity.isAncestor,
@@ -117,15 +120,9 @@ export async function prepareSync(
   // renderer as the last apply that converged mean nothing to validate, render or plan. A
   // clean git work tree is named by git's ids, so nothing is even read. A drift check,
   // --adopt or --force-commit asks for more than that, so they take the full path.
-  const source = await readRepoSource(
-    repoDir,
-    env.childEnv,
-    { environment: opts.environment ?? null, owner: claims.owner },
-    opts.repo ?? repoDir,
-  );
   const check: NoopCheck = await checkNoop(
     store,
-    source.digest,
+    source.digest({ environment: opts.environment ?? null, owner: claims.owner }),
     (opts.checkDrift ?? false) || (opts.adopt ?? false) || forceCommit,
   );
   if (check.skip) return { noop: true, store, commit: identity.commit };

@@ -205,6 +205,34 @@ describe('applyPlan on a local folder', () => {
     expect(r.plan.files.every((f) => f.action === 'unchanged')).toBe(true);
   });
 
+  it('counts a write whose answer was lost but which S3 made as done, once a later round reads it back', async () => {
+    // b.py is written, then the answer is lost: the round reports it failed and keeps it
+    // announced; the next round reads it back with the desired content.
+    let lost = 0;
+    const lossy: DagStore = {
+      location: store.location,
+      readManifest: () => store.readManifest(),
+      writeManifest: (m, v) => store.writeManifest(m, v),
+      put: async (k, c, m, cond) => {
+        const version = await store.put(k, c, m, cond);
+        if (k === 'b.py' && ++lost === 1) throw new Error('socket hang up');
+        return version;
+      },
+      delete: (k) => store.delete(k),
+      get: (k) => store.get(k),
+      stat: (ks) => store.stat(ks),
+    };
+    const r = await sync(lossy, [file('a'), file('b')]);
+    expect(lost).toBe(1);
+    expect(r.attempts).toBe(2);
+    expect(r.ok).toBe(true);
+    expect(r.files.map((f) => [f.key, f.status])).toEqual([
+      ['a.py', 'done'],
+      ['b.py', 'done'],
+    ]);
+    expect((await store.readManifest())?.manifest.entries.map((e) => e.key)).toEqual(['a.py', 'b.py']);
+  });
+
   it('loses no update when two applies with different desired sets run at once', async () => {
     await sync(store, [file('a'), file('b')]);
     const other = new LocalDirDagStore(dir);

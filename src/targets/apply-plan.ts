@@ -94,6 +94,13 @@ export async function applyPlan(
         manifest: base,
       };
     }
+    // A write an earlier round reported failed (its answer was lost after S3 made it) that this
+    // round's read-back found in place with the desired content is done, not failed.
+    for (const f of current.files) {
+      const prior = outcomes.get(f.key);
+      if (prior?.status === 'failed' && f.action === 'unchanged' && f.found)
+        outcomes.set(f.key, { ...prior, status: 'done', error: undefined });
+    }
     totals.writes += round.writes;
     totals.deletes += round.deletes;
     totals.manifestWrites += round.manifestWrites;

@@ -29,31 +29,33 @@ const OwnedKey = z.string().superRefine((key, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `not a key we may own: ${problem}` });
 });
 
-const OwnerSchema = z.object({
+export const OwnerSchema = z.object({
   repo: z.string(),
   path: z.string(),
   environment: z.string().nullable(),
   target: z.string(),
 });
 
+export const EntrySchema = z.object({
+  key: OwnedKey,
+  sha256: z.string(),
+  size: z.number().int().nonnegative(),
+  source: z.string().nullable(),
+  dag_id: z.string().nullable(),
+  runs: z.number().int().nonnegative(),
+  commit: z.string(),
+  etag: z.string().nullable(),
+});
+
+export const PendingSchema = z.object({ key: OwnedKey, sha256: z.string().nullable() });
+
 export const ManifestSchema = z.object({
   version: z.literal(1),
   generator: z.string(),
   owner: OwnerSchema.optional(),
   commit: z.string(),
-  entries: z.array(
-    z.object({
-      key: OwnedKey,
-      sha256: z.string(),
-      size: z.number().int().nonnegative(),
-      source: z.string().nullable(),
-      dag_id: z.string().nullable(),
-      runs: z.number().int().nonnegative(),
-      commit: z.string(),
-      etag: z.string().nullable(),
-    }),
-  ),
-  pending: z.array(z.object({ key: OwnedKey, sha256: z.string().nullable() })).optional(),
+  entries: z.array(EntrySchema),
+  pending: z.array(PendingSchema).optional(),
 });
 
 /** Parses manifest JSON text; returns the problem as a string when it is not a manifest we wrote. */
@@ -81,16 +83,7 @@ export function serializeManifest(m: Manifest): string {
     generator: m.generator,
     ...(m.owner ? { owner: ownerFields(m.owner) } : {}),
     commit: m.commit,
-    entries: [...m.entries].sort(byKey).map((e) => ({
-      key: e.key,
-      sha256: e.sha256,
-      size: e.size,
-      source: e.source,
-      dag_id: e.dag_id,
-      runs: e.runs,
-      commit: e.commit,
-      etag: e.etag,
-    })),
+    entries: [...m.entries].sort(byKey).map(entryFields),
   };
   if (m.pending && m.pending.length > 0) out.pending = normalisePending(m.pending);
   // One entry per line: diffable and readable, and about a third smaller than indenting every
@@ -142,16 +135,30 @@ export function nextManifest(base: Manifest | null, change: ManifestChange): Man
   return m;
 }
 
-function normalisePending(pending: PendingEntry[]): PendingEntry[] {
+/** An entry with exactly the recorded fields, in a fixed order (stable bytes). */
+export function entryFields(e: ManifestEntry): ManifestEntry {
+  return {
+    key: e.key,
+    sha256: e.sha256,
+    size: e.size,
+    source: e.source,
+    dag_id: e.dag_id,
+    runs: e.runs,
+    commit: e.commit,
+    etag: e.etag,
+  };
+}
+
+export function normalisePending(pending: PendingEntry[]): PendingEntry[] {
   const seen = new Map(pending.map((p) => [`${p.key}\n${p.sha256}`, { key: p.key, sha256: p.sha256 }]));
   const sha = (p: PendingEntry) => p.sha256 ?? '';
   return [...seen.values()].sort((a, b) => (byKey(a, b) !== 0 ? byKey(a, b) : sha(a) < sha(b) ? -1 : 1));
 }
 
-function ownerFields(o: ManifestOwner): ManifestOwner {
+export function ownerFields(o: ManifestOwner): ManifestOwner {
   return { repo: o.repo, path: o.path, environment: o.environment, target: o.target };
 }
 
-function byKey(a: { key: string }, b: { key: string }): number {
+export function byKey(a: { key: string }, b: { key: string }): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -9,8 +10,20 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { MANIFEST_KEY, parseManifest, serializeManifest } from '../plan/manifest.js';
-import type { Manifest } from '../plan/types.js';
+import { MANIFEST_KEY } from '../plan/manifest.js';
+import {
+  assembleManifest,
+  isGarbageShard,
+  layoutManifest,
+  type ManifestRoot,
+  parseManifestDocument,
+  parseShard,
+  SHARD_PREFIX,
+  serializeRoot,
+  shardKey,
+  shardNameOf,
+} from '../plan/manifest-shards.js';
+import type { Manifest, ManifestEntry } from '../plan/types.js';
 import { ManifestConflictError, TargetError } from '../shared/errors.js';
 import type { DagStore, PutCondition, PutMeta } from './dag-store.js';
 import { isNotFound, isPreconditionFailed, translateS3Error } from './s3-errors.js';
@@ -43,28 +56,58 @@ export interface S3DagStoreOptions {
 export class S3DagStore implements DagStore {
   readonly location: string;
   private readonly prefix: string;
+  /** Roots by version (last KEPT_ROOTS): what the next conditional write replaces; null = single-file manifest. */
+  private readonly roots = new Map<string, ManifestRoot | null>();
+  /** Shard entries by shard name (immutable), only for shards the remembered roots name. */
+  private readonly shards = new Map<string, ManifestEntry[]>();
+  /** The last root read or written: a root that was committed, the reference for garbage. */
+  private lastRoot: ManifestRoot | null = null;
+  /** Set when shards may have been left unnamed (a lost race, a crashed writer): sweep after the next write. */
+  private sweepDue = false;
 
   constructor(private readonly opts: S3DagStoreOptions) {
     this.prefix = opts.prefix.replace(/^\/+|\/+$/g, '');
     this.location = `s3://${opts.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
   }
 
+  /**
+   * Reads the root and the shards it names (src/plan/manifest-shards.ts). Shards are immutable,
+   * so one this store read or wrote before is taken from memory: a long-running controller
+   * downloads only the root and the shards another writer changed. A single-file manifest
+   * (written before sharding) is read as it is; the next write replaces it by a root.
+   */
   async readManifest(): Promise<{ manifest: Manifest; version: string; digest?: string } | null> {
-    const got = await this.readObject(MANIFEST_KEY);
-    if (got === null) return null;
-    const parsed = parseManifest(got.content);
-    if ('problem' in parsed) {
-      throw new TargetError(
-        `the manifest at ${this.location}/${MANIFEST_KEY} is ${parsed.problem}`,
-        this.location,
-        {
-          code: 'manifest-corrupt',
-          hint: 'restore an earlier version (bucket versioning) or delete it and re-apply with --adopt',
-        },
-      );
+    let previous: string | null = null;
+    for (;;) {
+      const got = await this.readObject(MANIFEST_KEY);
+      if (got === null) return null;
+      const doc = parseManifestDocument(got.content);
+      if ('problem' in doc) throw this.corrupt(doc.problem);
+      const digest = digestOf(got.metadata);
+      const found = (manifest: Manifest) => ({
+        manifest,
+        version: got.version,
+        ...(digest ? { digest } : {}),
+      });
+      if ('manifest' in doc) {
+        this.remember(got.version, null);
+        return found(doc.manifest);
+      }
+      const shards = await this.readShards(doc.root);
+      if (shards === 'missing') {
+        // A writer replaced the root (and removed its old shards) while we read: read it again.
+        // The same root twice with a shard missing is damage, not a race.
+        if (previous === got.version) throw this.corrupt('naming a shard that does not exist');
+        previous = got.version;
+        continue;
+      }
+      const assembled = assembleManifest(doc.root, shards);
+      if ('problem' in assembled) throw this.corrupt(assembled.problem);
+      this.remember(got.version, doc.root);
+      // A crashed or interrupted writer may have left shards no root names: sweep after our next write.
+      if ((doc.root.pending?.length ?? 0) > 0) this.sweepDue = true;
+      return found(assembled.manifest);
     }
-    const digest = digestOf(got.metadata);
-    return { manifest: parsed.manifest, version: got.version, ...(digest ? { digest } : {}) };
   }
 
   async headManifest(): Promise<{ version: string; digest: string | null } | null> {
@@ -78,31 +121,70 @@ export class S3DagStore implements DagStore {
     }
   }
 
+  /**
+   * Writes the shards that changed (new names, nothing else refers to them yet), then the root,
+   * conditional on `expectedVersion`: the root's write is the one commit point, so a crash or
+   * a lost race leaves at most unnamed shards, never a root naming a missing one. After the
+   * commit the shards only the replaced root named are deleted (no later root can name them).
+   */
   async writeManifest(
     manifest: Manifest,
     expectedVersion: string | null,
     digest: string | null = null,
   ): Promise<string> {
     const key = this.objectKey(MANIFEST_KEY);
+    const base = expectedVersion === null ? null : await this.rootAt(expectedVersion);
+    const { root, writes } = layoutManifest(manifest, base, base?.generation ?? 0);
+    const limit = pLimit(this.opts.concurrency ?? 16);
     // The digest rides on the same PUT as object metadata: it can never describe another
     // version of the manifest, and a write with something pending carries none.
     const stored = digest !== null && (manifest.pending?.length ?? 0) === 0;
+    let version: string;
     try {
+      await Promise.all(writes.map((w) => limit(() => this.putShard(w.name, w.text))));
       const out = await this.opts.client.send(
         new PutObjectCommand({
-          ...this.putBase(key, serializeManifest(manifest), 'application/json'),
+          ...this.putBase(key, serializeRoot(root), 'application/json'),
           ...(stored ? { Metadata: { [DIGEST_META]: digest } } : {}),
           ...(expectedVersion === null ? { IfNoneMatch: '*' } : { IfMatch: expectedVersion }),
         }),
       );
-      return out.ETag ?? '';
+      version = out.ETag ?? '';
     } catch (err) {
+      // Shards written before the failure are named by no root: sweep after the next write.
+      if (writes.length > 0) this.sweepDue = true;
+      if (err instanceof TargetError) throw err; // a shard PUT, already translated
       // 404 on If-Match: somebody deleted the manifest since we read it; also a conflict.
       if (isPreconditionFailed(err) || (expectedVersion !== null && isNotFound(err))) {
         throw new ManifestConflictError(`${this.location}/${MANIFEST_KEY}`, err);
       }
       throw this.fail(err, key, 's3:PutObject');
     }
+    for (const w of writes) this.shards.set(w.name, w.entries);
+    this.remember(version, root);
+    const replaced = (base?.shards ?? []).filter((n): n is string => n !== null && !root.shards.includes(n));
+    await this.deleteShards(replaced);
+    if (this.sweepDue) await this.collectGarbage();
+    return version;
+  }
+
+  /**
+   * Deletes shards no root can name any more (left by a crash between a shard write and the
+   * root write, or by a writer that lost the race), judged against the last root this store
+   * read or wrote. Best effort: what is left is swept the next time.
+   */
+  async collectGarbage(): Promise<number> {
+    const committed = this.lastRoot;
+    if (!committed) return 0;
+    this.sweepDue = false;
+    let listed: string[];
+    try {
+      listed = [...(await this.listEtags(SHARD_PREFIX)).keys()];
+    } catch (err) {
+      if (err instanceof TargetError) return 0;
+      throw err;
+    }
+    return this.deleteShards(this.garbageAmong(listed, committed));
   }
 
   async put(key: string, content: string, meta: PutMeta, condition: PutCondition): Promise<string | null> {
@@ -204,6 +286,8 @@ export class S3DagStore implements DagStore {
         throw err;
       });
       if (listed) {
+        // The LIST names our shards too: garbage among them goes at no extra request.
+        if (this.lastRoot) await this.deleteShards(this.garbageAmong([...listed.keys()], this.lastRoot));
         const out = new Map<string, string>();
         for (const key of keys) {
           const etag = listed.get(key);
@@ -215,10 +299,11 @@ export class S3DagStore implements DagStore {
     return this.headEtags(keys);
   }
 
-  /** Every object under the prefix, key (relative) → ETag. */
-  private async listEtags(): Promise<Map<string, string>> {
+  /** Every object under the prefix (and `under` it), key (relative to the prefix) → ETag. */
+  private async listEtags(under = ''): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    const prefix = this.prefix ? `${this.prefix}/` : '';
+    const root = this.prefix ? `${this.prefix}/` : '';
+    const prefix = `${root}${under}`;
     let token: string | undefined;
     do {
       let page: ListObjectsV2CommandOutput;
@@ -234,7 +319,7 @@ export class S3DagStore implements DagStore {
         throw this.fail(err, prefix, 's3:ListBucket');
       }
       for (const o of page.Contents ?? []) {
-        if (o.Key && o.ETag) out.set(o.Key.slice(prefix.length), o.ETag);
+        if (o.Key && o.ETag) out.set(o.Key.slice(root.length), o.ETag);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -262,6 +347,119 @@ export class S3DagStore implements DagStore {
     return out;
   }
 
+  /** The root at `version`: remembered from our own read or write, else read (one GET). */
+  private async rootAt(version: string): Promise<ManifestRoot | null> {
+    const known = this.roots.get(version);
+    if (known !== undefined) return known;
+    const got = await this.readObject(MANIFEST_KEY);
+    if (got === null || got.version !== version)
+      throw new ManifestConflictError(`${this.location}/${MANIFEST_KEY}`);
+    const doc = parseManifestDocument(got.content);
+    if ('problem' in doc) throw this.corrupt(doc.problem);
+    return 'root' in doc ? doc.root : null;
+  }
+
+  /** Keeps the last few roots by version (for the next conditional write) and only their shards. */
+  private remember(version: string, root: ManifestRoot | null): void {
+    this.roots.delete(version);
+    this.roots.set(version, root);
+    for (const old of [...this.roots.keys()].slice(0, -KEPT_ROOTS)) this.roots.delete(old);
+    if (root) this.lastRoot = root;
+    const named = new Set([...this.roots.values()].flatMap((r) => r?.shards ?? []));
+    for (const name of this.shards.keys()) if (!named.has(name)) this.shards.delete(name);
+  }
+
+  /** Each shard's entries by index, from memory or S3; 'missing' if a named shard is gone. */
+  private async readShards(root: ManifestRoot): Promise<ManifestEntry[][] | 'missing'> {
+    const limit = pLimit(this.opts.concurrency ?? 16);
+    let missing = false;
+    const n = root.shards.length;
+    const read = await Promise.all(
+      root.shards.map((name, index) =>
+        limit(async (): Promise<ManifestEntry[]> => {
+          if (name === null || missing) return [];
+          const cached = this.shards.get(name);
+          if (cached) return cached;
+          const bytes = await this.readBytes(shardKey(name));
+          if (bytes === null) {
+            missing = true;
+            return [];
+          }
+          let text: string;
+          try {
+            text = gunzipSync(bytes, { maxOutputLength: MAX_SHARD_BYTES }).toString('utf8');
+          } catch (err) {
+            throw this.corrupt(`naming shard ${name}, which is not gzip (${(err as Error).message})`);
+          }
+          const parsed = parseShard(text, name, index, n);
+          if ('problem' in parsed) throw this.corrupt(parsed.problem);
+          this.shards.set(name, parsed.entries);
+          return parsed.entries;
+        }),
+      ),
+    );
+    return missing ? 'missing' : read;
+  }
+
+  private async putShard(name: string, text: string): Promise<void> {
+    const key = this.objectKey(shardKey(name));
+    try {
+      await this.opts.client.send(
+        new PutObjectCommand(this.putBase(key, gzipSync(text), 'application/gzip')),
+      );
+    } catch (err) {
+      throw this.fail(err, key, 's3:PutObject');
+    }
+  }
+
+  private garbageAmong(keys: string[], committed: ManifestRoot): string[] {
+    return keys.map(shardNameOf).filter((n): n is string => n !== null && isGarbageShard(n, committed));
+  }
+
+  /** Deletes shards by name; best effort (a failure leaves garbage for the next sweep). */
+  private async deleteShards(names: string[]): Promise<number> {
+    const limit = pLimit(this.opts.concurrency ?? 16);
+    const done = await Promise.all(
+      names.map((name) =>
+        limit(async () => {
+          try {
+            await this.opts.client.send(
+              new DeleteObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(shardKey(name)) }),
+            );
+            return 1;
+          } catch (err) {
+            if (isNotFound(err)) return 0;
+            // catch-all: the root is already committed, so a shard we could not delete is only
+            // garbage, swept by a later write or LIST; failing the write for it would be wrong.
+            this.sweepDue = true;
+            return 0;
+          }
+        }),
+      ),
+    );
+    return done.reduce((a: number, b) => a + b, 0);
+  }
+
+  private async readBytes(key: string): Promise<Uint8Array | null> {
+    const objectKey = this.objectKey(key);
+    try {
+      const out = await this.opts.client.send(
+        new GetObjectCommand({ Bucket: this.opts.bucket, Key: objectKey }),
+      );
+      return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw this.fail(err, objectKey, 's3:GetObject');
+    }
+  }
+
+  private corrupt(problem: string): TargetError {
+    return new TargetError(`the manifest at ${this.location}/${MANIFEST_KEY} is ${problem}`, this.location, {
+      code: 'manifest-corrupt',
+      hint: 'restore an earlier version (bucket versioning) or delete it and re-apply with --adopt',
+    });
+  }
+
   private objectKey(key: string): string {
     if (key.startsWith('/') || key.split('/').includes('..')) {
       throw new TargetError(`refusing key ${JSON.stringify(key)}: it leaves ${this.location}`, key, {
@@ -271,7 +469,7 @@ export class S3DagStore implements DagStore {
     return this.prefix ? `${this.prefix}/${key}` : key;
   }
 
-  private putBase(key: string, body: string, type: string): PutObjectCommandInput {
+  private putBase(key: string, body: string | Uint8Array, type: string): PutObjectCommandInput {
     const base: PutObjectCommandInput = { Bucket: this.opts.bucket, Key: key, Body: body, ContentType: type };
     if (this.opts.sseKmsKeyId) {
       base.ServerSideEncryption = 'aws:kms';
@@ -293,6 +491,12 @@ function digestOf(metadata: Record<string, string> | undefined): string | null {
   const d = metadata?.[DIGEST_META];
   return d && /^[0-9a-f]{64}$/.test(d) ? d : null;
 }
+
+/** Roots remembered by version (the last read and the writes after it). */
+const KEPT_ROOTS = 4;
+
+/** A shard unpacks to a few KB; anything near this is not one we wrote. */
+const MAX_SHARD_BYTES = 64 << 20;
 
 /** Above this many keys a LIST (1 request per 1,000 objects) beats a HEAD per key. */
 const LIST_THRESHOLD = 4;

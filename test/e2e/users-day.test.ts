@@ -16,6 +16,7 @@ import { connectMwaa } from '../../src/mwaa/mwaa-connection.js';
 import { resultsS3Uri, runEnvironment } from '../../src/render/index.js';
 import { parseEnv } from '../../src/shared/env.js';
 import { independentDsr, type SharpeSample } from '../results/independent-dsr.js';
+import { manifestAt } from '../s3/helpers.js';
 import { DemoNarrator } from '../support/demo-narrator.js';
 import {
   createGitRemote,
@@ -113,10 +114,7 @@ async function s3Keys(): Promise<string[]> {
 /** What the bucket holds, with sizes, and for our DAGs their config and runs (from the manifest). */
 async function bucketSummary(): Promise<Array<{ name: string; bytes: number; about?: string }>> {
   const res = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
-  const manifest = await s3
-    .send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dags/.backtest-gitops/manifest.json' }))
-    .then(async (o) => JSON.parse((await o.Body?.transformToString()) ?? '{}'))
-    .catch(() => ({ entries: [] }));
+  const manifest = (await manifestAt(s3, BUCKET, 'dags').catch(() => null)) ?? { entries: [] };
   const owned = new Map<string, { source: string | null; runs: number; dag_id: string | null }>(
     (manifest.entries ?? []).map(
       (e: { key: string; source: string | null; runs: number; dag_id: string | null }) => [
@@ -133,7 +131,9 @@ async function bucketSummary(): Promise<Array<{ name: string; bytes: number; abo
         ? 'owned support file'
         : o.Key?.endsWith('manifest.json')
           ? 'the manifest: what backtest-gitops owns'
-          : 'not ours: never touched';
+          : o.Key?.includes('.backtest-gitops/manifest-shards/')
+            ? 'a shard of the manifest (its entries)'
+            : 'not ours: never touched';
     return { name: o.Key ?? '', bytes: o.Size ?? 0, about };
   });
 }

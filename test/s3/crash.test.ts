@@ -8,7 +8,7 @@ import { S3DagStore } from '../../src/targets/s3-dag-store.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { projectRoot } from '../support/python.js';
-import { createBucket, dagSet, expectConverged, sync } from './helpers.js';
+import { createBucket, dagSet, expectConverged, shardsAt, sync } from './helpers.js';
 import { type KillSwitch, startKillSwitch } from './kill-switch.js';
 
 const BUCKET = 'crash-dags';
@@ -52,17 +52,30 @@ function runChild(
 }
 
 describe('apply killed with SIGKILL mid-way', () => {
-  it('converges on the next apply from 20 different kill points', async () => {
+  it('converges on the next apply from every kill point, and leaves no shard garbage after a drift check', async () => {
     const names = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}_${i}`);
     const before = dagSet(names(12, 'd'));
-    // 4 unchanged, 4 updated, 4 deleted, 10 created: 1 GET + 1 announce + 14 PUT + 4 DELETE + 1 manifest = 21 requests
+    // 4 unchanged, 4 updated, 4 deleted, 10 created: read the root and its shard, announce,
+    // 14 PUTs, 4 DELETEs (each with its read-back), the new shard, the root, the old shard's DELETE.
     const after = [...before.slice(0, 4), ...dagSet(names(8, 'd'), 2).slice(4), ...dagSet(names(10, 'n'))];
     const desiredPath = join(tmp, 'after.json');
     await writeFile(desiredPath, JSON.stringify(after));
     const client = motoS3Client(proxy.endpoint);
     const unowned = `k-unowned.py`;
 
-    for (let k = 1; k <= 20; k++) {
+    // The kill points: every request the apply makes, counted on an apply nobody kills.
+    await sync(new S3DagStore({ client, bucket: BUCKET, prefix: 'count' }), before);
+    const mark = proxy.log.length;
+    expect((await runChild(desiredPath, `s3://${BUCKET}/count`)).code).toBe(0);
+    const seen = proxy.log.slice(mark).filter((r) => r.key.startsWith('count/'));
+    expect(seen.map((r) => `${r.method} ${r.kind}`)).toEqual(
+      expect.arrayContaining(['GET shard', 'PUT shard', 'PUT manifest', 'DELETE shard']),
+    );
+    const points = seen.length;
+    expect(points).toBeGreaterThanOrEqual(25);
+    process.stdout.write(`kill points: ${points} (${seen.map((r) => `${r.method} ${r.kind}`).join(', ')})\n`);
+
+    for (let k = 1; k <= points; k++) {
       const prefix = `kill-${k}`;
       const store = new S3DagStore({ client, bucket: BUCKET, prefix });
       await direct.send(
@@ -76,6 +89,11 @@ describe('apply killed with SIGKILL mid-way', () => {
       const r = await sync(store, after);
       expect(r.ok, `kill point ${k}`).toBe(true);
       await expectConverged(direct, BUCKET, prefix, store, after, new Set([`${prefix}/${unowned}`]));
+      // A shard the killed process wrote but no root names is swept by the next write (after
+      // a crash the root still holds the announcement) or by a drift check's LIST.
+      await store.stat(after.map((f) => f.key));
+      const shards = await shardsAt(direct, BUCKET, prefix);
+      expect(shards.stored, `kill point ${k}`).toEqual(shards.named);
     }
   });
 });

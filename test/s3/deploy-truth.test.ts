@@ -1,20 +1,14 @@
 import { spawn } from 'node:child_process';
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CopyObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { CopyObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { projectRoot } from '../support/python.js';
 import { runBacktestctl } from '../support/run-cli.js';
 import { bucketHashes, type DeployRepo, makeDeployRepo, renderedHashes, sha256 } from './deploy-repo.js';
-import { createBucket } from './helpers.js';
+import { createBucket, manifestAt } from './helpers.js';
 import { type KillSwitch, startKillSwitch } from './kill-switch.js';
 
 /**
@@ -108,15 +102,9 @@ async function copyPrefix(from: string, to: string): Promise<void> {
 }
 
 async function manifestOf(prefix: string) {
-  const got = await direct.send(
-    new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}/.backtest-gitops/manifest.json` }),
-  );
-  return JSON.parse((await got.Body?.transformToString()) ?? '{}') as {
-    commit: string;
-    owner?: { repo: string; path: string; environment: string | null };
-    entries: { key: string; sha256: string }[];
-    pending?: unknown[];
-  };
+  const m = await manifestAt(direct, BUCKET, prefix);
+  if (!m) throw new Error(`no manifest under ${prefix}`);
+  return m;
 }
 
 /** The bucket holds exactly what `want` renders, byte for byte, and the manifest says so. */
@@ -138,15 +126,19 @@ describe('backtestctl apply SIGKILLed at every request converges on the next app
     expect((await apply(repo.trees.change, 'count', { viaProxy: true })).code).toBe(0);
     const requests = proxy.log.slice(before).filter((r) => r.key.startsWith('count/'));
     const kinds = new Set(requests.map((r) => `${r.method} ${r.kind}`));
-    // The no-op check (HEAD of the manifest; its digest differs), then creates, updates and
-    // deletes: announce, object PUTs, the delete's read-back and DELETE, record (with the digest).
+    // The no-op check (HEAD of the manifest root; its digest differs), the root and its shard,
+    // then creates, updates and deletes: announce, object PUTs, the delete's read-back and
+    // DELETE, the changed shard, record (the root, with the digest), the replaced shard's DELETE.
     expect([...kinds].sort()).toEqual([
       'DELETE object',
+      'DELETE shard',
       'GET manifest',
+      'GET shard',
       'HEAD manifest',
       'HEAD object',
       'PUT manifest',
       'PUT object',
+      'PUT shard',
     ]);
     const points = requests.length;
     expect(points).toBeGreaterThanOrEqual(8);

@@ -6,10 +6,13 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { planAgainstTarget } from '../../src/pipeline/prepare-sync.js';
-import type { DesiredFile } from '../../src/plan/types.js';
+import { MANIFEST_KEY } from '../../src/plan/manifest.js';
+import { SHARD_PREFIX, shardNameOf } from '../../src/plan/manifest-shards.js';
+import type { DesiredFile, Manifest } from '../../src/plan/types.js';
 import { applyPlan } from '../../src/targets/apply-plan.js';
 import type { ApplyOptions } from '../../src/targets/apply-result.js';
 import type { DagStore } from '../../src/targets/dag-store.js';
+import { S3DagStore } from '../../src/targets/s3-dag-store.js';
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -97,9 +100,33 @@ export async function expectConverged(
     [...want].sort((a, b) => (a.key < b.key ? -1 : 1)).map((f) => [f.key, f.sha256]),
   );
   const objects = await listBucket(client, bucket, `${prefix}/`);
-  const ours = [...objects.keys()].filter(
-    (k) => !unowned.has(k) && !k.endsWith('.backtest-gitops/manifest.json'),
-  );
+  const ours = [...objects.keys()].filter((k) => !unowned.has(k) && !k.includes('/.backtest-gitops/'));
   expect(ours.sort()).toEqual(want.map((f) => `${prefix}/${f.key}`).sort());
   for (const f of want) expect(sha256(await readObject(client, bucket, `${prefix}/${f.key}`))).toBe(f.sha256);
+}
+
+/** The whole manifest under `prefix` (root and shards), read by a fresh store straight from moto. */
+export async function manifestAt(client: S3Client, bucket: string, prefix: string): Promise<Manifest | null> {
+  return (await new S3DagStore({ client, bucket, prefix }).readManifest())?.manifest ?? null;
+}
+
+/**
+ * The manifest's shard objects under `prefix`: the names the root lists and the names in the
+ * bucket. Equal sets mean no shard is missing and no garbage is left.
+ */
+export async function shardsAt(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<{ named: string[]; stored: string[] }> {
+  const root = JSON.parse(await readObject(client, bucket, `${prefix}/${MANIFEST_KEY}`)) as {
+    shards?: (string | null)[];
+  };
+  const named = (root.shards ?? []).filter((n): n is string => n !== null).sort();
+  const listed = await listBucket(client, bucket, `${prefix}/${SHARD_PREFIX}`);
+  const stored = [...listed.keys()]
+    .map((k) => shardNameOf(k.slice(prefix.length + 1)))
+    .filter((n): n is string => n !== null)
+    .sort();
+  return { named, stored };
 }

@@ -89,11 +89,15 @@ describe('no-op in one header', () => {
     const changed = await apply();
     expect(changed.code, changed.stderr).toBe(0);
     expect(changed.stdout).toContain('~ update grid_search');
+    // The root and its one shard are read; the changed shard replaces the old one.
     expect(changed.counts).toEqual({
       'HEAD manifest': 1,
       'GET manifest': 1,
+      'GET shard': 1,
       'PUT object': 1,
       'PUT manifest': 2,
+      'PUT shard': 1,
+      'DELETE shard': 1,
     });
     expect((await apply()).counts).toEqual({ 'HEAD manifest': 1 });
   });
@@ -103,8 +107,13 @@ describe('no-op in one header', () => {
     const settings = await apply();
     expect(settings.code, settings.stderr).toBe(0);
     expect(settings.stdout).not.toContain('no changes: the target was deployed');
-    // Nothing to write, so only the digest is recorded: one conditional manifest PUT.
-    expect(settings.counts).toEqual({ 'HEAD manifest': 1, 'GET manifest': 1, 'PUT manifest': 1 });
+    // Nothing to write, so only the digest is recorded: one conditional PUT of the root, no shard.
+    expect(settings.counts).toEqual({
+      'HEAD manifest': 1,
+      'GET manifest': 1,
+      'GET shard': 1,
+      'PUT manifest': 1,
+    });
     expect((await apply()).counts).toEqual({ 'HEAD manifest': 1 });
 
     await edit('backtest-gitops.yaml', 'retries: 2', 'retries: 4');

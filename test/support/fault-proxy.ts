@@ -10,8 +10,11 @@ export interface ProxiedRequest {
   /** Object key (URL-decoded), '' for bucket-level calls. */
   key: string;
   query: string;
-  /** `manifest` = the backtest-gitops manifest, `object` = any other key, `bucket` = bucket-level (LIST, ...). */
-  kind: 'manifest' | 'object' | 'bucket' | 'other';
+  /**
+   * `manifest` = the backtest-gitops manifest (its root), `shard` = one of its entry shards,
+   * `object` = any other key, `bucket` = bucket-level (LIST, ...).
+   */
+  kind: 'manifest' | 'shard' | 'object' | 'bucket' | 'other';
   /** Injected fault, if any. */
   fault?: '5xx' | 'drop-before' | 'drop-after';
   status?: number;
@@ -59,6 +62,7 @@ export interface FaultProxy {
 }
 
 const MANIFEST_SUFFIX = '.backtest-gitops/manifest.json';
+const SHARD_FOLDER = '.backtest-gitops/manifest-shards/';
 
 /**
  * A small, seeded, deterministic HTTP proxy in front of an S3 server. It counts requests by
@@ -185,7 +189,15 @@ function classify(n: number, req: IncomingMessage, bytes: number): ProxiedReques
   const [bucket = '', ...rest] = url.pathname.replace(/^\//, '').split('/');
   const key = decodeURIComponent(rest.join('/'));
   const kind =
-    bucket === '' ? 'other' : key === '' ? 'bucket' : key.endsWith(MANIFEST_SUFFIX) ? 'manifest' : 'object';
+    bucket === ''
+      ? 'other'
+      : key === ''
+        ? 'bucket'
+        : key.endsWith(MANIFEST_SUFFIX)
+          ? 'manifest'
+          : key.includes(SHARD_FOLDER)
+            ? 'shard'
+            : 'object';
   return { n, method: req.method ?? 'GET', bucket, key, query: url.search, kind, bytes, responseBytes: 0 };
 }
 

@@ -1,0 +1,271 @@
+import { gzipSync } from 'node:zlib';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MANIFEST_KEY, serializeManifest } from '../../src/plan/manifest.js';
+import { shardKey, shardOf, shardText } from '../../src/plan/manifest-shards.js';
+import type { DesiredFile, Manifest, ManifestEntry } from '../../src/plan/types.js';
+import { ManifestConflictError } from '../../src/shared/errors.js';
+import { S3DagStore } from '../../src/targets/s3-dag-store.js';
+import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../support/fault-proxy.js';
+import { type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
+import {
+  createBucket,
+  dagFile,
+  dagSet,
+  expectConverged,
+  manifestAt,
+  readObject,
+  sha256,
+  shardsAt,
+  sync,
+} from './helpers.js';
+
+/**
+ * The manifest split into a root and immutable shards (src/plan/manifest-shards.ts) on a real
+ * S3 API (moto) behind the counting proxy: what one change costs at 5,000 configs, migration
+ * from the single-file manifest, refusal of forged shards, and garbage collection.
+ */
+const BUCKET = 'shard-dags';
+let moto: MotoServer;
+let proxy: FaultProxy;
+let direct: S3Client;
+let viaProxy: S3Client;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  proxy = await startFaultProxy({ upstream: moto.endpoint });
+  direct = motoS3Client(moto.endpoint);
+  viaProxy = motoS3Client(proxy.endpoint);
+  await createBucket(direct, BUCKET);
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await moto?.stop();
+});
+
+const store = (prefix: string, client = viaProxy) => new S3DagStore({ client, bucket: BUCKET, prefix });
+const names = (n: number, p = 'bt') =>
+  Array.from({ length: n }, (_, i) => `${p}_${String(i).padStart(4, '0')}`);
+
+function entryOf(f: DesiredFile, etag: string): ManifestEntry {
+  const size = Buffer.byteLength(f.content);
+  return {
+    key: f.key,
+    sha256: f.sha256,
+    size,
+    source: f.source,
+    dag_id: f.dag_id,
+    runs: f.runs,
+    commit: 'c1',
+    etag,
+  };
+}
+
+/** Requests, bytes up and bytes down since `mark`, split into DAG objects and bookkeeping. */
+function cost(mark: number) {
+  const seen = proxy.log.slice(mark);
+  const book = (r: ProxiedRequest) => r.kind === 'manifest' || r.kind === 'shard';
+  const sum = (rs: ProxiedRequest[], f: (r: ProxiedRequest) => number) => rs.reduce((a, r) => a + f(r), 0);
+  return {
+    counts: proxy.counts(mark),
+    bookUp: sum(seen.filter(book), (r) => r.bytes),
+    bookDown: sum(seen.filter(book), (r) => r.responseBytes),
+    objectPuts: seen.filter((r) => r.kind === 'object' && r.method === 'PUT').length,
+  };
+}
+
+describe('sharded manifest on S3', () => {
+  it('one changed config at 5,000 = 1 DAG PUT and < 16 KB of bookkeeping each way (the single file was 1.4 MB)', async () => {
+    const prefix = 'large';
+    // A deployed 5,000-config target: the manifest lists them all; only the DAG that will
+    // change is needed as an object (nothing reads the others on this path).
+    const desired = dagSet(names(5000), 1).map((f, i) => (i === 1234 ? dagFile('bt_1234', 1, 12_000) : f));
+    const live = desired[1234] as DesiredFile;
+    const put = await direct.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${live.key}`, Body: live.content }),
+    );
+    const m: Manifest = {
+      version: 1,
+      generator: 'test',
+      commit: 'c1',
+      entries: desired.map((f) =>
+        entryOf(f, f === live ? (put.ETag ?? '') : `"${sha256(f.key).slice(0, 32)}"`),
+      ),
+    };
+    const single = Buffer.byteLength(serializeManifest(m));
+    expect(single).toBeGreaterThan(1_000_000);
+    await store(prefix, direct).writeManifest(m, null);
+
+    // The controller: one store for its whole life; its first read downloads every shard once.
+    const controller = store(prefix);
+    let mark = proxy.log.length;
+    expect((await controller.readManifest())?.manifest.entries).toHaveLength(5000);
+    const first = cost(mark);
+    expect(first.counts).toEqual({ 'GET manifest': 1, 'GET shard': 128 });
+
+    const change = [...desired];
+    change[1234] = dagFile('bt_1234', 2, 12_000);
+    mark = proxy.log.length;
+    const r = await sync(controller, change, { commit: 'c2' });
+    expect(r.ok).toBe(true);
+    const one = cost(mark);
+    // Read the root; announce; write the DAG; write its shard; commit the root; drop the old shard.
+    expect(one.counts).toEqual({
+      'GET manifest': 1,
+      'PUT manifest': 2,
+      'PUT object': 1,
+      'PUT shard': 1,
+      'DELETE shard': 1,
+    });
+    expect(one.objectPuts).toBe(1);
+    expect(one.bookUp).toBeLessThan(16_000);
+    expect(one.bookDown).toBeLessThan(16_000);
+
+    // A fresh process (the CLI) has no shards in memory: it downloads them all, gzipped, once;
+    // what it writes is the same as the controller's.
+    change[1234] = dagFile('bt_1234', 3, 12_000);
+    mark = proxy.log.length;
+    expect((await sync(store(prefix), change, { commit: 'c3' })).ok).toBe(true);
+    const cli = cost(mark);
+    expect(cli.counts).toMatchObject({
+      'GET shard': 128,
+      'PUT object': 1,
+      'PUT shard': 1,
+      'PUT manifest': 2,
+    });
+    expect(cli.bookUp).toBeLessThan(16_000);
+    expect(cli.bookDown).toBeLessThan(single / 2);
+
+    const after = await manifestAt(direct, BUCKET, prefix);
+    expect(after?.entries.find((e) => e.key === live.key)?.sha256).toBe(change[1234]?.sha256);
+    expect(after?.entries).toHaveLength(5000);
+    const shards = await shardsAt(direct, BUCKET, prefix);
+    expect(shards.stored).toEqual(shards.named);
+    console.log(
+      `one change at 5,000 configs: single-file manifest ${single} B each way; sharded, controller: ${one.bookUp} B up, ${one.bookDown} B down; fresh process: ${cli.bookUp} B up, ${cli.bookDown} B down (128 shard GETs)`,
+    );
+  });
+
+  it('reads a single-file manifest and replaces it by a root and shards on the next write', async () => {
+    const prefix = 'migrate';
+    const v1 = dagSet(names(60), 1);
+    const etags = new Map<string, string>();
+    for (const f of v1) {
+      const out = await direct.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${f.key}`, Body: f.content }),
+      );
+      etags.set(f.key, out.ETag ?? '');
+    }
+    const old: Manifest = {
+      version: 1,
+      generator: 'backtest-gitops 0.1',
+      owner: { repo: 'github.com/o/r', path: '.', environment: null, target: `s3://${BUCKET}/${prefix}` },
+      commit: 'c1',
+      entries: v1.map((f) => entryOf(f, etags.get(f.key) ?? '')),
+    };
+    await direct.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: `${prefix}/${MANIFEST_KEY}`,
+        Body: serializeManifest(old),
+      }),
+    );
+    const s = store(prefix);
+    expect((await s.readManifest())?.manifest).toEqual(old);
+    const v2 = [...v1.slice(0, 59), dagFile('bt_0059', 2)];
+    const r = await sync(s, v2, { commit: 'c2' });
+    expect(r.ok).toBe(true);
+    expect(r.writes).toBe(1);
+    const root = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));
+    expect(root).toMatchObject({ version: 2, generation: 2, entries: 60, owner: old.owner, commit: 'c2' });
+    expect(root.shards).toHaveLength(2);
+    await expectConverged(direct, BUCKET, prefix, store(prefix), v2);
+    const shards = await shardsAt(direct, BUCKET, prefix);
+    expect(shards.stored).toEqual(shards.named);
+  });
+
+  it('refuses a forged shard (a key outside the prefix) and deletes nothing', async () => {
+    const prefix = 'forged-shard';
+    const v1 = dagSet(names(10), 1);
+    await sync(store(prefix), v1);
+    const root = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));
+    const named = await manifestAt(direct, BUCKET, prefix);
+    const bad = [
+      ...(named?.entries ?? []),
+      { ...(named?.entries[0] as ManifestEntry), key: '../owned/x.py' },
+    ];
+    const text = shardText(0, 1, bad);
+    const name = `${root.generation}-${sha256(text).slice(0, 16)}`;
+    await direct.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${shardKey(name)}`, Body: gzipSync(text) }),
+    );
+    await direct.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: `${prefix}/${MANIFEST_KEY}`,
+        Body: JSON.stringify({ ...root, entries: 11, shards: [name] }),
+      }),
+    );
+    expect(shardOf('../owned/x.py', 1)).toBe(0);
+    await expect(store(prefix).readManifest()).rejects.toMatchObject({
+      code: 'manifest-corrupt',
+      message: expect.stringContaining('not a key we may own'),
+    });
+    await expect(sync(store(prefix), v1.slice(0, 5), { allowMassDelete: true })).rejects.toMatchObject({
+      code: 'manifest-corrupt',
+    });
+    for (const f of v1) expect(await readObject(direct, BUCKET, `${prefix}/${f.key}`)).toBe(f.content);
+    // A root naming a shard that is not there is damage too, not an empty list.
+    await direct.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: `${prefix}/${MANIFEST_KEY}`,
+        Body: JSON.stringify({ ...root, shards: [`${root.generation}-0000000000000000`] }),
+      }),
+    );
+    await expect(store(prefix).readManifest()).rejects.toMatchObject({
+      code: 'manifest-corrupt',
+      message: expect.stringContaining('a shard that does not exist'),
+    });
+  });
+
+  it('a writer that lost the race leaves shards no root names; its next write sweeps them, never a named one', async () => {
+    const prefix = 'garbage';
+    const base = dagSet(names(100), 1);
+    await sync(store(prefix), base);
+    const a = store(prefix);
+    const b = store(prefix);
+    const seen = await a.readManifest();
+    await b.readManifest();
+    const ma = { ...(seen?.manifest as Manifest), commit: 'ca' };
+    ma.entries = ma.entries.map((e, i) => (i === 3 ? { ...e, sha256: 'a'.repeat(64) } : e));
+    const mb = {
+      ...ma,
+      commit: 'cb',
+      entries: ma.entries.map((e, i) => (i === 7 ? { ...e, sha256: 'b'.repeat(64) } : e)),
+    };
+    const va = await a.writeManifest(ma, seen?.version ?? null);
+    await expect(b.writeManifest(mb, seen?.version ?? null)).rejects.toBeInstanceOf(ManifestConflictError);
+    let shards = await shardsAt(direct, BUCKET, prefix);
+    const orphans = shards.stored.filter((n) => !shards.named.includes(n));
+    expect(orphans.length).toBeGreaterThan(0);
+    // b re-reads (as apply does after a conflict) and writes: the orphans go, named shards stay.
+    const again = await b.readManifest();
+    expect(again?.version).toBe(va);
+    await b.writeManifest({ ...mb, entries: again?.manifest.entries ?? [] }, va);
+    shards = await shardsAt(direct, BUCKET, prefix);
+    expect(shards.stored).toEqual(shards.named);
+    expect((await manifestAt(direct, BUCKET, prefix))?.entries[3]?.sha256).toBe('a'.repeat(64));
+
+    // Garbage with nobody left to sweep it (a writer killed after its shard PUT) goes with the
+    // next drift check's LIST, at no extra request.
+    await direct.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${shardKey('1-00000000000000ff')}`, Body: 'x' }),
+    );
+    const c = store(prefix);
+    await c.readManifest();
+    await c.stat(base.map((f) => f.key));
+    shards = await shardsAt(direct, BUCKET, prefix);
+    expect(shards.stored).toEqual(shards.named);
+  });
+});

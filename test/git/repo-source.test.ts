@@ -199,6 +199,31 @@ describe('readRepoSource', () => {
     expect(cut.render).not.toBe(committed.render);
   });
 
+  it('merges: a side branch that changed a config, and a merge that keeps the main side (TREESAME)', async () => {
+    const before = seen.at(-1) as (typeof seen)[number];
+    git(repo, 'checkout', '-q', '-b', 'side');
+    await writeFile(join(dir, 'backtests', 'a.yaml'), config(1800));
+    commitAll('side changes a');
+    git(repo, 'checkout', '-q', 'main');
+    await writeFile(join(repo, 'README.md'), 'main moves on\n');
+    commitAll('main: docs');
+    git(repo, 'merge', '-q', '--no-ff', '-m', 'merge side', 'side');
+    const merged = await record('side branch merged');
+    expect(merged.form).toBe('git');
+    expect(merged.digest).not.toBe(before.digest);
+
+    // A branch that changes a config, merged with the main side's version kept: the folder is
+    // as before the merge, but the side commit is now in history.
+    git(repo, 'checkout', '-q', '-b', 'discarded');
+    await writeFile(join(dir, 'backtests', 'a.yaml'), config(9999));
+    commitAll('discarded change');
+    git(repo, 'checkout', '-q', 'main');
+    await writeFile(join(repo, 'README.md'), 'main moves on again\n');
+    commitAll('main: docs again');
+    git(repo, 'merge', '-q', '--no-ff', '-s', 'ours', '-m', 'merge discarded, keep ours', 'discarded');
+    await record('merge keeping the main side');
+  });
+
   it('a folder outside git hashes the files', async () => {
     const plain = join(root, 'plain');
     await mkdir(join(plain, 'backtests'), { recursive: true });

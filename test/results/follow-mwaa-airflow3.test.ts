@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -18,6 +20,7 @@ import { airflowEnv } from '../support/airflow.js';
 import { MOTO_ENV, type MotoServer, motoS3Client } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
 import { projectRoot, venvBin } from '../support/python.js';
+import { runBacktestctl } from '../support/run-cli.js';
 import { independentDsr, type SharpeSample } from './independent-dsr.js';
 
 /**
@@ -92,6 +95,8 @@ class MemoryGitHub implements ResultsGitHubPort {
 let moto: MotoServer;
 let s3: S3Client;
 let fake: MwaaFake;
+/** The DAG run the first test made (the second reads it again). */
+let runId = '';
 
 beforeAll(async () => {
   moto = await startMotoBatch();
@@ -194,7 +199,7 @@ describe('following a sweep on MWAA with Airflow 3', () => {
 
     // The jobs' part: each value run writes its metrics with the real helper.
     const listed = await connection.cli.run(['dags', 'list-runs', DAG, '-o', 'json']);
-    const runId = JSON.parse(listed.stdout.slice(listed.stdout.indexOf('[')))[0].run_id as string;
+    runId = JSON.parse(listed.stdout.slice(listed.stdout.indexOf('[')))[0].run_id as string;
     for (const r of expandRuns(spec).filter((x) => x.strategy === 'value')) {
       const s = samples[r.index] as SharpeSample;
       const jobEnv = Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value]));
@@ -259,5 +264,52 @@ describe('following a sweep on MWAA with Airflow 3', () => {
     // The full table next to the first strategy's results.
     const csv = await text(BUCKET, `backtests/${DAG}/${runId}/results.csv`);
     expect(csv.trimEnd().split('\r\n')).toHaveLength(4);
+  });
+
+  it('backtestctl results DAG_ID reads the same run from both buckets, the failed run linked', async () => {
+    expect(runId).not.toBe('');
+    const repo = mkdtempSync(join(tmpdir(), 'results-af3-repo-'));
+    try {
+      mkdirSync(join(repo, 'backtests'));
+      writeFileSync(join(repo, 'backtests/pair_af3.yaml'), CONFIG);
+      const res = await runBacktestctl(
+        ['results', DAG, '--environment', fake.name, '--repo', repo, '--format', 'json'],
+        {
+          env: {
+            ...process.env,
+            ...MOTO_ENV,
+            BACKTEST_GITOPS_MWAA_ENDPOINT: fake.endpoint,
+            AWS_ENDPOINT_URL_S3: moto.endpoint,
+          },
+        },
+      );
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(1); // the broken run failed
+      const [summary] = JSON.parse(res.stdout);
+      expect(summary.dagRunId).toBe(runId);
+      expect(summary.ranked.map((r: { name: string }) => r.name)).toEqual([
+        'value/run-00001',
+        'value/run-00000',
+      ]);
+      expect(summary.unranked).toEqual([
+        expect.objectContaining({
+          name: 'broken/run-00002',
+          reason: 'failed',
+          run: expect.objectContaining({
+            link: expect.stringMatching(
+              new RegExp(
+                `^https://127\\.0\\.0\\.1:\\d+/dags/${DAG}/runs/.+/tasks/broken\\.backtest/mapped/0$`,
+              ),
+            ),
+          }),
+        }),
+      ]);
+      expect(summary.overfitting.dsr).toBeCloseTo(
+        independentDsr([samples[0], samples[1]] as SharpeSample[], 3),
+        4,
+      );
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });

@@ -50,6 +50,7 @@ export async function readRepoSource(
   };
   const [snapshot, listed] = await Promise.all([
     readWorkTreeSnapshot(dir, childEnv),
+    // catch-all: a listing that fails only rules out the git fast path; the full read reports the error.
     listConfigFiles(dir).catch(() => null),
   ]);
   if (snapshot && listed && sameFiles(listed, snapshot.tracked.filter(isConfigFilePath))) {

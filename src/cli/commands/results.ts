@@ -31,7 +31,10 @@ export const registerResults: RegisterCommand = (program: Command, io: CliIo, st
     .option('--from <dir>', 'summarise a local folder of metrics.json files instead (no cloud)')
     .option('--run <run_id>', 'the DAG run to summarise (default: the latest)')
     .option('--environment <name>', 'MWAA environment (with DAG_ID)')
-    .option('--bucket <name>', 'results bucket (default: the config’s s3_bucket, else the Airflow Variable)')
+    .option(
+      '--bucket <name>',
+      'results bucket of every strategy (default: each strategy’s s3_bucket, else the Airflow Variable)',
+    )
     .option('--repo <dir>', REPO_OPTION_HELP)
     .option('--config-environment <name>', 'environment of backtest-gitops.yaml the config is read with')
     .option('--objective <metric>', 'metric to rank by (default: the config’s report.objective, else sharpe)')

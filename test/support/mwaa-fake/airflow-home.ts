@@ -2,19 +2,18 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type AirflowRun, startAirflowCli } from '../airflow-cli.js';
 import { projectRoot, type VenvName, venvBin } from '../python.js';
 
-export interface AirflowRun {
-  stdout: string;
-  stderr: string;
-  code: number;
-}
+export type { AirflowRun };
 
 /** A throwaway AIRFLOW_HOME with a migrated SQLite metadata DB and an empty DAG folder. */
 export interface AirflowHome {
   home: string;
   dagsFolder: string;
+  /** The environment every command runs with (AIRFLOW_HOME, the SQLite DB, the DAG folder). */
+  env: NodeJS.ProcessEnv;
+  /** `airflow ARGS`, through the warm CLI (test/support/airflow-cli.ts). */
   run(args: readonly string[]): Promise<AirflowRun>;
   /**
    * One scheduler parsing pass over the DAG folder (serialize DAGs, record import errors),
@@ -22,7 +21,8 @@ export interface AirflowHome {
    * and Airflow import instead of two). Throws when the pass fails.
    */
   runAfterSchedulerPass(args: readonly string[]): Promise<AirflowRun>;
-  remove(): void;
+  /** Stops the warm CLI and deletes the home. */
+  remove(): Promise<void>;
 }
 
 /**
@@ -36,21 +36,28 @@ export async function createAirflowHome(venv: VenvName = 'airflow2'): Promise<Ai
   mkdirSync(dagsFolder);
   copyFileSync(template, join(home, 'airflow.db'));
   const env = airflowEnv(home);
+  // Started now, so Airflow is imported while the caller sets up the rest.
+  const cli = startAirflowCli(venv, env);
   return {
     home,
     dagsFolder,
-    run: (args) => runAirflow(venv, args, env),
+    env,
+    run: (args) => cli.run(args),
     async runAfterSchedulerPass(args) {
       if (venv === 'airflow2') {
-        const run = await runProcess(venvBin(venv, 'python'), [SCHEDULER_PASS, dagsFolder, ...args], env);
+        // scheduler_pass.py, then `airflow ARGS`, in one forked child.
+        const run = await cli.run(args, { passFolder: dagsFolder });
         if (run.code === PASS_FAILED) throw new Error(`scheduler pass failed: ${run.stderr.slice(-2000)}`);
         return run;
       }
-      const pass = await runAirflow(venv, ['dags', 'reserialize'], env);
+      const pass = await cli.run(['dags', 'reserialize']);
       if (pass.code !== 0) throw new Error(`scheduler pass failed: ${pass.stderr.slice(-2000)}`);
-      return runAirflow(venv, args, env);
+      return cli.run(args);
     },
-    remove: () => rmSync(home, { recursive: true, force: true }),
+    async remove() {
+      await cli.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
   };
 }
 
@@ -67,7 +74,11 @@ function airflowEnv(home: string): NodeJS.ProcessEnv {
   };
 }
 
-async function migratedDbTemplate(venv: VenvName): Promise<string> {
+/**
+ * A SQLite metadata DB that `airflow db migrate` built for this venv, cached under .cache/ by
+ * the venv's lock hash; copy it instead of migrating (tens of seconds) in every test.
+ */
+export async function migratedDbTemplate(venv: VenvName): Promise<string> {
   // Keyed by the venv's lock hash: a rebuilt venv (another Airflow) gets a fresh template.
   const lockFile = join(projectRoot, '.cache', 'venvs', venv, '.lock-sha256');
   const lock = existsSync(lockFile) ? readFileSync(lockFile, 'utf8').trim().slice(0, 12) : 'unlocked';
@@ -86,7 +97,6 @@ async function migratedDbTemplate(venv: VenvName): Promise<string> {
   return db;
 }
 
-const SCHEDULER_PASS = fileURLToPath(new URL('./scheduler_pass.py', import.meta.url));
 /** scheduler_pass.py's exit code when the pass itself failed (before any CLI command). */
 const PASS_FAILED = 97;
 

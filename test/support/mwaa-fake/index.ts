@@ -175,7 +175,7 @@ export async function startMwaaFake(options: MwaaFakeOptions): Promise<MwaaFake>
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue;
-      home.remove();
+      await home.remove();
     },
   };
 }

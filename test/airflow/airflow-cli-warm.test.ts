@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AirflowRun } from '../support/airflow-cli.js';
+import { type AirflowHome, createAirflowHome } from '../support/mwaa-fake/airflow-home.js';
+import { AIRFLOW_VENVS, type VenvName, venvBin } from '../support/python.js';
+
+/**
+ * The warm Airflow CLI (test/support/airflow_forkserver.py: Airflow imported once, a fork
+ * per command) stands in for `airflow ...` in the MWAA fake and the test helpers. For every
+ * command they use it must answer exactly what a cold `airflow` process answers: exit code,
+ * stdout and stderr, byte for byte, on the same metadata DB (checked once for every command
+ * the product sends, in both versions, trigger and list-runs included; kept here is the part
+ * that breaks first: import warnings, tracebacks, the fernet key of a fresh home).
+ */
+
+function cold(venv: VenvName, args: readonly string[], env: NodeJS.ProcessEnv): Promise<AirflowRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(venvBin(venv, 'airflow'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        code: code ?? 1,
+      }),
+    );
+  });
+}
+
+const BROKEN = 'from airflow import DAG\nraise ValueError("broken on purpose")\n';
+const GOOD = `from airflow import DAG
+import pendulum
+with DAG("warm_cli_probe", schedule=None, start_date=pendulum.datetime(2024, 1, 1), tags=["probe"]):
+    pass
+`;
+
+function writeProbes(folder: string): void {
+  writeFileSync(join(folder, 'warm_cli_probe.py'), GOOD);
+  writeFileSync(join(folder, 'broken_probe.py'), BROKEN);
+}
+
+describe.each(AIRFLOW_VENVS)('the warm Airflow CLI answers as a cold `airflow` in $label', ({ venv }) => {
+  let home: AirflowHome;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    home = await createAirflowHome(venv);
+    env = home.env;
+    writeProbes(home.dagsFolder);
+    const pass = await home.runAfterSchedulerPass(['version']);
+    expect(pass.code).toBe(0);
+  });
+
+  afterAll(async () => {
+    await home?.remove();
+  });
+
+  // `home.run` is the warm CLI; `cold` runs `airflow` on the same home. Each cold run costs
+  // seconds of CPU, so Airflow 2 (the MWAA fake's default) gets the full list and Airflow 3
+  // the parts that differ most (a listing, a traceback, a value written by the other side).
+  it('listings, a usage error and a traceback are byte for byte those of a cold run', async () => {
+    const commands: string[][] = [
+      ['dags', 'list-import-errors', '-o', 'json'],
+      ['tasks', 'states-for-dag-run', 'warm_cli_probe', 'no_such_run', '-o', 'json'],
+      ...(venv === 'airflow2'
+        ? [
+            ['dags', 'list', '-o', 'json', '--columns', 'dag_id,fileloc,is_paused'],
+            ['dags', 'no-such-command'],
+          ]
+        : []),
+    ];
+    for (const args of commands) {
+      expect(await home.run(args), args.join(' ')).toEqual(await cold(venv, args, env));
+    }
+  });
+
+  it('what one side writes (an encrypted Variable, an unpause) the other reads back alike', async () => {
+    expect((await home.run(['variables', 'set', 'batch_job_queue', 'q-1'])).code).toBe(0);
+    const get = ['variables', 'get', 'batch_job_queue'];
+    const [a, b] = [await cold(venv, get, env), await home.run(get)];
+    expect(a.stdout).toBe('q-1\n');
+    expect(b).toEqual(a);
+    if (venv === 'airflow2') {
+      expect((await home.run(['dags', 'unpause', 'warm_cli_probe'])).code).toBe(0);
+      const list = ['dags', 'list', '-o', 'json', '--columns', 'dag_id,is_paused'];
+      const [c, d] = [await cold(venv, list, env), await home.run(list)];
+      expect(c.stdout).toMatch(/"is_paused": "?[Ff]alse"?/);
+      expect(d).toEqual(c);
+    }
+  });
+});

@@ -1,10 +1,21 @@
 import { execFileSync } from 'node:child_process';
+import { MOTO_BROKER_ENV } from './moto.js';
+import { startMotoBroker } from './moto-broker.js';
 import { projectRoot } from './python.js';
 
 /**
  * Runs once before the integration tests: makes sure the pinned Python virtualenvs
- * (Airflow 2 and 3, moto, awscli) exist. A no-op when the cache is current.
+ * (Airflow 2 and 3, moto, awscli) exist (a no-op when the cache is current), and starts the
+ * moto broker: one moto_server per worker slot, shared by the files of that slot
+ * (`startMoto()` in test/support/moto.ts). Workers inherit its address through the
+ * environment; the returned teardown stops every server.
  */
-export default function setup(): void {
+export default async function setup(): Promise<() => Promise<void>> {
   execFileSync('bash', [`${projectRoot}scripts/setup-python.sh`], { stdio: 'inherit' });
+  const broker = await startMotoBroker();
+  process.env[MOTO_BROKER_ENV] = broker.url;
+  return async () => {
+    delete process.env[MOTO_BROKER_ENV];
+    await broker.stop();
+  };
 }

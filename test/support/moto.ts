@@ -31,11 +31,34 @@ export const MOTO_ENV = {
   AWS_DEFAULT_REGION: 'us-east-1',
 } as const;
 
+/** Set by test/support/global-setup.ts: the main process's moto broker (test/support/moto-broker.ts). */
+export const MOTO_BROKER_ENV = 'BACKTEST_GITOPS_TEST_MOTO_BROKER';
+
 /**
- * Starts a real moto_server (S3, Batch, ...) on 127.0.0.1 and waits until it answers.
- * `env` adds variables, e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to make moto check IAM credentials.
+ * A real moto_server (S3, Batch, ...) on 127.0.0.1, empty, answering.
+ *
+ * Inside a vitest run this is the worker slot's shared server (test/support/moto-broker.ts),
+ * reset to empty here; its `stop()` is a no-op (the run stops it). A file has it to itself:
+ * a worker runs one file at a time. With `env` (e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to make
+ * moto check IAM credentials), a `MOTO_*` setting in the environment, or outside vitest, it
+ * is a server of its own, started now and stopped by `stop()`.
  */
 export async function startMoto(opts: { env?: Record<string, string> } = {}): Promise<MotoServer> {
+  const broker = process.env[MOTO_BROKER_ENV];
+  const ownSettings =
+    Object.keys(opts.env ?? {}).length > 0 || Object.keys(process.env).some((k) => k.startsWith('MOTO_'));
+  if (!broker || ownSettings) return startMotoProcess(opts);
+  const slot = process.env.VITEST_POOL_ID ?? '0';
+  const res = await fetch(`${broker}/?slot=${encodeURIComponent(slot)}`);
+  if (!res.ok) throw new Error(`moto broker: ${res.status} ${await res.text()}`);
+  const { endpoint, port } = (await res.json()) as { endpoint: string; port: number };
+  const reset = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!reset.ok) throw new Error(`moto reset: ${reset.status}`);
+  return { endpoint, port, async stop() {} };
+}
+
+/** Starts a moto_server process of its own and waits until it answers; `stop()` ends it. */
+export async function startMotoProcess(opts: { env?: Record<string, string> } = {}): Promise<MotoServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     venvBin('tools', 'moto_server'),

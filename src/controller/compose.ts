@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { GitRepoCache } from '../git/index.js';
-import { connectGitHub, type GitHubTraffic } from '../github/index.js';
+import { connectGitHub, type GitHubClientOptions, type GitHubTraffic } from '../github/index.js';
 import { connectMwaa } from '../mwaa/mwaa-connection.js';
 import { extraTargetResolvers } from '../mwaa/target-resolvers.js';
 import type { EnvOptions } from '../shared/env.js';
@@ -24,6 +24,11 @@ export interface ComposeOptions {
   log: Logger;
   /** The logger's live secret set: short-lived tokens obtained later are added to it. */
   secrets?: Set<string>;
+  /**
+   * GitHub client pacing, for tests against the local GitHub server (`spaceWrites: false`
+   * drops the 1 s / 3 s spacing of writes GitHub asks for). Default: GitHub's pacing.
+   */
+  githubPacing?: Pick<GitHubClientOptions, 'spaceWrites' | 'retryBaseMs' | 'retryAfterUnitMs'>;
 }
 
 /**
@@ -33,7 +38,7 @@ export interface ComposeOptions {
  */
 export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?: GitHubTraffic } {
   const { config, env, log } = opts;
-  const gh = config.github ? connect(config.github, log) : null;
+  const gh = config.github ? connect(config.github, log, opts.githubPacing) : null;
 
   // Git over HTTP(S) authenticates with the GitHub token (an App's installation token is
   // fetched fresh per fetch); ssh and local remotes need none.
@@ -189,7 +194,11 @@ export function composePorts(opts: ComposeOptions): ControllerPorts & { traffic?
   return ports;
 }
 
-function connect(github: NonNullable<ControllerConfig['github']>, log: Logger) {
+function connect(
+  github: NonNullable<ControllerConfig['github']>,
+  log: Logger,
+  pacing: ComposeOptions['githubPacing'] = {},
+) {
   const app = github.auth.app;
   const auth = app
     ? {
@@ -206,6 +215,7 @@ function connect(github: NonNullable<ControllerConfig['github']>, log: Logger) {
     repository: github.repository,
     baseUrl: github.base_url,
     auth,
+    ...pacing,
     log: {
       debug: (m) => holder.current.debug(m),
       info: (m) => holder.current.info(m),

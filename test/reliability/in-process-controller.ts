@@ -38,7 +38,17 @@ export async function inProcessController(opts: {
   const config = parseControllerConfig(yaml, { file: join(opts.dir, 'controller.yaml'), env });
   const secrets = new Set(config.secrets);
   const log = createLogger({ level: opts.logLevel ?? 'silent', secrets });
-  const ports = composePorts({ config, env, cwd: opts.dir, log, secrets });
+  // The local GitHub server has no secondary limits to avoid: writes are not spaced 1 s / 3 s
+  // apart as against github.com (the injected 5xx and 403s are still retried, honouring
+  // retry-after).
+  const ports = composePorts({
+    config,
+    env,
+    cwd: opts.dir,
+    log,
+    secrets,
+    githubPacing: { spaceWrites: false },
+  });
   const scheduler = new ManualScheduler();
   const running: RunningController = await runController({ config, ports, log, scheduler });
   await running.controller.idle(); // the start-up reconcile

@@ -14,9 +14,9 @@ import { inProcessController } from './in-process-controller.js';
 /**
  * Soak: many reconcile loops of the real controller (git fetch, PR polls against the local
  * GitHub API, plan against a local DAG folder) with an occasional change, printing RSS at
- * the start and the end. SOAK_RECONCILES: 200 in CI, 2,000 from scripts/reliability.sh.
+ * the start and the end. SOAK_RECONCILES: 100 in `npm test`, 2,000 from scripts/reliability.sh.
  */
-const LOOPS = Number(process.env.SOAK_RECONCILES ?? 200);
+const LOOPS = Number(process.env.SOAK_RECONCILES ?? 100);
 
 let github: GitHubServer;
 let remote: GitRemoteFixture;

@@ -1,6 +1,8 @@
 /**
  * RSS and CPU of `backtestctl serve` (compiled JS, as in the image): idle, polling an
- * unchanged repository, and reconciling 1,000 configs (first deploy, then all changed),
+ * unchanged repository for 20 s (from the second reconcile after the first deploy; V8 gives
+ * the first deploy's heap back during it, so its "RSS after" is the idle figure and its peak
+ * still the first deploy's), and reconciling N configs (first deploy, then all changed),
  * into a local folder target from a local git remote. Prints figures; asserts nothing.
  *   npx tsx bench/serve-resources.ts [configs]
  * Without configs: 100 / 1,000 / 5,000 (BENCH_QUICK=1: 100 only).
@@ -95,7 +97,10 @@ async function measureServe(count: number): Promise<void> {
     await waitFor((l) => l.msg === 'reconcile finished');
     const a = first.stop();
 
-    await waitFor((l) => l.msg === 'reconcile finished', lines.length); // settle on the schedule
+    // Settle on the schedule: two more reconciles, so the first deploy's garbage is collected
+    // and the heap can shrink back (serve favours a small heap, src/cli/serve-memory.ts).
+    await waitFor((l) => l.msg === 'reconcile finished', lines.length);
+    await waitFor((l) => l.msg === 'reconcile finished', lines.length);
     const idle = new Meter(pid);
     await new Promise((r) => setTimeout(r, 20_000));
     const b = idle.stop();
@@ -125,9 +130,11 @@ async function measureServe(count: number): Promise<void> {
     );
     remote.cleanup();
   } finally {
+    // Wait for serve to exit before removing its folders (it may still be writing).
+    const exited = child && child.exitCode === null ? new Promise((r) => child?.once('exit', r)) : null;
     child?.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    rmSync(root, { recursive: true, force: true });
+    if (exited) await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    rmSync(root, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 

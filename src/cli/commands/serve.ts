@@ -24,6 +24,9 @@ export const registerServe: RegisterCommand = (program, io, state) => {
           'no controller config given',
           'pass --config controller.yaml (see deploy/controller.example.yaml)',
         );
+      // A long-running process: keep the heap small between reconciles (serve-memory.ts).
+      const { favourSmallHeap } = await import('../serve-memory.js');
+      favourSmallHeap();
       // Loaded here, not at start-up: the controller pulls in the AWS, GitHub and metrics
       // clients, which `--version`, `validate` and the other offline commands never need.
       const [{ composePorts }, { loadControllerConfig }, { runController }, { createLogger }] =

@@ -229,6 +229,36 @@ describe('sharded manifest on S3', () => {
     });
   });
 
+  it('a reader whose shard was replaced and deleted under it reads the new root again', async () => {
+    const prefix = 'reader-race';
+    await sync(store(prefix), dagSet(names(200), 1));
+    const writer = store(prefix, direct);
+    const seen = await writer.readManifest();
+    const m = seen?.manifest as Manifest;
+    const changed = {
+      ...m,
+      entries: m.entries.map((e, i) => (i === 5 ? { ...e, sha256: 'c'.repeat(64) } : e)),
+    };
+    const root = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));
+    const doomed = root.shards[shardOf(m.entries[5]?.key ?? '', root.shards.length)] as string;
+    // The reader's GET of the shard the writer replaces waits until the writer has committed
+    // and deleted it: the reader gets a 404 for a shard its root named.
+    let raced = 0;
+    const racing = {
+      send: async (command: { input: { Key?: string } }) => {
+        if (command.input.Key === `${prefix}/${shardKey(doomed)}` && raced++ === 0)
+          await writer.writeManifest(changed, seen?.version ?? null);
+        return direct.send(command as never);
+      },
+    } as unknown as S3Client;
+    const got = await store(prefix, racing).readManifest();
+    expect(raced).toBeGreaterThan(0);
+    expect(got?.manifest).toEqual(changed);
+    const shards = await shardsAt(direct, BUCKET, prefix);
+    expect(shards.named).not.toContain(doomed);
+    expect(shards.stored).toEqual(shards.named);
+  });
+
   it('a writer that lost the race leaves shards no root names; its next write sweeps them, never a named one', async () => {
     const prefix = 'garbage';
     const base = dagSet(names(100), 1);

@@ -105,13 +105,17 @@ describe('backtestctl plan/apply with an S3 target', () => {
     const mark = proxy.log.length;
     const apply = await cli(['apply', '--repo', repo, '--target', target, '--yes']);
     expect(apply.code).toBe(1);
-    // The no-op check (HEAD: the digest differs), then the change is announced in the
-    // manifest, made, then recorded.
+    // The no-op check (HEAD: the digest differs), the manifest root and its one shard, then
+    // the change is announced in the root, made, then recorded (the changed shard, the root,
+    // the replaced shard's delete).
     expect(proxy.counts(mark)).toEqual({
       'HEAD manifest': 1,
       'GET manifest': 1,
+      'GET shard': 1,
       'PUT object': 1,
       'PUT manifest': 2,
+      'PUT shard': 1,
+      'DELETE shard': 1,
     });
     expect(await readObject(direct, BUCKET, 'dags/single_backtest.py')).toBe(before);
   });

@@ -48,11 +48,11 @@ export async function readRepoSource(
     ]);
     return { files, commits };
   };
-  const [snapshot, listed] = await Promise.all([
-    readWorkTreeSnapshot(dir, childEnv),
-    // catch-all: a listing that fails only rules out the git fast path; the full read reports the error.
-    listConfigFiles(dir).catch(() => null),
-  ]);
+  // The listing is in-process and quick: git checks the listed files' attributes alongside
+  // its other questions rather than after them.
+  // catch-all: a listing that fails only rules out the git fast path; the full read reports the error.
+  const listing = listConfigFiles(dir).catch(() => null);
+  const [snapshot, listed] = await Promise.all([readWorkTreeSnapshot(dir, childEnv, listing), listing]);
   if (snapshot && listed && sameFiles(listed, snapshot.tracked.filter(isConfigFilePath))) {
     let read: Promise<RepoInputs> | null = null;
     return {

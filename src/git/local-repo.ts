@@ -106,17 +106,33 @@ export interface WorkTreeSnapshot {
 export async function readWorkTreeSnapshot(
   dir: string,
   childEnv: Record<string, string>,
+  /**
+   * The files the caller will read (relative to `dir`), when it knows them before git does:
+   * only their attributes are checked, side by side with the other questions. Default (or
+   * null): every tracked file, once `ls-files` has answered.
+   */
+  readPaths?: Promise<readonly string[] | null>,
 ): Promise<WorkTreeSnapshot | null> {
   // Windows checks text out as CRLF by default (core.eol=native): bytes differ from blobs.
   if (process.platform === 'win32') return null;
   const git = new GitRunner(dir, childEnv);
-  const [facts, lastChange, changed, listed, conversion] = await Promise.all([
+  // Outside a work tree check-attr fails like the questions below: no snapshot, not an error.
+  const early = readPaths?.then((paths) =>
+    paths
+      ? mayRewriteOnCheckout(git, paths).catch((err: unknown) => {
+          if (err instanceof GitError) return true;
+          throw err;
+        })
+      : null,
+  );
+  const [facts, lastChange, changed, listed, conversion, rewrites] = await Promise.all([
     git.ask(['rev-parse', '--show-prefix', '--is-shallow-repository', '--git-path', 'shallow', 'HEAD:./']),
     git.ask(['log', '-1', '--topo-order', '--format=%H', 'HEAD', '--', '.']),
     // Tracked files that differ from HEAD, staged or not (a name is enough to say "dirty").
     git.ask(['diff', '--name-only', '--no-renames', '-z', 'HEAD', '--', '.']),
     git.ask(['ls-files', '-z', '--', '.']),
     git.ask(['config', '-z', '--get-regexp', '^core\\.(autocrlf|eol)$']),
+    early,
   ]);
   if (facts === null || lastChange === null || changed === null || listed === null) return null;
   if (changed !== '') return null;
@@ -124,7 +140,7 @@ export async function readWorkTreeSnapshot(
   if (!tree || !SHA.test(tree) || !SHA.test(lastChange.trim())) return null;
   if (convertsEveryText(conversion)) return null;
   const tracked = listed.split('\0').filter((p) => p !== '');
-  if (tracked.length > 0 && (await mayRewriteOnCheckout(git, tracked))) return null;
+  if (rewrites ?? (await mayRewriteOnCheckout(git, tracked))) return null;
   let shallow: string[] = [];
   if (shallowFlag === 'true') {
     // catch-all: a shallow boundary we cannot read only rules out this fast path (null); the full read decides.
@@ -151,7 +167,8 @@ function convertsEveryText(config: string | null): boolean {
 }
 
 /** Whether an attribute (eol=crlf, a filter, ident, working-tree-encoding) rewrites any tracked file on checkout. */
-async function mayRewriteOnCheckout(git: GitRunner, tracked: string[]): Promise<boolean> {
+async function mayRewriteOnCheckout(git: GitRunner, tracked: readonly string[]): Promise<boolean> {
+  if (tracked.length === 0) return false;
   const out = await git.runWithInput(
     ['check-attr', '-z', '--stdin', 'eol', 'filter', 'ident', 'working-tree-encoding'],
     `${tracked.join('\0')}\0`,

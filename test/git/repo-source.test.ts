@@ -172,13 +172,18 @@ describe('readRepoSource', () => {
     await rm(join(dir, 'notes.txt'));
   });
 
-  it('a checkout that may rewrite bytes (core.autocrlf=true, an eol=crlf attribute) hashes the files', async () => {
+  it('a checkout that may rewrite a config (core.autocrlf=true, eol=crlf, a filter) hashes the files', async () => {
     const committed = seen.at(-1) as (typeof seen)[number];
     git(repo, 'config', 'core.autocrlf', 'true');
     expect((await sourceOf(dir)).form).toBe('files');
     git(repo, 'config', '--unset', 'core.autocrlf');
     await writeFile(join(repo, '.git', 'info', 'attributes'), '*.yaml eol=crlf\n');
     expect((await sourceOf(dir)).form).toBe('files');
+    await writeFile(join(repo, '.git', 'info', 'attributes'), '*.yaml filter=custom\n');
+    expect((await sourceOf(dir)).form).toBe('files');
+    // Only the files the render reads count: a filter on other files leaves the fast path.
+    await writeFile(join(repo, '.git', 'info', 'attributes'), '*.md filter=custom\n');
+    expect((await sourceOf(dir)).digest).toBe(committed.digest);
     await rm(join(repo, '.git', 'info', 'attributes'));
     expect((await sourceOf(dir)).digest).toBe(committed.digest);
   });

@@ -1,0 +1,98 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * A no-op `plan` / `apply` skips validation and rendering entirely: a real CLI process, with
+ * a module loader hook that records every module it loads, loads neither the pipeline that
+ * validates and renders (prepare-sync) nor the renderer once the stored digest matched, and
+ * does load them when it did not (proof that the hook sees them).
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Researcher',
+  GIT_AUTHOR_EMAIL: 'researcher@example.com',
+  GIT_COMMITTER_NAME: 'Researcher',
+  GIT_COMMITTER_EMAIL: 'researcher@example.com',
+};
+let dir = '';
+let hook = '';
+let repo = '';
+let target = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'btg-noop-imports-'));
+  hook = join(dir, 'record-modules.mjs');
+  await writeFile(
+    hook,
+    `import { register } from 'node:module';
+import { writeSync } from 'node:fs';
+const { port1, port2 } = new MessageChannel();
+const seen = [];
+port1.on('message', (url) => seen.push(url));
+port1.unref();
+process.on('exit', () => writeSync(2, '\\nLOADED ' + JSON.stringify(seen) + '\\n'));
+register('data:text/javascript,' + encodeURIComponent(\`
+let port;
+export function initialize(data) { port = data.port; }
+export async function load(url, context, next) { port.postMessage(url); return next(url, context); }
+\`), { data: { port: port2 }, transferList: [port2] });
+`,
+  );
+  repo = join(dir, 'repo');
+  target = join(dir, 'dags');
+  await cp(join(root, 'examples'), repo, { recursive: true });
+  for (const args of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'configs'],
+  ])
+    execFileSync('git', args, { cwd: repo, env: gitEnv });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+function run(args: string[]): { code: number | null; stdout: string; loaded: string[] } {
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      join(root, 'node_modules/tsx/dist/loader.mjs'),
+      '--import',
+      hook,
+      join(root, 'src/cli/main.ts'),
+      ...args,
+    ],
+    { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } },
+  );
+  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED ')) ?? 'LOADED []';
+  return { code: r.status, stdout: r.stdout, loaded: JSON.parse(line.slice('LOADED '.length)) as string[] };
+}
+
+const renderWork = (urls: string[]) =>
+  urls.filter((u) => /\/src\/(pipeline\/prepare-sync|render\/render-repo)\.ts$/.test(u));
+
+describe('no-op imports', () => {
+  it('the first apply loads validation and rendering; a no-op plan and apply load neither', () => {
+    const first = run(['apply', '--repo', repo, '--target', target, '--yes']);
+    expect(first.code, first.stdout).toBe(0);
+    expect(renderWork(first.loaded).length).toBe(2);
+
+    for (const command of ['plan', 'apply']) {
+      const noop = run([
+        command,
+        '--repo',
+        repo,
+        '--target',
+        target,
+        ...(command === 'apply' ? ['--yes'] : []),
+      ]);
+      expect(noop.code, noop.stdout).toBe(0);
+      expect(noop.stdout).toContain('no changes: the target was deployed from exactly these configs');
+      expect(renderWork(noop.loaded), command).toEqual([]);
+    }
+  });
+});

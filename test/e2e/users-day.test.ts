@@ -155,11 +155,9 @@ async function python(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   );
 }
 
+/** The latest status of a context on a commit (statusesFor lists newest first, like GitHub). */
 function statusOf(sha: string, context: string) {
-  return github.state
-    .statusesFor(sha)
-    .filter((s) => s.context === context)
-    .at(-1);
+  return github.state.statusesFor(sha).find((s) => s.context === context);
 }
 
 function stickyComments(pr: number) {
@@ -344,6 +342,26 @@ describe("a researcher's day", () => {
         const states = Object.fromEntries(
           runs.map((r) => [String(r.index), r.index === FAILED_RUN ? 'failed' : 'success']),
         );
+        // The jobs first, then the scheduler: a Batch task succeeds only after its job wrote
+        // metrics.json and exited, and the controller polls meanwhile (it reads a run once).
+        for (const r of runs) {
+          if (r.index === FAILED_RUN) continue;
+          const s = sample(r.index);
+          await python(
+            [
+              '-c',
+              `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}, "total_return": ${r.index / 100}, "trades": ${40 + r.index}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
+            ],
+            {
+              PYTHONPATH: join(projectRoot, 'src/render/templates'),
+              PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
+              ...MOTO_ENV,
+              AWS_ENDPOINT_URL: moto.endpoint,
+              ...Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value])),
+              RESULTS_S3_URI: resultsS3Uri(RESULTS_BUCKET, 'momentum_grid', runId, r.strategy, r.index),
+            },
+          );
+        }
         const home = join(mwaa.dagsFolder, '..');
         await python(
           [
@@ -365,24 +383,6 @@ describe("a researcher's day", () => {
             AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${join(home, 'airflow.db')}`,
           },
         );
-        for (const r of runs) {
-          if (r.index === FAILED_RUN) continue;
-          const s = sample(r.index);
-          await python(
-            [
-              '-c',
-              `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}, "total_return": ${r.index / 100}, "trades": ${40 + r.index}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
-            ],
-            {
-              PYTHONPATH: join(projectRoot, 'src/render/templates'),
-              PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
-              ...MOTO_ENV,
-              AWS_ENDPOINT_URL: moto.endpoint,
-              ...Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value])),
-              RESULTS_S3_URI: resultsS3Uri(RESULTS_BUCKET, 'momentum_grid', runId, r.strategy, r.index),
-            },
-          );
-        }
         const results = await eventually(
           'the results comment with every run done',
           () =>

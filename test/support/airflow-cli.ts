@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,9 +27,20 @@ export interface AirflowCli {
 
 const SERVER = fileURLToPath(new URL('./airflow_forkserver.py', import.meta.url));
 
+/**
+ * The interpreter a cold `airflow` runs under: the script's `#!` line (the venv's python where
+ * it was built, which differs from `venvBin(venv, 'python')` when .cache/ was copied elsewhere).
+ */
+function scriptInterpreter(script: string): string {
+  const first = readFileSync(script, 'utf8').split('\n', 1)[0] ?? '';
+  const exe = first.startsWith('#!') ? first.slice(2).trim() : '';
+  return exe && !exe.includes(' ') && existsSync(exe) ? exe : script.replace(/airflow$/, 'python');
+}
+
 export function startAirflowCli(venv: VenvName, env: NodeJS.ProcessEnv): AirflowCli {
   const tmp = mkdtempSync(join(tmpdir(), `airflow-cli-${venv}-`));
-  const child: ChildProcess = spawn(venvBin(venv, 'python'), [SERVER, venvBin(venv, 'airflow')], {
+  const script = venvBin(venv, 'airflow');
+  const child: ChildProcess = spawn(scriptInterpreter(script), [SERVER, script], {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

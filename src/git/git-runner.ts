@@ -76,6 +76,10 @@ export class GitRunner {
         if (code === 0) resolve(Buffer.concat(out));
         else reject(this.error(`git ${args[0]} failed`, new Error(stderr.trim() || `exit code ${code}`)));
       });
+      // git may exit before reading all of its input (not a repository, a bad argument): the
+      // write then fails with EPIPE. catch-all: that failure is not the error to report; the
+      // exit code and stderr in 'close' are, so it is dropped here rather than crash the process.
+      child.stdin.on('error', () => {});
       child.stdin.end(input);
     });
   }

@@ -236,6 +236,10 @@ describe('readRepoSource', () => {
     const outside = await record('not a git folder', plain);
     expect(outside.form).toBe('files');
     expect(await readWorkTreeSnapshot(plain, childEnv)).toBeNull();
+    // git exits before reading the paths it was handed (not a repository): no snapshot, and
+    // the failed write to its input (EPIPE) does not take the process down.
+    const many = Array.from({ length: 20_000 }, (_, i) => `backtests/config_${i}.yaml`);
+    expect(await readWorkTreeSnapshot(plain, childEnv, Promise.resolve(many))).toBeNull();
   });
 
   it('across every state seen: equal digests render equal DAG files', () => {

@@ -5,7 +5,7 @@ import { dagRunPrefix, runStatusKey } from '../../src/results/results-store.js';
 import { S3ResultsStore } from '../../src/results/s3-results-store.js';
 import { runsWithStates } from '../../src/results/sweep-runs.js';
 import { type MotoServer, motoS3Client } from '../support/moto.js';
-import { AIRFLOW_VENVS } from '../support/python.js';
+import { AIRFLOW_VENVS, type VenvName } from '../support/python.js';
 import { BUCKET, batchJobIds, type DagsTestResult, dagsTest, startMotoBatch } from './e2e/dags-test.js';
 import { buildSpec } from './spec-builder.js';
 
@@ -13,8 +13,25 @@ import { buildSpec } from './spec-builder.js';
 // still runs (trigger rule all_done) and its report counts no successful run.
 let moto: MotoServer;
 
+function failingSpec(venv: VenvName) {
+  return buildSpec({
+    dag_id: `e2e_failing_${venv}`,
+    retries: 0,
+    callbacks: { before: null, after: 'backtest_gitops_support.callbacks.generate_backtest_report' },
+    strategies: [{ param_grid: { stop_loss_pct: [3, 5] } }],
+  });
+}
+
+// Both versions' `dags test` run at once (mostly the BatchOperator's polling sleeps).
+const runs = new Map<VenvName, Promise<DagsTestResult>>();
+
 beforeAll(async () => {
   moto = await startMotoBatch(true);
+  for (const { venv } of AIRFLOW_VENVS) {
+    const run = dagsTest(venv, failingSpec(venv), moto);
+    run.catch(() => undefined); // reported by the describe that awaits it
+    runs.set(venv, run);
+  }
 });
 
 afterAll(async () => {
@@ -23,15 +40,10 @@ afterAll(async () => {
 
 describe.each(AIRFLOW_VENVS)('failing Batch jobs in $label', ({ venv }) => {
   let result: DagsTestResult;
-  const spec = buildSpec({
-    dag_id: `e2e_failing_${venv}`,
-    retries: 0,
-    callbacks: { before: null, after: 'backtest_gitops_support.callbacks.generate_backtest_report' },
-    strategies: [{ param_grid: { stop_loss_pct: [3, 5] } }],
-  });
+  const spec = failingSpec(venv);
 
   beforeAll(async () => {
-    result = await dagsTest(venv, spec, moto);
+    result = await (runs.get(venv) as Promise<DagsTestResult>);
   });
 
   it('fails each run, then runs after, whose report counts 0 of 2', () => {

@@ -48,6 +48,9 @@ export class MwaaDagStore implements DagStore {
   read(key: string): Promise<{ content: string; version: string } | null> {
     return this.s3.read ? this.s3.read(key) : fallbackRead(this.s3, key);
   }
+  collectGarbage(): Promise<number> {
+    return this.s3.collectGarbage ? this.s3.collectGarbage() : Promise.resolve(0);
+  }
   stat(keys: string[]): Promise<Map<string, string>> {
     return this.s3.stat(keys);
   }

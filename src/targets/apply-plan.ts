@@ -116,6 +116,8 @@ export async function applyPlan(
     }
     const failed = round.outcomes.filter((o) => o.status === 'failed');
     if (failed.length === 0 || attempt >= maxAttempts) {
+      // Bookkeeping a crash or a lost race left behind (free when there is none).
+      await store.collectGarbage?.();
       const files = [...outcomes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return result(current, files, attempt, round.manifest.version);
     }

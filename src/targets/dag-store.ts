@@ -62,6 +62,14 @@ export interface DagStore {
    * are absent from the map. Only called for drift checks, never on the cheap path.
    */
   stat(keys: string[]): Promise<Map<string, string>>;
+
+  /**
+   * Deletes the store's own bookkeeping objects that no manifest can name any more (S3:
+   * manifest shards left by a crash or a lost race). Called by apply after its writes, never
+   * by plan; best effort, and free when the store knows of nothing to delete. Optional: a
+   * store that keeps its manifest in one file has nothing to collect.
+   */
+  collectGarbage?(): Promise<number>;
 }
 
 export interface PutMeta {

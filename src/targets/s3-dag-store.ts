@@ -64,6 +64,8 @@ export class S3DagStore implements DagStore {
   private lastRoot: ManifestRoot | null = null;
   /** Set when shards may have been left unnamed (a lost race, a crashed writer): sweep after the next write. */
   private sweepDue = false;
+  /** Garbage shards a LIST has shown (a drift check), deleted by collectGarbage. */
+  private readonly garbage = new Set<string>();
 
   constructor(private readonly opts: S3DagStoreOptions) {
     this.prefix = opts.prefix.replace(/^\/+|\/+$/g, '');
@@ -164,27 +166,34 @@ export class S3DagStore implements DagStore {
     this.remember(version, root);
     const replaced = (base?.shards ?? []).filter((n): n is string => n !== null && !root.shards.includes(n));
     await this.deleteShards(replaced);
-    if (this.sweepDue) await this.collectGarbage();
+    await this.collectGarbage();
     return version;
   }
 
   /**
    * Deletes shards no root can name any more (left by a crash between a shard write and the
    * root write, or by a writer that lost the race), judged against the last root this store
-   * read or wrote. Best effort: what is left is swept the next time.
+   * read or wrote: the ones a drift check's LIST noted, and, when this store has reason to
+   * think there are more (it read an interrupted apply's announcement, or its own write
+   * failed), the ones a LIST of the shard folder finds. Nothing to do costs no request.
+   * Best effort: what is left is swept the next time.
    */
   async collectGarbage(): Promise<number> {
     const committed = this.lastRoot;
     if (!committed) return 0;
-    this.sweepDue = false;
-    let listed: string[];
-    try {
-      listed = [...(await this.listEtags(SHARD_PREFIX)).keys()];
-    } catch (err) {
-      if (err instanceof TargetError) return 0;
-      throw err;
+    const names = new Set(this.garbage);
+    this.garbage.clear();
+    if (this.sweepDue) {
+      this.sweepDue = false;
+      try {
+        for (const n of this.garbageAmong([...(await this.listEtags(SHARD_PREFIX)).keys()], committed))
+          names.add(n);
+      } catch (err) {
+        if (!(err instanceof TargetError)) throw err;
+        this.sweepDue = true; // e.g. no s3:ListBucket; try again after the next write
+      }
     }
-    return this.deleteShards(this.garbageAmong(listed, committed));
+    return this.deleteShards([...names]);
   }
 
   async put(key: string, content: string, meta: PutMeta, condition: PutCondition): Promise<string | null> {
@@ -286,8 +295,10 @@ export class S3DagStore implements DagStore {
         throw err;
       });
       if (listed) {
-        // The LIST names our shards too: garbage among them goes at no extra request.
-        if (this.lastRoot) await this.deleteShards(this.garbageAmong([...listed.keys()], this.lastRoot));
+        // The LIST names our shards too: garbage among them is noted (a plan writes nothing)
+        // and deleted by the next apply, at no extra LIST.
+        if (this.lastRoot)
+          for (const n of this.garbageAmong([...listed.keys()], this.lastRoot)) this.garbage.add(n);
         const out = new Map<string, string>();
         for (const key of keys) {
           const etag = listed.get(key);

@@ -38,7 +38,11 @@ export function dagSet(names: string[], version = 1): DesiredFile[] {
 export async function sync(
   store: DagStore,
   desired: DesiredFile[],
-  opts: ApplyOptions & { invalidSources?: string[]; commit?: string } = {},
+  opts: ApplyOptions & {
+    invalidSources?: string[];
+    commit?: string;
+    drift?: 'off' | 'report' | 'repair';
+  } = {},
 ) {
   const { plan } = await planAgainstTarget({
     desired,
@@ -46,6 +50,7 @@ export async function sync(
     store,
     commit: opts.commit ?? 'c1',
     adopt: opts.adopt ?? false,
+    ...(opts.drift ? { drift: opts.drift } : {}),
   });
   return applyPlan(plan, desired, store, { sleep: async () => undefined, ...opts });
 }

@@ -287,14 +287,20 @@ describe('sharded manifest on S3', () => {
     expect(shards.stored).toEqual(shards.named);
     expect((await manifestAt(direct, BUCKET, prefix))?.entries[3]?.sha256).toBe('a'.repeat(64));
 
-    // Garbage with nobody left to sweep it (a writer killed after its shard PUT) goes with the
-    // next drift check's LIST, at no extra request.
+    // Garbage with nobody left to sweep it (a writer killed after its shard PUT, or while
+    // deleting the shard it replaced) is seen by a drift check's LIST, which writes nothing
+    // (it is part of a plan), and deleted by the apply that follows, at no extra LIST.
     await direct.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${shardKey('1-00000000000000ff')}`, Body: 'x' }),
     );
     const c = store(prefix);
     await c.readManifest();
     await c.stat(base.map((f) => f.key));
+    expect((await shardsAt(direct, BUCKET, prefix)).stored).toContain('1-00000000000000ff');
+    // What apply calls after its writes (crash.test.ts runs it through apply):
+    const mark = proxy.log.length;
+    expect(await c.collectGarbage()).toBe(1);
+    expect(proxy.counts(mark)).toEqual({ 'DELETE shard': 1 });
     shards = await shardsAt(direct, BUCKET, prefix);
     expect(shards.stored).toEqual(shards.named);
   });

@@ -24,9 +24,6 @@ export const registerServe: RegisterCommand = (program, io, state) => {
           'no controller config given',
           'pass --config controller.yaml (see deploy/controller.example.yaml)',
         );
-      // A long-running process: keep the heap small between reconciles (serve-memory.ts).
-      const { favourSmallHeap } = await import('../serve-memory.js');
-      favourSmallHeap();
       // Loaded here, not at start-up: the controller pulls in the AWS, GitHub and metrics
       // clients, which `--version`, `validate` and the other offline commands never need.
       const [{ composePorts }, { loadControllerConfig }, { runController }, { createLogger }] =
@@ -37,6 +34,10 @@ export const registerServe: RegisterCommand = (program, io, state) => {
           import('../../shared/logger.js'),
         ]);
       const config = loadControllerConfig(path, env, io.cwd);
+      // A long-running process: keep the heap small between reconciles (serve-memory.ts).
+      // Set once the config is valid, before the controller allocates anything.
+      const { favourSmallHeap } = await import('../serve-memory.js');
+      favourSmallHeap();
       // A live set: installation tokens fetched later are added and censored too.
       const secrets = new Set(config.secrets);
       const log = createLogger({ level: config.log.level, secrets, base: { app: 'backtest-gitops' } });

@@ -130,7 +130,8 @@ export async function readWorkTreeSnapshot(
     git.ask(['log', '-1', '--topo-order', '--format=%H', 'HEAD', '--', '.']),
     // Tracked files that differ from HEAD, staged or not (a name is enough to say "dirty").
     git.ask(['diff', '--name-only', '--no-renames', '-z', 'HEAD', '--', '.']),
-    git.ask(['ls-files', '-z', '--', '.']),
+    // -v tags each path: lowercase = assume-unchanged, S = skip-worktree (below).
+    git.ask(['ls-files', '-z', '-v', '--', '.']),
     git.ask(['config', '-z', '--get-regexp', '^core\\.(autocrlf|eol)$']),
     early,
   ]);
@@ -139,7 +140,11 @@ export async function readWorkTreeSnapshot(
   const [prefix = '', shallowFlag, shallowPath, tree] = facts.split('\n');
   if (!tree || !SHA.test(tree) || !SHA.test(lastChange.trim())) return null;
   if (convertsEveryText(conversion)) return null;
-  const tracked = listed.split('\0').filter((p) => p !== '');
+  const entries = listed.split('\0').filter((entry) => entry !== '');
+  // A file git was told not to look at (update-index --assume-unchanged / --skip-worktree)
+  // may differ from HEAD without `git diff` saying so.
+  if (entries.some((entry) => !entry.startsWith('H '))) return null;
+  const tracked = entries.map((entry) => entry.slice(2));
   if (rewrites ?? (await mayRewriteOnCheckout(git, tracked))) return null;
   let shallow: string[] = [];
   if (shallowFlag === 'true') {

@@ -166,6 +166,19 @@ describe('readRepoSource', () => {
     expect(ignored.form).toBe('files');
     await rm(join(dir, 'backtests', 'new.yaml'));
 
+    // A file git was told to stop looking at may differ without `git diff` saying so.
+    git(repo, 'update-index', '--assume-unchanged', 'research/backtests/a.yaml');
+    await writeFile(a, config(1900));
+    const unwatched = await record('edited behind --assume-unchanged');
+    expect(unwatched.form).toBe('files');
+    expect(unwatched.digest).not.toBe(committed.digest);
+    git(repo, 'update-index', '--no-assume-unchanged', 'research/backtests/a.yaml');
+    git(repo, 'checkout', '-q', '--', 'research/backtests/a.yaml');
+    git(repo, 'update-index', '--skip-worktree', 'research/backtests/a.yaml');
+    expect((await sourceOf(dir)).form).toBe('files');
+    git(repo, 'update-index', '--no-skip-worktree', 'research/backtests/a.yaml');
+    expect((await sourceOf(dir)).digest).toBe(committed.digest);
+
     // A file the render does not read may be untracked: the folder's configs are still as committed.
     await writeFile(join(dir, 'notes.txt'), 'scratch\n');
     expect((await record('untracked non-config file')).digest).toBe(committed.digest);

@@ -41,6 +41,12 @@ export class PipelineDeployer implements DeployPort {
   private store: Promise<DagStore> | null = null;
   /** DAGs owned after this process's last full deploy; a no-op skip reports it (none yet: no skip). */
   private dagsManaged: number | null = null;
+  /**
+   * The render digest of the commit last looked at. A commit's configs and their last commits
+   * never change (and environment, owner and renderer are fixed for this process), so polling
+   * an unchanged branch re-reads nothing: one HEAD of the manifest per poll.
+   */
+  private lastDigest: { commit: string; value: string } | null = null;
 
   constructor(private readonly opts: PipelineDeployerOptions) {}
 
@@ -51,21 +57,27 @@ export class PipelineDeployer implements DeployPort {
       throw err;
     });
     const store = await this.store;
-    const [read, lastCommits] = await Promise.all([
-      opts.reader.readConfigFiles(request.commit),
-      opts.reader.lastCommits?.(request.commit),
-    ]);
-    const files = scopeToFolder(read, opts.configPath);
-    const commits = lastCommits ? scopeToFolder(lastCommits, opts.configPath) : undefined;
-    ctx.signal.throwIfAborted();
+    const readInputs = async () => {
+      const [read, lastCommits] = await Promise.all([
+        opts.reader.readConfigFiles(request.commit),
+        opts.reader.lastCommits?.(request.commit),
+      ]);
+      const commits = lastCommits ? scopeToFolder(lastCommits, opts.configPath) : undefined;
+      return { files: scopeToFolder(read, opts.configPath), ...(commits ? { commits } : {}) };
+    };
     const owner = opts.owner ? { ...opts.owner, target: store.location } : null;
+    let inputs: Awaited<ReturnType<typeof readInputs>> | null = null;
+    let inputsDigest: string;
+    if (this.lastDigest?.commit === request.commit) inputsDigest = this.lastDigest.value;
+    else {
+      inputs = await readInputs();
+      inputsDigest = renderDigest({ ...inputs, environment: opts.environment ?? null, owner });
+      this.lastDigest = { commit: request.commit, value: inputsDigest };
+    }
+    ctx.signal.throwIfAborted();
     // The no-op check (one HEAD of the manifest, no body): the inputs the last converged apply
     // rendered, so nothing is validated, rendered or planned. A due drift check looks further.
-    const check = await checkNoop(
-      store,
-      renderDigest({ files, environment: opts.environment ?? null, owner, ...(commits ? { commits } : {}) }),
-      request.checkDrift || this.dagsManaged === null,
-    );
+    const check = await checkNoop(store, inputsDigest, request.checkDrift || this.dagsManaged === null);
     if (check.skip && this.dagsManaged !== null) {
       const none = { create: 0, update: 0, delete: 0, repair: 0 };
       const report = this.noopReport(request.commit, store.location);
@@ -78,6 +90,8 @@ export class PipelineDeployer implements DeployPort {
         report,
       };
     }
+    inputs ??= await readInputs();
+    const { files, commits } = inputs;
     // The one pipeline (src/pipeline): validate, render, read the manifest, plan; drift is
     // looked at only when a check is due, and planned as repairs only in `repair` mode.
     const { config, desired, current, plan, driftDetected } = await prepareSync({

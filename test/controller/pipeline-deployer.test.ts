@@ -171,6 +171,48 @@ describe('PipelineDeployer', () => {
     expect([calls.head - after.head, calls.read - after.read]).toEqual([1, 0]);
   });
 
+  it('polling an unchanged commit reads its configs once: later polls are one HEAD each', async () => {
+    const commits = new Map<string, Map<string, string>>();
+    const reads = { files: 0, lastCommits: 0 };
+    const target = join(dir, 'poll');
+    const deployer = new PipelineDeployer({
+      reader: {
+        readConfigFiles: async (sha) => {
+          reads.files++;
+          return new Map(commits.get(sha));
+        },
+        lastCommits: async (sha) => {
+          reads.lastCommits++;
+          return new Map([...(commits.get(sha)?.keys() ?? [])].map((path) => [path, sha.padEnd(40, '0')]));
+        },
+      },
+      openStore: async () => new LocalDirDagStore(target),
+      configPath: '.',
+      maxDeleteShare: 0.5,
+      allowMassDelete: false,
+    });
+    const ctx = { signal: new AbortController().signal, log: memoryLogger().log };
+    const deploy = (commit: string, extra: Partial<DeployRequest> = {}) =>
+      deployer.deploy({ commit, checkDrift: false, drift: 'report', dryRun: false, ...extra }, ctx);
+    commits.set('c1', files({ 'backtests/a.yaml': backtestConfig(1) }));
+    expect((await deploy('c1')).applied).toBe(true);
+    expect(reads).toEqual({ files: 1, lastCommits: 1 });
+    for (let poll = 0; poll < 3; poll++) expect((await deploy('c1')).applied).toBe(false);
+    expect(reads).toEqual({ files: 1, lastCommits: 1 });
+
+    // A hand-deleted DAG: the remembered digest still matches, so only a due drift check,
+    // which reads the configs again, repairs it.
+    rmSync(join(target, 'a.py'));
+    expect((await deploy('c1', { checkDrift: true, drift: 'repair' })).operations.repair).toBe(1);
+    expect(reads).toEqual({ files: 2, lastCommits: 2 });
+
+    // A new commit is read (once), and deployed.
+    commits.set('c2', files({ 'backtests/a.yaml': backtestConfig(1, 20) }));
+    expect((await deploy('c2')).operations.update).toBe(1);
+    await deploy('c2');
+    expect(reads).toEqual({ files: 3, lastCommits: 3 });
+  });
+
   it('reads configs from a folder of the repository', () => {
     const scoped = scopeToFolder(
       files({ 'research/backtests/a.yaml': 'x', 'other/b.yaml': 'y' }),

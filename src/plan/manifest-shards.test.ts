@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { serializeManifest } from './manifest.js';
 import {
   assembleManifest,
+  bucketByShard,
   chooseShardCount,
   isGarbageShard,
+  keySetHash,
   layoutManifest,
   type ManifestRoot,
   parseManifestDocument,
@@ -82,9 +84,32 @@ describe('sharded manifest', () => {
     expect(second.root.shards.filter((s, j) => s !== first.root.shards[j])).toEqual([second.writes[0]?.name]);
     // The bookkeeping for one change at 5,000 entries: the root and one shard stay small.
     expect(first.root.shards).toHaveLength(128);
-    expect(Buffer.byteLength(serializeRoot(second.root))).toBeLessThan(4_500);
+    // (names and key hashes of 128 shards, 8 a line)
+    expect(Buffer.byteLength(serializeRoot(second.root))).toBeLessThan(6_000);
     expect(Buffer.byteLength(second.writes[0]?.text ?? '')).toBeLessThan(24_000);
     expect(Buffer.byteLength(serializeManifest(manifest(changed)))).toBeGreaterThan(1_300_000);
+  });
+
+  it('records per shard a key hash that the desired (key, sha256) pairs alone reproduce', () => {
+    const entries = Array.from({ length: 300 }, (_, i) => entry(i));
+    const { root } = layoutManifest(manifest(entries), null, 0);
+    const n = root.shards.length;
+    // What a deployer computes from its render: keys and content hashes, any order, no ETags.
+    const pairs = entries.map((e) => ({ key: e.key, sha256: e.sha256 })).reverse();
+    expect(root.keyHashes).toEqual(bucketByShard(pairs, n).map((b) => (b.length > 0 ? keySetHash(b) : null)));
+    expect(keySetHash([{ key: 'a.py', sha256: 'x' }])).not.toBe(keySetHash([{ key: 'a.py', sha256: 'y' }]));
+    expect(parseManifestDocument(serializeRoot(root))).toEqual({ root });
+    // A root whose hashes do not line up with its shards is refused.
+    const bad = { ...root, keyHashes: root.keyHashes?.slice(1) };
+    expect(parseManifestDocument(JSON.stringify(bad))).toMatchObject({
+      problem: expect.stringContaining('keyHashes'),
+    });
+    // An unread shard keeps its name and hash without being laid out again.
+    const changed = entries.map((e, i) => (i === 0 ? entry(0, 2) : e));
+    const keep = new Set(root.shards.map((_, i) => i).filter((i) => i !== shardOf(entries[0]?.key ?? '', n)));
+    const next = layoutManifest(manifest(changed), root, root.generation, keep);
+    expect(next.writes).toHaveLength(1);
+    expect(next.root.keyHashes?.filter((h, i) => h !== root.keyHashes?.[i])).toHaveLength(1);
   });
 
   it('keeps the shard count within a range, so one config near a boundary does not rewrite all', () => {

@@ -25,6 +25,14 @@ import type { Manifest, ManifestEntry } from './types.js';
  * a shard not named by a root of generation G and itself of generation ≤ G can never be
  * named by any later root (a writer reuses only its base root's shards, and a writer whose
  * base is older than G loses its conditional write), so it is garbage and may be deleted.
+ *
+ * The root also records, per shard, a short hash of the shard's sorted (key, sha256) pairs
+ * (`keyHashes`). A reader that knows the files it wants (the desired render) computes the same
+ * hash per shard from them without any request: a shard whose recorded hash equals it lists
+ * exactly the wanted keys with the wanted content, so every key in it plans as unchanged and
+ * a fresh process need not download it (see S3DagStore.readManifest for what a forged hash
+ * can and cannot do). The hashes are part of the root, so they are committed by the same
+ * conditional PUT as the shard names. A root written before them has none: it is read whole.
  */
 
 /** Where the shards live, relative to the target root (under the reserved bookkeeping folder). */
@@ -47,24 +55,45 @@ export interface ManifestRoot {
   entries: number;
   /** Shard names by index (length n, a power of two); null = no entries in that shard. */
   shards: (string | null)[];
+  /**
+   * Per shard index, keySetHash of that shard's entries (null where the shard is null).
+   * Absent in roots written before it existed: such a root's shards are all read.
+   */
+  keyHashes?: (string | null)[];
   pending?: Manifest['pending'];
 }
 
 const SHARD_NAME = /^(\d{1,15})-([0-9a-f]{16})$/;
 
-const RootSchema = z.object({
-  version: z.literal(2),
-  generator: z.string(),
-  owner: OwnerSchema.optional(),
-  commit: z.string(),
-  generation: z.number().int().positive(),
-  entries: z.number().int().nonnegative(),
-  shards: z
-    .array(z.string().regex(SHARD_NAME, 'not a shard name').nullable())
-    .min(1)
-    .refine((s) => (s.length & (s.length - 1)) === 0, 'shard count must be a power of two'),
-  pending: z.array(PendingSchema).optional(),
-});
+const RootSchema = z
+  .object({
+    version: z.literal(2),
+    generator: z.string(),
+    owner: OwnerSchema.optional(),
+    commit: z.string(),
+    generation: z.number().int().positive(),
+    entries: z.number().int().nonnegative(),
+    shards: z
+      .array(z.string().regex(SHARD_NAME, 'not a shard name').nullable())
+      .min(1)
+      .refine((s) => (s.length & (s.length - 1)) === 0, 'shard count must be a power of two'),
+    keyHashes: z
+      .array(
+        z
+          .string()
+          .regex(/^[0-9a-f]{16}$/, 'not a key hash')
+          .nullable(),
+      )
+      .optional(),
+    pending: z.array(PendingSchema).optional(),
+  })
+  .refine(
+    (r) =>
+      r.keyHashes === undefined ||
+      (r.keyHashes.length === r.shards.length &&
+        r.keyHashes.every((h, i) => (h === null) === (r.shards[i] === null))),
+    'keyHashes must have one hash per named shard',
+  );
 
 const ShardSchema = z.object({
   version: z.literal(2),
@@ -123,6 +152,24 @@ export function shardText(index: number, n: number, entries: ManifestEntry[]): s
   return `{"version":2,"shard":${index},"of":${n},"entries":[\n${lines.join(',\n')}\n]}\n`;
 }
 
+/**
+ * The hash the root records per shard: sha256 of the sorted `key NUL sha256 LF` lines of its
+ * entries, 16 hex digits. It depends only on what a deployer can compute from its render
+ * (keys and content hashes), not on ETags, commits or the shard's bytes.
+ */
+export function keySetHash(entries: readonly { key: string; sha256: string }[]): string {
+  const h = createHash('sha256');
+  for (const e of [...entries].sort(byKey)) h.update(`${e.key}\0${e.sha256}\n`);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Files grouped by the shard (of `n`) their key falls in. */
+export function bucketByShard<T extends { key: string }>(files: readonly T[], n: number): T[][] {
+  const buckets: T[][] = Array.from({ length: n }, () => []);
+  for (const f of files) buckets[shardOf(f.key, n)]?.push(f);
+  return buckets;
+}
+
 function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
@@ -137,22 +184,34 @@ export interface ShardWrite {
  * The root that records `manifest` on top of `base` (the root being replaced; null = none,
  * or a single-file manifest being migrated), and the shards to write before it. A shard
  * whose content equals the base's shard at the same index keeps its name and is not written.
+ * `unread` names the indexes whose entries are the base shard's, unchanged, but were never
+ * downloaded (stand-ins built from the desired render): they keep the base's name and key
+ * hash as they are (the caller checked that the shard count stays the same).
  */
 export function layoutManifest(
   manifest: Manifest,
   base: ManifestRoot | null,
   baseGeneration: number,
+  unread: ReadonlySet<number> = new Set(),
 ): { root: ManifestRoot; writes: ShardWrite[] } {
   const generation = baseGeneration + 1;
   const n = chooseShardCount(manifest.entries.length, base?.shards.length ?? null);
-  const buckets: ManifestEntry[][] = Array.from({ length: n }, () => []);
-  for (const e of manifest.entries) buckets[shardOf(e.key, n)]?.push(e);
+  const buckets = bucketByShard(manifest.entries, n);
   const writes: ShardWrite[] = [];
+  const keyHashes: (string | null)[] = [];
   const shards = buckets.map((entries, i) => {
+    keyHashes[i] = null;
     if (entries.length === 0) return null;
+    const kept = base?.shards.length === n ? base.shards[i] : null;
+    const keptHash = base?.shards.length === n ? base.keyHashes?.[i] : null;
+    if (unread.has(i)) {
+      if (!kept || !keptHash) throw new Error(`layoutManifest: shard ${i} was not read and has no base`);
+      keyHashes[i] = keptHash;
+      return kept;
+    }
+    keyHashes[i] = keySetHash(entries);
     const text = shardText(i, n, entries);
     const hash = contentHash(text);
-    const kept = base?.shards.length === n ? base.shards[i] : null;
     if (kept?.endsWith(`-${hash}`)) return kept;
     const name = `${generation}-${hash}`;
     writes.push({ name, text, entries: [...entries].sort(byKey) });
@@ -166,6 +225,7 @@ export function layoutManifest(
     generation,
     entries: manifest.entries.length,
     shards,
+    keyHashes,
   };
   if (manifest.pending && manifest.pending.length > 0) root.pending = normalisePending(manifest.pending);
   return { root, writes };
@@ -190,6 +250,18 @@ export function serializeRoot(root: ManifestRoot): string {
         .join(',')}`,
     );
   fields.push(`  "shards": [\n${rows.join(',\n')}\n  ]`);
+  if (root.keyHashes) {
+    const hashes = root.keyHashes;
+    const hashRows: string[] = [];
+    for (let i = 0; i < hashes.length; i += 8)
+      hashRows.push(
+        `    ${hashes
+          .slice(i, i + 8)
+          .map((h) => JSON.stringify(h))
+          .join(',')}`,
+      );
+    fields.push(`  "keyHashes": [\n${hashRows.join(',\n')}\n  ]`);
+  }
   if (root.pending && root.pending.length > 0) {
     const pending = normalisePending(root.pending).map((p) => `    ${JSON.stringify(p)}`);
     fields.push(`  "pending": [\n${pending.join(',\n')}\n  ]`);

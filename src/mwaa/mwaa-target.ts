@@ -1,6 +1,6 @@
 import type { Manifest } from '../plan/types.js';
 import { UsageError } from '../shared/errors.js';
-import type { DagStore, PutCondition, PutMeta } from '../targets/dag-store.js';
+import type { DagStore, ManifestReadHint, PutCondition, PutMeta } from '../targets/dag-store.js';
 import type { TargetContext, TargetResolver } from '../targets/open-target.js';
 import { s3Store } from '../targets/open-target.js';
 import { airflowMajor, type MwaaEnvironment } from './environment.js';
@@ -26,8 +26,10 @@ export class MwaaDagStore implements DagStore {
     return airflowMajor(this.environment.airflowVersion);
   }
 
-  readManifest(): Promise<{ manifest: Manifest; version: string; digest?: string | null } | null> {
-    return this.s3.readManifest();
+  readManifest(
+    hint?: ManifestReadHint,
+  ): Promise<{ manifest: Manifest; version: string; digest?: string | null } | null> {
+    return this.s3.readManifest(hint);
   }
   headManifest(): Promise<{ version: string; digest: string | null } | null> {
     return this.s3.headManifest ? this.s3.headManifest() : Promise.resolve(null);

@@ -47,7 +47,10 @@ export interface TargetPlan {
 /** Desired files → plan against what the target's manifest says is deployed. */
 export async function planAgainstTarget(input: PlanAgainstTargetInput): Promise<TargetPlan> {
   const { store } = input;
-  const current = await store.readManifest();
+  const drift = input.drift ?? 'off';
+  // Without a drift check the planner needs no ETag of a file that stays as it is, so the
+  // store may leave unread what already matches the render (S3: shards whose key hash does).
+  const current = await store.readManifest(drift === 'off' ? { desired: input.desired } : undefined);
   const pending = input.pending ? (current?.manifest.pending?.map((p) => p.key) ?? []) : [];
   const base: PlanSyncInput = {
     desired: input.desired,
@@ -59,7 +62,6 @@ export async function planAgainstTarget(input: PlanAgainstTargetInput): Promise<
     ...(input.adopt ? { adopt: true } : {}),
     ...(pending.length > 0 ? { pendingObserved: await observePending(store, pending) } : {}),
   };
-  const drift = input.drift ?? 'off';
   let plan = planSync(base);
   let driftDetected = 0;
   let planned = base;

@@ -1,4 +1,4 @@
-import type { Manifest } from '../plan/types.js';
+import type { DesiredFile, Manifest } from '../plan/types.js';
 
 /**
  * Where rendered DAG files live: a local folder or an S3 prefix. Narrow on purpose: the
@@ -11,9 +11,12 @@ export interface DagStore {
 
   /**
    * Reads the manifest; `null` when none exists yet. `version` is the token for the conditional
-   * write; `digest` the render digest stored with it (null: none).
+   * write; `digest` the render digest stored with it (null: none). With a hint, a store may
+   * skip reading parts of the manifest the hint shows to be unchanged (see ManifestReadHint).
    */
-  readManifest(): Promise<{ manifest: Manifest; version: string; digest?: string | null } | null>;
+  readManifest(
+    hint?: ManifestReadHint,
+  ): Promise<{ manifest: Manifest; version: string; digest?: string | null } | null>;
 
   /**
    * The manifest's version and stored render digest without its body (S3: one HEAD, 0 body
@@ -70,6 +73,16 @@ export interface DagStore {
    * store that keeps its manifest in one file has nothing to collect.
    */
   collectGarbage?(): Promise<number>;
+}
+
+/**
+ * What the reader is about to deploy. A store that keeps its manifest in parts (S3 shards) may
+ * leave a part unread when it records exactly these keys with this content: its entries then
+ * come back as stand-ins built from the desired files, with `etag: null`, which plan as
+ * unchanged. Only for planning without a drift check (drift compares the recorded ETags).
+ */
+export interface ManifestReadHint {
+  desired: readonly DesiredFile[];
 }
 
 export interface PutMeta {

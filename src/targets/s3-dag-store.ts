@@ -13,7 +13,10 @@ import pLimit from 'p-limit';
 import { MANIFEST_KEY } from '../plan/manifest.js';
 import {
   assembleManifest,
+  bucketByShard,
+  chooseShardCount,
   isGarbageShard,
+  keySetHash,
   layoutManifest,
   type ManifestRoot,
   parseManifestDocument,
@@ -23,9 +26,9 @@ import {
   shardKey,
   shardNameOf,
 } from '../plan/manifest-shards.js';
-import type { Manifest, ManifestEntry } from '../plan/types.js';
+import type { DesiredFile, Manifest, ManifestEntry } from '../plan/types.js';
 import { ManifestConflictError, TargetError } from '../shared/errors.js';
-import type { DagStore, PutCondition, PutMeta } from './dag-store.js';
+import type { DagStore, ManifestReadHint, PutCondition, PutMeta } from './dag-store.js';
 import { isNotFound, isPreconditionFailed, translateS3Error } from './s3-errors.js';
 
 export interface S3DagStoreOptions {
@@ -66,6 +69,13 @@ export class S3DagStore implements DagStore {
   private sweepDue = false;
   /** Garbage shards a LIST has shown (a drift check), deleted by collectGarbage. */
   private readonly garbage = new Set<string>();
+  /**
+   * Entries this store made up from the desired render for shards it did not download (their
+   * recorded key hash matched the render), by object identity: which shard each stands in
+   * for, so a write keeps that shard by name when its entries are exactly these, and
+   * downloads it when it must rewrite it.
+   */
+  private readonly standIns = new WeakMap<ManifestEntry, StandInOrigin>();
 
   constructor(private readonly opts: S3DagStoreOptions) {
     this.prefix = opts.prefix.replace(/^\/+|\/+$/g, '');
@@ -77,8 +87,29 @@ export class S3DagStore implements DagStore {
    * so one this store read or wrote before is taken from memory: a long-running controller
    * downloads only the root and the shards another writer changed. A single-file manifest
    * (written before sharding) is read as it is; the next write replaces it by a root.
+   *
+   * With `hint.desired`, a shard not in memory whose recorded key hash equals the hash of the
+   * desired files that fall in it is not downloaded: its entries are exactly those keys with
+   * that content, so they plan as unchanged, and the manifest lists stand-ins built from the
+   * desired files (their ETag unknown). A write keeps such a shard by name and downloads it
+   * only when it must rewrite it. Every shard that is downloaded, now or then, must match its
+   * recorded key hash, else the manifest is corrupt.
+   *
+   * Why a forged key hash cannot make apply lose or harm anything: it can only make a shard
+   * count as "exactly the desired keys and content" when it is not, so its keys plan as
+   * unchanged, i.e. no request at all. No object is deleted or overwritten because of it
+   * (stand-ins are never deleted, and a key the real shard owns but the render lacks is
+   * simply not deleted), and the stand-ins are never written into a shard: the shard keeps
+   * its name, or is downloaded, checked against the hash and refused as corrupt. What it can
+   * hide is a change the target should get (a stale or missing file planned as unchanged),
+   * which is exactly what a drift check finds: a drift check reads every shard (the hint is
+   * not given) and the mismatch is reported as manifest-corrupt. Forging the root needs write
+   * access to the bucket, which could delete the DAGs outright anyway. A root with anything
+   * pending (an interrupted apply) is always read whole: its pending keys are read back.
    */
-  async readManifest(): Promise<{ manifest: Manifest; version: string; digest?: string } | null> {
+  async readManifest(
+    hint?: ManifestReadHint,
+  ): Promise<{ manifest: Manifest; version: string; digest?: string } | null> {
     let previous: string | null = null;
     for (;;) {
       const got = await this.readObject(MANIFEST_KEY);
@@ -95,7 +126,8 @@ export class S3DagStore implements DagStore {
         this.remember(got.version, null);
         return found(doc.manifest);
       }
-      const shards = await this.readShards(doc.root);
+      const skip = (doc.root.pending?.length ?? 0) === 0 ? hint?.desired : undefined;
+      const shards = await this.readShards(doc.root, skip ?? null);
       if (shards === 'missing') {
         // A writer replaced the root (and removed its old shards) while we read: read it again.
         // The same root twice with a shard missing is damage, not a race.
@@ -136,7 +168,8 @@ export class S3DagStore implements DagStore {
   ): Promise<string> {
     const key = this.objectKey(MANIFEST_KEY);
     const base = expectedVersion === null ? null : await this.rootAt(expectedVersion);
-    const { root, writes } = layoutManifest(manifest, base, base?.generation ?? 0);
+    const resolved = await this.resolveStandIns(manifest, base);
+    const { root, writes } = layoutManifest(resolved.manifest, base, base?.generation ?? 0, resolved.unread);
     const limit = pLimit(this.opts.concurrency ?? 16);
     // The digest rides on the same PUT as object metadata: it can never describe another
     // version of the manifest, and a write with something pending carries none.
@@ -380,36 +413,134 @@ export class S3DagStore implements DagStore {
     for (const name of this.shards.keys()) if (!named.has(name)) this.shards.delete(name);
   }
 
-  /** Each shard's entries by index, from memory or S3; 'missing' if a named shard is gone. */
-  private async readShards(root: ManifestRoot): Promise<ManifestEntry[][] | 'missing'> {
+  /**
+   * Each shard's entries by index, from memory or S3; 'missing' if a named shard is gone. With
+   * `desired`, shards not in memory whose key hash matches the desired files in them are not
+   * downloaded: stand-ins from the desired files take their place (see readManifest).
+   */
+  private async readShards(
+    root: ManifestRoot,
+    desired: readonly DesiredFile[] | null,
+  ): Promise<ManifestEntry[][] | 'missing'> {
     const limit = pLimit(this.opts.concurrency ?? 16);
     let missing = false;
     const n = root.shards.length;
+    const wanted = desired && root.keyHashes ? bucketByShard(desired, n) : null;
     const read = await Promise.all(
       root.shards.map((name, index) =>
         limit(async (): Promise<ManifestEntry[]> => {
           if (name === null || missing) return [];
-          const cached = this.shards.get(name);
-          if (cached) return cached;
-          const bytes = await this.readBytes(shardKey(name));
-          if (bytes === null) {
-            missing = true;
-            return [];
-          }
-          let text: string;
-          try {
-            text = gunzipSync(bytes, { maxOutputLength: MAX_SHARD_BYTES }).toString('utf8');
-          } catch (err) {
-            throw this.corrupt(`naming shard ${name}, which is not gzip (${(err as Error).message})`);
-          }
-          const parsed = parseShard(text, name, index, n);
-          if ('problem' in parsed) throw this.corrupt(parsed.problem);
-          this.shards.set(name, parsed.entries);
-          return parsed.entries;
+          const keyHash = root.keyHashes?.[index] ?? null;
+          const mine = wanted?.[index];
+          // A shard with no desired key in it is always read: its keys are deletes to plan.
+          const matches =
+            mine !== undefined && mine.length > 0 && keyHash !== null && keySetHash(mine) === keyHash;
+          if (!this.shards.has(name) && matches)
+            return this.standInsFor(mine, { name, index, n, keyHash, count: mine.length }, root.commit);
+          const entries = await this.readShard({ name, index, n, keyHash });
+          if (entries === null) missing = true;
+          return entries ?? [];
         }),
       ),
     );
     return missing ? 'missing' : read;
+  }
+
+  /**
+   * One shard's entries, from memory or S3 (null: it does not exist). Checked against its
+   * name (content hash), its place, and the key hash its root records (when it records one),
+   * also when it comes from memory: another root may name the same shard with another hash.
+   */
+  private async readShard(at: ShardAt): Promise<ManifestEntry[] | null> {
+    const { name, index, n, keyHash } = at;
+    let entries = this.shards.get(name);
+    if (!entries) {
+      const bytes = await this.readBytes(shardKey(name));
+      if (bytes === null) return null;
+      let text: string;
+      try {
+        text = gunzipSync(bytes, { maxOutputLength: MAX_SHARD_BYTES }).toString('utf8');
+      } catch (err) {
+        throw this.corrupt(`naming shard ${name}, which is not gzip (${(err as Error).message})`);
+      }
+      const parsed = parseShard(text, name, index, n);
+      if ('problem' in parsed) throw this.corrupt(parsed.problem);
+      entries = parsed.entries;
+    }
+    if (keyHash !== null && keySetHash(entries) !== keyHash)
+      throw this.corrupt(`naming shard ${name} with a key hash its entries do not have`);
+    this.shards.set(name, entries);
+    return entries;
+  }
+
+  /** Entries made up from desired files for a shard that was not downloaded. */
+  private standInsFor(files: readonly DesiredFile[], origin: StandInOrigin, commit: string): ManifestEntry[] {
+    return files.map((d) => {
+      const e: ManifestEntry = {
+        key: d.key,
+        sha256: d.sha256,
+        size: Buffer.byteLength(d.content),
+        source: d.source,
+        dag_id: d.dag_id,
+        runs: d.runs,
+        commit,
+        etag: null,
+      };
+      this.standIns.set(e, origin);
+      return e;
+    });
+  }
+
+  /**
+   * Before a write: the shard indexes whose entries are still exactly the stand-ins of the
+   * base's shard there (kept by name, not downloaded), and the manifest with every other
+   * stand-in replaced by the real entry, downloading the shards they came from (the shard is
+   * being rewritten, or the shard count changes). A stand-in's shard that is gone was replaced
+   * by another writer: the write would lose its conditional PUT anyway, so it is a conflict.
+   */
+  private async resolveStandIns(
+    manifest: Manifest,
+    base: ManifestRoot | null,
+  ): Promise<{ manifest: Manifest; unread: Set<number> }> {
+    const unread = new Set<number>();
+    if (!manifest.entries.some((e) => this.standIns.has(e))) return { manifest, unread };
+    const n = chooseShardCount(manifest.entries.length, base?.shards.length ?? null);
+    const buckets = bucketByShard(manifest.entries, n);
+    const toRead = new Map<string, StandInOrigin>();
+    const kept = new Set<ManifestEntry>();
+    buckets.forEach((entries, i) => {
+      const origins = entries.map((e) => this.standIns.get(e));
+      const first = origins[0];
+      const untouched =
+        first !== undefined &&
+        base?.shards.length === n &&
+        base.shards[i] === first.name &&
+        first.index === i &&
+        first.n === n &&
+        base.keyHashes?.[i] === first.keyHash &&
+        entries.length === first.count &&
+        origins.every((o) => o === first);
+      if (untouched) {
+        unread.add(i);
+        for (const e of entries) kept.add(e);
+      } else for (const o of origins) if (o) toRead.set(o.name, o);
+    });
+    if (toRead.size === 0) return { manifest, unread };
+    const real = new Map<string, ManifestEntry>();
+    for (const at of toRead.values()) {
+      const entries = await this.readShard(at);
+      if (entries === null) throw new ManifestConflictError(`${this.location}/${MANIFEST_KEY}`);
+      for (const e of entries) real.set(e.key, e);
+    }
+    const entries = manifest.entries.map((e) => {
+      if (!this.standIns.has(e) || kept.has(e)) return e;
+      const found = real.get(e.key);
+      // The shard matched its key hash, so it lists every stand-in's key with its sha256.
+      if (!found || found.sha256 !== e.sha256)
+        throw this.corrupt(`naming a shard without ${e.key}, which its key hash promised`);
+      return found;
+    });
+    return { manifest: { ...manifest, entries }, unread };
   }
 
   private async putShard(name: string, text: string): Promise<void> {
@@ -501,6 +632,20 @@ const DIGEST_META = 'render-digest';
 function digestOf(metadata: Record<string, string> | undefined): string | null {
   const d = metadata?.[DIGEST_META];
   return d && /^[0-9a-f]{64}$/.test(d) ? d : null;
+}
+
+/** Where a shard sits in the root that names it, and the key hash that root records for it. */
+interface ShardAt {
+  name: string;
+  index: number;
+  n: number;
+  keyHash: string | null;
+}
+
+/** The shard a stand-in entry replaces, and how many stand-ins were made for it. */
+interface StandInOrigin extends ShardAt {
+  keyHash: string;
+  count: number;
 }
 
 /** Roots remembered by version (the last read and the writes after it). */

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_KEY, serializeManifest } from '../../src/plan/manifest.js';
-import { shardKey, shardOf, shardText } from '../../src/plan/manifest-shards.js';
+import { bucketByShard, keySetHash, shardKey, shardOf, shardText } from '../../src/plan/manifest-shards.js';
 import type { DesiredFile, Manifest, ManifestEntry } from '../../src/plan/types.js';
 import { ManifestConflictError } from '../../src/shared/errors.js';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
@@ -121,29 +121,153 @@ describe('sharded manifest on S3', () => {
     expect(one.bookUp).toBeLessThan(16_000);
     expect(one.bookDown).toBeLessThan(16_000);
 
-    // A fresh process (the CLI) has no shards in memory: it downloads them all, gzipped, once;
-    // what it writes is the same as the controller's.
+    // A fresh process (the CLI) has no shards in memory, but knows what it renders: every
+    // shard whose recorded key hash equals the hash of the desired files in it lists exactly
+    // those keys and contents, so it downloads the root and the one shard that differs.
     change[1234] = dagFile('bt_1234', 3, 12_000);
+    const changedShard = shardOf(live.key, 128);
+    const rootBefore = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));
     mark = proxy.log.length;
     expect((await sync(store(prefix), change, { commit: 'c3' })).ok).toBe(true);
     const cli = cost(mark);
-    expect(cli.counts).toMatchObject({
-      'GET shard': 128,
+    expect(cli.counts).toEqual({
+      'GET manifest': 1,
+      'GET shard': 1,
+      'PUT manifest': 2,
       'PUT object': 1,
       'PUT shard': 1,
-      'PUT manifest': 2,
+      'DELETE shard': 1,
     });
+    const shardGets = proxy.log.slice(mark).filter((r) => r.kind === 'shard' && r.method === 'GET');
+    expect(shardGets.map((r) => r.key)).toEqual([`${prefix}/${shardKey(rootBefore.shards[changedShard])}`]);
+    expect(cli.objectPuts).toBe(1);
     expect(cli.bookUp).toBeLessThan(16_000);
-    expect(cli.bookDown).toBeLessThan(single / 2);
+    expect(cli.bookDown).toBeLessThan(16_000);
 
+    // What it recorded is what a full read finds: every other entry kept as it was (ETags
+    // included: their shards were kept by name, never rewritten from the stand-ins).
     const after = await manifestAt(direct, BUCKET, prefix);
-    expect(after?.entries.find((e) => e.key === live.key)?.sha256).toBe(change[1234]?.sha256);
-    expect(after?.entries).toHaveLength(5000);
+    expect(after?.entries).toEqual(
+      m.entries.map((e) =>
+        e.key === live.key
+          ? { ...entryOf(change[1234] as DesiredFile, after?.entries[1234]?.etag ?? ''), commit: 'c3' }
+          : e,
+      ),
+    );
+    const rootAfter = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));
+    expect(rootAfter.shards.filter((n: string, i: number) => n !== rootBefore.shards[i])).toHaveLength(1);
+    expect(rootAfter.keyHashes).toEqual(
+      bucketByShard(change, 128).map((files) => (files.length > 0 ? keySetHash(files) : null)),
+    );
     const shards = await shardsAt(direct, BUCKET, prefix);
     expect(shards.stored).toEqual(shards.named);
     console.log(
-      `one change at 5,000 configs: single-file manifest ${single} B each way; sharded, controller: ${one.bookUp} B up, ${one.bookDown} B down; fresh process: ${cli.bookUp} B up, ${cli.bookDown} B down (128 shard GETs)`,
+      `one change at 5,000 configs: single-file manifest ${single} B each way; sharded, controller: ${one.bookUp} B up, ${one.bookDown} B down; fresh process: ${cli.bookUp} B up, ${cli.bookDown} B down (1 shard GET)`,
     );
+
+    // A delete and a rename (delete + create), again from fresh processes: only the shards
+    // the changed keys fall in are read.
+    const gone = change[7] as DesiredFile;
+    const renamedFrom = change[100] as DesiredFile;
+    const renamedTo = dagFile('bt_9100', 1);
+    const next = change.filter((f) => f !== gone && f !== renamedFrom).concat(renamedTo);
+    mark = proxy.log.length;
+    const r2 = await sync(store(prefix), next, { commit: 'c4' });
+    expect(r2.ok).toBe(true);
+    expect([r2.writes, r2.deletes]).toEqual([1, 2]);
+    const touched = new Set([gone, renamedFrom, renamedTo].map((f) => shardOf(f.key, 128)));
+    const rename = cost(mark);
+    expect(rename.counts['GET shard']).toBe(touched.size);
+    expect(rename.counts['GET manifest']).toBe(1);
+    expect(rename.objectPuts).toBe(1);
+    expect(rename.bookDown).toBeLessThan(16_000);
+    expect(rename.bookUp).toBeLessThan(24_000);
+    const renamed = await manifestAt(direct, BUCKET, prefix);
+    expect(renamed?.entries.map((e) => e.key)).toEqual(next.map((f) => f.key).sort());
+    const keptEntry = m.entries[4000] as ManifestEntry;
+    expect(renamed?.entries.find((e) => e.key === keptEntry.key)).toEqual(keptEntry);
+    const finalShards = await shardsAt(direct, BUCKET, prefix);
+    expect(finalShards.stored).toEqual(finalShards.named);
+  });
+
+  it('a forged key hash never makes apply write or delete: a downloaded shard that does not match it is manifest-corrupt, and one that hides a change is found by the drift check', async () => {
+    const prefix = 'forged-hash';
+    const v1 = dagSet(names(150), 1);
+    await sync(store(prefix), v1);
+    const root = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));
+    const n = root.shards.length as number;
+    expect(n).toBe(4);
+    const target = v1[10] as DesiredFile;
+    const i = shardOf(target.key, n);
+    const v2 = v1.map((f) => (f === target ? dagFile('bt_0010', 2) : f));
+    const forge = async (hash: string) =>
+      direct.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: `${prefix}/${MANIFEST_KEY}`,
+          Body: JSON.stringify({
+            ...root,
+            keyHashes: root.keyHashes.map((h: string, j: number) => (j === i ? hash : h)),
+          }),
+        }),
+      );
+    const untouched = async () => {
+      for (const f of v1) expect(await readObject(direct, BUCKET, `${prefix}/${f.key}`)).toBe(f.content);
+    };
+
+    // A hash that matches neither the shard nor the render: the shard is downloaded (its
+    // hash differs from the render's) and refused.
+    await forge('0123456789abcdef');
+    let mark = proxy.log.length;
+    await expect(sync(store(prefix), v2)).rejects.toMatchObject({
+      code: 'manifest-corrupt',
+      message: expect.stringContaining('key hash'),
+    });
+    expect(cost(mark).objectPuts).toBe(0);
+    expect(cost(mark).counts['PUT manifest']).toBeUndefined();
+    await untouched();
+
+    // A hash forged to equal the render's hides the change from a plan without drift check:
+    // the key plans as unchanged, which makes no request (nothing is written or deleted) ...
+    await forge(keySetHash(bucketByShard(v2, n)[i] ?? []));
+    mark = proxy.log.length;
+    const hidden = await sync(store(prefix), v2);
+    expect(hidden.ok).toBe(true);
+    expect([hidden.writes, hidden.deletes]).toEqual([0, 0]);
+    expect(cost(mark).counts['PUT object']).toBeUndefined();
+    expect(cost(mark).counts['DELETE object']).toBeUndefined();
+    await untouched();
+    // ... and a drift check, which reads every shard against its recorded hash, reports it.
+    await expect(sync(store(prefix), v2, { drift: 'report' })).rejects.toMatchObject({
+      code: 'manifest-corrupt',
+    });
+    // A change to another key of that shard makes its hash differ again: read, refused.
+    const other = bucketByShard(v2, n)[i]?.find((f) => f.key !== target.key) as DesiredFile;
+    const v3 = v2.map((f) => (f === other ? dagFile(other.dag_id ?? '', 2) : f));
+    await expect(sync(store(prefix), v3)).rejects.toMatchObject({ code: 'manifest-corrupt' });
+    await untouched();
+  });
+
+  it('a root written before key hashes is read whole, and the next write adds them', async () => {
+    const prefix = 'no-key-hashes';
+    const v1 = dagSet(names(150), 1);
+    await sync(store(prefix), v1);
+    const root = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));
+    const { keyHashes: _dropped, ...older } = root;
+    await direct.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${MANIFEST_KEY}`, Body: JSON.stringify(older) }),
+    );
+    const v2 = v1.map((f, i) => (i === 3 ? dagFile('bt_0003', 2) : f));
+    let mark = proxy.log.length;
+    expect((await sync(store(prefix), v2, { commit: 'c2' })).ok).toBe(true);
+    expect(cost(mark).counts['GET shard']).toBe(4);
+    const written = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));
+    expect(written.keyHashes).toEqual(bucketByShard(v2, 4).map((f) => keySetHash(f)));
+    const v3 = v2.map((f, i) => (i === 5 ? dagFile('bt_0005', 2) : f));
+    mark = proxy.log.length;
+    expect((await sync(store(prefix), v3, { commit: 'c3' })).ok).toBe(true);
+    expect(cost(mark).counts['GET shard']).toBe(1);
+    await expectConverged(direct, BUCKET, prefix, store(prefix), v3);
   });
 
   it('reads a single-file manifest and replaces it by a root and shards on the next write', async () => {

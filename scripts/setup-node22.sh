@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Node 22 LTS for the second unit-test run (scripts/test.sh), from the npm package that ships
-# the official Linux x64 binary, pinned and cached in .cache/node22. Prints the binary's path.
-# Node 22 is what the image and `engines` target; machines that still have Node 20 run the
-# suite on both, so code that works on only one of them is caught.
+# Node 22 LTS for the unit-test run (scripts/test.sh), from the npm package that ships the
+# official Linux x64 binary, pinned and cached in .cache/node22. Prints the binary's path.
+# Node 22 is what the image and `engines` target; on machines that still have Node 20 the unit
+# tests run under Node 22 and the integration tests (same sources) under Node 20.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=22.23.5

@@ -2,8 +2,9 @@
 # The whole test suite: lint and types, unit tests, integration tests against the real parts
 # (git, moto S3, Airflow 2 and 3, PostgreSQL, local GitHub and MWAA servers, helm).
 # Everything the tests need is installed by the project's own scripts and cached in .cache/.
-# When the machine's Node is not 22, the unit tests run a second time under the pinned
-# Node 22 LTS (scripts/setup-node22.sh), the version the image and `engines` target.
+# When the machine's Node is not 22, the unit tests run under the pinned Node 22 LTS
+# (scripts/setup-node22.sh), the version the image and `engines` target, and the integration
+# tests (which load the same sources) under the machine's Node: each project runs once.
 #
 # Lint and the Node 22 unit run go alongside vitest (each into its own log, printed after
 # it): the integration files spend much of their time waiting on other processes, so the
@@ -62,7 +63,11 @@ if [ -n "$node22" ]; then
 fi
 
 phase_start vitest
-npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-results.json "$@" || status=$?
+# With Node 22 at hand the unit project is its run; else vitest runs both projects here.
+only=()
+[ -n "$node22_pid" ] && only=(--project integration)
+npx vitest run ${only[@]+"${only[@]}"} --reporter=default --reporter=json --outputFile.json=.cache/vitest-results.json "$@" ||
+  status=$?
 phase_end vitest
 
 wait "$lint_pid" || true
@@ -73,7 +78,7 @@ took[lint]=$secs
 [ "$rc" = 0 ] || { echo "lint failed"; status=1; }
 if [ -n "$node22_pid" ]; then
   wait "$node22_pid" || true
-  echo "== unit tests again under Node $("$node22" --version) =="
+  echo "== unit tests under Node $("$node22" --version) =="
   cat "$logs/node22.log"
   read -r rc secs <"$logs/node22.done" || { rc=1; secs=0; }
   took[node22]=$secs

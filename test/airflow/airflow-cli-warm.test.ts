@@ -62,17 +62,13 @@ describe.each(AIRFLOW_VENVS)('the warm Airflow CLI answers as a cold `airflow` i
   });
 
   // `home.run` is the warm CLI; `cold` runs `airflow` on the same home. Each cold run costs
-  // seconds of CPU, so Airflow 2 (the MWAA fake's default) gets the full list and Airflow 3
-  // the parts that differ most (a listing, a traceback, a value written by the other side).
-  it('listings, a usage error and a traceback are byte for byte those of a cold run', async () => {
+  // seconds of CPU, so the suite keeps the few that break first: the listing the import
+  // check reads (import warnings on stderr) and, on Airflow 2, a traceback.
+  it('the import-error listing (and on Airflow 2 a traceback) is byte for byte a cold run'"'"'s', async () => {
     const commands: string[][] = [
       ['dags', 'list-import-errors', '-o', 'json'],
-      ['tasks', 'states-for-dag-run', 'warm_cli_probe', 'no_such_run', '-o', 'json'],
       ...(venv === 'airflow2'
-        ? [
-            ['dags', 'list', '-o', 'json', '--columns', 'dag_id,fileloc,is_paused'],
-            ['dags', 'no-such-command'],
-          ]
+        ? [['tasks', 'states-for-dag-run', 'warm_cli_probe', 'no_such_run', '-o', 'json']]
         : []),
     ];
     for (const args of commands) {
@@ -80,18 +76,11 @@ describe.each(AIRFLOW_VENVS)('the warm Airflow CLI answers as a cold `airflow` i
     }
   });
 
-  it('what one side writes (an encrypted Variable, an unpause) the other reads back alike', async () => {
+  it('a Variable the warm CLI encrypts, a cold run reads back alike', async () => {
     expect((await home.run(['variables', 'set', 'batch_job_queue', 'q-1'])).code).toBe(0);
     const get = ['variables', 'get', 'batch_job_queue'];
     const [a, b] = [await cold(venv, get, env), await home.run(get)];
     expect(a.stdout).toBe('q-1\n');
     expect(b).toEqual(a);
-    if (venv === 'airflow2') {
-      expect((await home.run(['dags', 'unpause', 'warm_cli_probe'])).code).toBe(0);
-      const list = ['dags', 'list', '-o', 'json', '--columns', 'dag_id,is_paused'];
-      const [c, d] = [await cold(venv, list, env), await home.run(list)];
-      expect(c.stdout).toMatch(/"is_paused": "?[Ff]alse"?/);
-      expect(d).toEqual(c);
-    }
   });
 });

@@ -64,7 +64,7 @@ describe.each(AIRFLOW_VENVS)('the warm Airflow CLI answers as a cold `airflow` i
   // `home.run` is the warm CLI; `cold` runs `airflow` on the same home. Each cold run costs
   // seconds of CPU, so the suite keeps the few that break first: the listing the import
   // check reads (import warnings on stderr) and, on Airflow 2, a traceback.
-  it('the import-error listing (and on Airflow 2 a traceback) is byte for byte a cold run'"'"'s', async () => {
+  it('the import-error listing (and on Airflow 2 a traceback) equals a cold run, byte for byte', async () => {
     const commands: string[][] = [
       ['dags', 'list-import-errors', '-o', 'json'],
       ...(venv === 'airflow2'

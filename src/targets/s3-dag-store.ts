@@ -160,6 +160,10 @@ export class S3DagStore implements DagStore {
    * conditional on `expectedVersion`: the root's write is the one commit point, so a crash or
    * a lost race leaves at most unnamed shards, never a root naming a missing one. After the
    * commit the shards only the replaced root named are deleted (no later root can name them).
+   * This rests on the conditional PUT being atomic (AWS S3): of writers holding the same
+   * `expectedVersion` exactly one succeeds. A store that checks and then writes could answer
+   * 200 to two of them; each would delete the shards only `expectedVersion` named, including
+   * shards the surviving root still names (test/support/moto_server.py makes moto atomic).
    */
   async writeManifest(
     manifest: Manifest,

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
-import { venvBin } from './python.js';
+import { projectRoot, venvBin } from './python.js';
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -57,12 +57,16 @@ export async function startMoto(opts: { env?: Record<string, string> } = {}): Pr
   return { endpoint, port, async stop() {} };
 }
 
-/** Starts a moto_server process of its own and waits until it answers; `stop()` ends it. */
+/**
+ * Starts a moto_server process of its own and waits until it answers; `stop()` ends it. It runs
+ * through test/support/moto_server.py, which makes S3's conditional writes atomic as on AWS
+ * (moto checks If-Match, then writes, without a lock: two writers could both commit).
+ */
 export async function startMotoProcess(opts: { env?: Record<string, string> } = {}): Promise<MotoServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(
-    venvBin('tools', 'moto_server'),
-    ['-H', '127.0.0.1', '-p', String(port)],
+    venvBin('tools', 'python'),
+    [`${projectRoot}test/support/moto_server.py`, '-H', '127.0.0.1', '-p', String(port)],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...MOTO_ENV, ...opts.env },

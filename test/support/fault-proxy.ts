@@ -10,6 +10,8 @@ export interface ProxiedRequest {
   /** Object key (URL-decoded), '' for bucket-level calls. */
   key: string;
   query: string;
+  /** The request's If-Match header (a conditional write's expected ETag), if any. */
+  ifMatch?: string;
   /**
    * `manifest` = the backtest-gitops manifest (its root), `shard` = one of its entry shards,
    * `object` = any other key, `bucket` = bucket-level (LIST, ...).
@@ -29,6 +31,11 @@ export interface FaultSettings {
   errorRate?: number;
   /** Share of requests whose connection is dropped: half before forwarding, half after (outcome unknown to the client). */
   dropRate?: number;
+  /**
+   * Each forwarded request waits a random 0..delayMs ms first (its own seeded PRNG, so the
+   * fault sequence is unchanged): concurrent clients' requests reach S3 in varying orders.
+   */
+  delayMs?: number;
   /** Only requests this returns true for may get a fault (default: all but /moto-api). */
   filter?: (r: ProxiedRequest) => boolean;
 }
@@ -73,7 +80,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const upstream = new URL(opts.upstream);
   let settings: FaultSettings = { errorRate: opts.errorRate ?? 0, dropRate: opts.dropRate ?? 0 };
   if (opts.filter) settings.filter = opts.filter;
+  if (opts.delayMs) settings.delayMs = opts.delayMs;
   let random = mulberry32(opts.seed ?? 1);
+  let delays = mulberry32((opts.seed ?? 1) ^ 0x5bd1e995);
   const log: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
 
@@ -115,6 +124,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       return;
     }
     const dropAfter = faultable && roll < errorRate + dropRate;
+    if (faultable && settings.delayMs)
+      await new Promise((w) => setTimeout(w, delays() * (settings.delayMs ?? 0)));
     forward(req, body, res, r, dropAfter);
   });
   server.on('connection', (s) => {
@@ -172,7 +183,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     },
     setFaults(f) {
       settings = { ...f };
-      if (f.seed !== undefined) random = mulberry32(f.seed);
+      if (f.seed !== undefined) {
+        random = mulberry32(f.seed);
+        delays = mulberry32(f.seed ^ 0x5bd1e995);
+      }
     },
     reset() {
       log.length = 0;
@@ -198,7 +212,18 @@ function classify(n: number, req: IncomingMessage, bytes: number): ProxiedReques
           : key.includes(SHARD_FOLDER)
             ? 'shard'
             : 'object';
-  return { n, method: req.method ?? 'GET', bucket, key, query: url.search, kind, bytes, responseBytes: 0 };
+  const ifMatch = req.headers['if-match'];
+  return {
+    n,
+    method: req.method ?? 'GET',
+    bucket,
+    key,
+    query: url.search,
+    kind,
+    bytes,
+    responseBytes: 0,
+    ...(typeof ifMatch === 'string' ? { ifMatch } : {}),
+  };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -92,7 +92,7 @@ describe('the sharded manifest under concurrent appliers', () => {
         while (!done) {
           try {
             await store(prefix).readManifest();
-            await new Promise((r) => setTimeout(r, 5));
+            await new Promise((r) => setTimeout(r, 10));
           } catch (err) {
             if (err instanceof TargetError && err.code === 'manifest-corrupt') corrupt.push(err.message);
             else throw err;

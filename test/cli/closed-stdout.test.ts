@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let dir = '';
@@ -11,15 +12,11 @@ afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
 /** Runs the real CLI with its stdout pipe closed by the reader before anything is written. */
 function runWithClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', join(root, 'node_modules/tsx/dist/loader.mjs'), join(root, 'src/cli/main.ts'), ...args],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, cliArgs(...args), {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.destroy(); // like `backtestctl ... | head -0`
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { cliArgs } from '../support/cli.js';
 import { runBacktestctl } from '../support/run-cli.js';
 
 /**
@@ -14,7 +15,7 @@ import { runBacktestctl } from '../support/run-cli.js';
  * backtestctl from this checkout in place of the built one.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const backtestctl = `${process.execPath} --import ${join(root, 'node_modules/tsx/dist/loader.mjs')} ${join(root, 'src/cli/main.ts')}`;
+const backtestctl = [process.execPath, ...cliArgs()].join(' ');
 let dir = '';
 let repo = '';
 

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli.js';
 
 /**
  * The cloud clients load only in the commands that use them: a real CLI process, with a
@@ -13,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * and must load the S3 client for a plan against s3:// (proof that the hook sees them).
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
+/** The compiled product the tests spawn (test/support/cli-build.ts): module URLs start with it. */
+const dist = pathToFileURL(join(cliArgs()[0] ?? '', '../..')).href;
 let dir = '';
 let hook = '';
 beforeAll(async () => {
@@ -38,18 +41,11 @@ export async function load(url, context, next) { port.postMessage(url); return n
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function loadedBy(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      join(root, 'node_modules/tsx/dist/loader.mjs'),
-      '--import',
-      hook,
-      join(root, 'src/cli/main.ts'),
-      ...args,
-    ],
-    { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir, ...env } },
-  );
+  const r = spawnSync(process.execPath, ['--import', hook, ...cliArgs(...args)], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
+  });
   const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED ')) ?? 'LOADED []';
   return JSON.parse(line.slice('LOADED '.length)) as string[];
 }
@@ -58,14 +54,14 @@ const cloud = (urls: string[]) =>
   urls.filter(
     (u) =>
       /node_modules\/(@aws-sdk|@octokit|@smithy|prom-client|pino|node-cron|simple-git)\//.test(u) ||
-      u.includes('/src/controller/'),
+      u.startsWith(`${dist}/controller/`),
   );
 
 describe('start-up imports', () => {
   it('--version loads no command at all', () => {
     const urls = loadedBy(['--version']);
-    expect(urls.some((u) => u.endsWith('/src/shared/version.ts'))).toBe(true);
-    expect(urls.filter((u) => u.includes('/src/cli/commands/'))).toEqual([]);
+    expect(urls.some((u) => u === `${dist}/shared/version.js`)).toBe(true);
+    expect(urls.filter((u) => u.startsWith(`${dist}/cli/commands/`))).toEqual([]);
   });
 
   it('offline commands load no cloud client, metrics, logger or controller', () => {

@@ -2,8 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli.js';
 
 /**
  * A no-op `plan` / `apply` skips validation and rendering entirely: a real CLI process, with
@@ -12,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * does load them when it did not (proof that the hook sees them).
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
+/** The compiled product the tests spawn (test/support/cli-build.ts): module URLs start with it. */
+const dist = pathToFileURL(join(cliArgs()[0] ?? '', '../..')).href;
 const gitEnv = {
   ...process.env,
   GIT_AUTHOR_NAME: 'Researcher',
@@ -56,24 +59,17 @@ export async function load(url, context, next) { port.postMessage(url); return n
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function run(args: string[]): { code: number | null; stdout: string; loaded: string[] } {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      join(root, 'node_modules/tsx/dist/loader.mjs'),
-      '--import',
-      hook,
-      join(root, 'src/cli/main.ts'),
-      ...args,
-    ],
-    { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } },
-  );
+  const r = spawnSync(process.execPath, ['--import', hook, ...cliArgs(...args)], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: dir },
+  });
   const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED ')) ?? 'LOADED []';
   return { code: r.status, stdout: r.stdout, loaded: JSON.parse(line.slice('LOADED '.length)) as string[] };
 }
 
 const renderWork = (urls: string[]) =>
-  urls.filter((u) => /\/src\/(pipeline\/prepare-sync|render\/render-repo)\.ts$/.test(u));
+  urls.filter((u) => [`${dist}/pipeline/prepare-sync.js`, `${dist}/render/render-repo.js`].includes(u));
 
 describe('no-op imports', () => {
   it('the first apply loads validation and rendering; a no-op plan and apply load neither', () => {

@@ -3,28 +3,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../support/python.js';
+import { cliArgs } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'btg-serve-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function serve(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(
-    process.execPath,
-    [
-      '--import',
-      `${projectRoot}node_modules/tsx/dist/loader.mjs`,
-      `${projectRoot}src/cli/main.ts`,
-      'serve',
-      ...args,
-    ],
-    {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
+  return spawnSync(process.execPath, cliArgs('serve', ...args), {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 describe('serve start-up errors', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliArgs } from '../support/cli.js';
+import { cliArgs, compiled } from '../support/cli.js';
 
 /**
  * The cloud clients load only in the commands that use them: a real CLI process, with a
@@ -15,7 +15,7 @@ import { cliArgs } from '../support/cli.js';
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** The compiled product the tests spawn (test/support/cli-build.ts): module URLs start with it. */
-const dist = pathToFileURL(join(cliArgs()[0] ?? '', '../..')).href;
+const dist = pathToFileURL(compiled('src')).href;
 let dir = '';
 let hook = '';
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliArgs } from '../support/cli.js';
+import { cliArgs, compiled } from '../support/cli.js';
 
 /**
  * A no-op `plan` / `apply` skips validation and rendering entirely: a real CLI process, with
@@ -14,7 +14,7 @@ import { cliArgs } from '../support/cli.js';
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** The compiled product the tests spawn (test/support/cli-build.ts): module URLs start with it. */
-const dist = pathToFileURL(join(cliArgs()[0] ?? '', '../..')).href;
+const dist = pathToFileURL(compiled('src')).href;
 const gitEnv = {
   ...process.env,
   GIT_AUTHOR_NAME: 'Researcher',

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cliArgs } from './cli.js';
 import { projectRoot } from './python.js';
 
 /** One JSON log line of the controller. */
@@ -19,27 +20,16 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `backtestctl serve` as a real child process (TypeScript sources through tsx). */
+/** Starts `backtestctl serve` as a real child process (the CLI compiled for the tests, test/support/cli-build.ts). */
 export async function startServe(
   configPath: string,
   env: Record<string, string> = {},
 ): Promise<ServeProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      `${projectRoot}node_modules/tsx/dist/loader.mjs`,
-      `${projectRoot}src/cli/main.ts`,
-      'serve',
-      '--config',
-      configPath,
-    ],
-    {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, cliArgs('serve', '--config', configPath), {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let parsed: LogLine[] = [];
   let pending = '';

@@ -46,6 +46,8 @@ export async function writeOne(
   if ((f.oursSha256 ?? []).includes(thereSha) || adopt) {
     return outcome(f, 'done', { version: await put({ mode: 'replace', etag: there.version }) });
   }
+  const other = await otherApply(store, f, there, thereSha, 'overwritten');
+  if (other) return other;
   return outcome(f, 'conflict', { error: notOursMessage(store, f, thereSha, 'overwritten') });
 }
 
@@ -70,11 +72,80 @@ export async function deleteOne(
   if (there === null) return outcome(f, 'done');
   const thereSha = sha256(there.content);
   if (!(f.oursSha256 ?? []).includes(thereSha)) {
+    const other = await otherApply(store, f, there, thereSha, 'deleted');
+    if (other) return other;
     return outcome(f, 'conflict', { error: notOursMessage(store, f, thereSha, 'deleted') });
   }
   counters.deletes++;
   await store.delete(f.key, there.version);
   return outcome(f, 'done');
+}
+
+/**
+ * A conflict the planner saw (a pending key read back holding content neither the root we
+ * planned from nor its announcements name), checked again before it is reported: another
+ * apply may have written it (see otherApply), or the key changed since it was read.
+ */
+export async function plannedConflict(f: PlannedFile, store: DagStore): Promise<FileOutcome> {
+  const where = `${store.location}/${f.key}`;
+  const there = await readObject(store, f.key);
+  const thereSha = there && sha256(there.content);
+  if (there && thereSha) {
+    const other = await otherApply(store, f, there, thereSha, 'touched');
+    if (other) return other;
+  }
+  if (thereSha !== (f.found?.sha256 ?? null)) {
+    return outcome(f, 'failed', {
+      untouched: true,
+      error: `${where} changed while this apply planned it; not touched: re-run apply`,
+    });
+  }
+  return outcome(f, 'conflict', { error: `${where} ${f.reason ?? 'is not ours'}` });
+}
+
+/**
+ * Content our plan did not count as ours may still be owned: our plan was made from an older
+ * root, and another apply may have announced (then written) the key since, or announced it
+ * before we read the key back as missing. Calling that "not owned" or "changed behind our
+ * back" would be false. So: if the manifest committed now names this content for the key
+ * (entry or pending), or the object says backtest-gitops wrote it (our put records its
+ * sha256) while no root names it (another apply's announcement was resolved by a third
+ * apply's record before it recorded its write, or an apply was stopped before recording
+ * it), the outcome is failed, not a conflict: apply re-reads the manifest and re-plans the
+ * key, as on a manifest conflict. Only if that never settles is its message reported.
+ */
+async function otherApply(
+  store: DagStore,
+  f: PlannedFile,
+  there: { deployedSha256?: string },
+  thereSha: string,
+  verb: string,
+): Promise<FileOutcome | null> {
+  const where = `${store.location}/${f.key}`;
+  const now = (await store.readManifest())?.manifest;
+  const named =
+    now !== undefined &&
+    (now.entries.some((e) => e.key === f.key && e.sha256 === thereSha) ||
+      (now.pending ?? []).some((p) => p.key === f.key && p.sha256 === thereSha));
+  const base = { untouched: true };
+  if (named) {
+    return outcome(f, 'failed', {
+      ...base,
+      error:
+        `another apply is writing ${where} right now (it holds sha256 ${thereSha.slice(0, 12)}, which the ` +
+        `manifest names); not ${verb}: re-run apply once the other apply has finished`,
+    });
+  }
+  if (there.deployedSha256 === thereSha) {
+    return outcome(f, 'failed', {
+      ...base,
+      error:
+        `${where} holds a file backtest-gitops wrote (sha256 ${thereSha.slice(0, 12)}) that the manifest does ` +
+        `not name: another apply is writing it right now, or one was stopped before recording it; not ${verb}: ` +
+        're-run apply; if no other apply is running and this persists, re-run with --adopt to take it over',
+    });
+  }
+  return null;
 }
 
 function notOursMessage(store: DagStore, f: PlannedFile, thereSha: string, verb: string): string {
@@ -88,7 +159,7 @@ function notOursMessage(store: DagStore, f: PlannedFile, thereSha: string, verb:
 export async function readObject(
   store: DagStore,
   key: string,
-): Promise<{ content: string; version: string } | null> {
+): Promise<{ content: string; version: string; deployedSha256?: string } | null> {
   if (store.read) return store.read(key);
   const content = await store.get(key);
   if (content === null) return null;

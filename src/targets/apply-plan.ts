@@ -95,16 +95,21 @@ export async function applyPlan(
       };
     }
     // A write an earlier round reported failed (its answer was lost after S3 made it) that this
-    // round's read-back found in place with the desired content is done, not failed.
+    // round's read-back found in place with the desired content is done, not failed; so is
+    // one another apply was writing (untouched) that the manifest now records as desired.
     for (const f of current.files) {
       const prior = outcomes.get(f.key);
-      if (prior?.status === 'failed' && f.action === 'unchanged' && f.found)
+      if (prior?.status === 'failed' && f.action === 'unchanged' && (f.found || prior.untouched))
         outcomes.set(f.key, { ...prior, status: 'done', error: undefined });
     }
     totals.writes += round.writes;
     totals.deletes += round.deletes;
     totals.manifestWrites += round.manifestWrites;
-    for (const o of round.outcomes) outcomes.set(o.key, o);
+    // A round whose manifest write failed is re-planned from a newer root, which re-decides
+    // its conflicts: one judged against the older root may be another apply's announced
+    // change (owned), and a key the new plan finds nothing to do for would keep it.
+    for (const o of round.outcomes)
+      if (!(round.manifestError && !round.fatal && o.status === 'conflict')) outcomes.set(o.key, o);
     if (round.fatal) throw round.fatal;
     if (round.manifestError) {
       // A concurrent writer, or a manifest write that failed after the SDK's retries (its

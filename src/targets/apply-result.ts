@@ -15,6 +15,8 @@ export interface FileOutcome {
   /** Version tag after the write, for done writes. */
   version?: string | null;
   error?: string;
+  /** Failed, but certainly not made: our condition failed on another apply's content. */
+  untouched?: boolean;
 }
 
 export interface ApplyResult {

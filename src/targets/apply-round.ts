@@ -10,7 +10,7 @@ import type {
   SyncPlan,
 } from '../plan/types.js';
 import { TargetError } from '../shared/errors.js';
-import { deleteOne, outcome, writeOne } from './apply-file-ops.js';
+import { deleteOne, outcome, plannedConflict, writeOne } from './apply-file-ops.js';
 import type { FileOutcome } from './apply-result.js';
 import type { DagStore } from './dag-store.js';
 
@@ -180,9 +180,22 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
   if (input.signal?.aborted)
     result.fatal ??= new TargetError('apply was stopped', store.location, { code: 'aborted' });
   // Conflicts the planner already saw (read back after an interruption) are outcomes too.
-  const seen = plan.files
-    .filter((f) => f.action === 'conflict')
-    .map((f) => outcome(f, 'conflict', { error: `${store.location}/${f.key} ${f.reason ?? 'is not ours'}` }));
+  // Each is read back once more: content another apply wrote is not somebody's file.
+  const seen = await Promise.all(
+    plan.files
+      .filter((f) => f.action === 'conflict')
+      .map((f) =>
+        limit(async () => {
+          try {
+            return await plannedConflict(f, store);
+          } catch (err) {
+            if (!(err instanceof TargetError)) throw err;
+            if (FATAL_CODES.has(err.code)) result.fatal ??= err;
+            return outcome(f, 'failed', { error: err.message });
+          }
+        }),
+      ),
+  );
   result.outcomes = [...written, ...removed, ...seen].sort((a, b) => (a.key < b.key ? -1 : 1));
 
   const upsert: ManifestEntry[] = written
@@ -197,7 +210,9 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
     else if (old) upsert.push({ ...old, sha256: found.sha256, etag: found.version });
   }
   // What is still unknown stays announced: a failed write or delete may have happened.
-  const unknown = new Set(result.outcomes.filter((o) => o.status === 'failed').map((o) => o.key));
+  const unknown = new Set(
+    result.outcomes.filter((o) => o.status === 'failed' && !o.untouched).map((o) => o.key),
+  );
   const next = nextManifest(current.manifest, {
     generator: input.generator,
     commit: plan.commit,

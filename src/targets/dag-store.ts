@@ -57,8 +57,9 @@ export interface DagStore {
    * Reads a file's content with its version tag in one request, or null if missing. Apply uses
    * it only after a conditional put failed, to tell our own earlier write (same sha256) from
    * somebody else's file. Optional: without it apply falls back to `get` + `stat`.
+   * `deployedSha256`: the sha256 our put recorded with the object (S3 metadata), if any.
    */
-  read?(key: string): Promise<{ content: string; version: string } | null>;
+  read?(key: string): Promise<{ content: string; version: string; deployedSha256?: string } | null>;
 
   /**
    * Returns the version tag (ETag / sha256) of each requested key that exists; missing keys

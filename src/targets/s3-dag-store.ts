@@ -295,9 +295,11 @@ export class S3DagStore implements DagStore {
     return (await this.read(key))?.content ?? null;
   }
 
-  async read(key: string): Promise<{ content: string; version: string } | null> {
+  async read(key: string): Promise<{ content: string; version: string; deployedSha256?: string } | null> {
     const got = await this.readObject(key);
-    return got && { content: got.content, version: got.version };
+    if (!got) return null;
+    const deployed = got.metadata?.sha256;
+    return { content: got.content, version: got.version, ...(deployed ? { deployedSha256: deployed } : {}) };
   }
 
   private async readObject(

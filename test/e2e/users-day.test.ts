@@ -415,9 +415,11 @@ describe("a researcher's day", () => {
         for (const r of succeeded) expect(body).toContain(` ${shown(sample(r.index).sharpe)}`);
         expect(body).toMatch(/^\| \*\*15\*\* \| \S+ [\d.]+( ★)? \| — \| \S+ [\d.]+( ★)? \|$/m);
         expect(body).toContain('- run-00007 (take_profit_pct=15, stop_loss_pct=5): failed — [log](https://');
+        // Every run can be done while the DAG run itself is still finishing (its last tasks):
+        // the status then says "9/9 done, 1 failed" and stays pending until the DAG run ends.
         const done = await eventually('the results status on the merge commit', () => {
           const st = statusOf(mergeSha, 'backtest-gitops/results');
-          return st?.description === '9/9 done, 1 failed' ? st : undefined;
+          return st?.description === '9/9 done, 1 failed' && st.state !== 'pending' ? st : undefined;
         });
         expect(done.state).toBe('failure');
         const mentions = await eventually('the author told once', () => {

@@ -109,7 +109,7 @@ describe('the PR comment is bounded whatever the PR holds', () => {
       dag_id: `dag_${i}`,
       source: `backtests/dag_${i}.yaml`,
       action: 'create' as const,
-      imported: i % 5 === 4 ? false : true,
+      imported: i % 5 !== 4,
       import_error: i % 5 === 4 ? `Traceback\n${'x'.repeat(5000)}` : null,
       unpaused: null,
       triggered: null,

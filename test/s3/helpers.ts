@@ -19,7 +19,7 @@ export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex'
 /** A synthetic rendered DAG of about `size` bytes (the real renderer is tested elsewhere). */
 export function dagFile(dag: string, version = 1, size = 600): DesiredFile {
   const head = `# dag ${dag} version ${version}\nDAG_ID = ${JSON.stringify(dag)}\n`;
-  const content = head + '#'.repeat(Math.max(0, size - head.length - 1)) + '\n';
+  const content = `${head + '#'.repeat(Math.max(0, size - head.length - 1))}\n`;
   return {
     key: `${dag}.py`,
     content,

@@ -1,11 +1,5 @@
 import { type Command, Option } from 'commander';
-import {
-  type BacktestSpec,
-  iterateRuns,
-  type JsonValue,
-  loadConfigRepo,
-  SETTINGS_FILE,
-} from '../../config/index.js';
+import { type BacktestSpec, iterateRuns, loadConfigRepo, SETTINGS_FILE } from '../../config/index.js';
 import { jsonObjectText, runParamJson } from '../../config/written-json.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';

@@ -1,10 +1,10 @@
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planSync } from '../../src/plan/plan-sync.js';
 import { ManifestConflictError, SafetyError } from '../../src/shared/errors.js';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
+import { type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { createBucket, dagFile, dagSet, expectConverged, listBucket, readObject, sync } from './helpers.js';
 
 const BUCKET = 'mwaa-dags';
@@ -13,18 +13,7 @@ let proxy: FaultProxy;
 let direct: S3Client;
 
 /** A client that goes through the proxy, with the SDK's standard retries. */
-function proxied(maxAttempts = 3): S3Client {
-  return new S3Client({
-    endpoint: proxy.endpoint,
-    region: MOTO_ENV.AWS_REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: MOTO_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: MOTO_ENV.AWS_SECRET_ACCESS_KEY },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    retryMode: 'standard',
-    maxAttempts,
-  });
-}
+const proxied = (maxAttempts = 3) => motoS3Client(proxy.endpoint, { maxAttempts });
 
 const store = (prefix: string, client = proxied()) => new S3DagStore({ client, bucket: BUCKET, prefix });
 const names = (n: number, p = 'dag') =>

@@ -1,11 +1,11 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planAgainstTarget } from '../../src/pipeline/prepare-sync.js';
 import type { DesiredFile } from '../../src/plan/types.js';
 import { applyPlan } from '../../src/targets/apply-plan.js';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
+import { type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { createBucket, dagFile, expectConverged, listBucket, readObject, sha256, sync } from './helpers.js';
 
 /**
@@ -35,18 +35,7 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-function proxied(): S3Client {
-  return new S3Client({
-    endpoint: proxy.endpoint,
-    region: MOTO_ENV.AWS_REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: MOTO_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: MOTO_ENV.AWS_SECRET_ACCESS_KEY },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    retryMode: 'standard',
-    maxAttempts: 3,
-  });
-}
+const proxied = () => motoS3Client(proxy.endpoint, { maxAttempts: 3 });
 
 // `endpoint` makes deletes read back the ETag first: moto ignores If-Match on DeleteObject.
 const store = () =>

@@ -106,7 +106,7 @@ export async function startMotoProcess(opts: { env?: Record<string, string> } = 
 }
 
 /** A real S3 client configured for moto (path style, checksums only when required). */
-export function motoS3Client(endpoint: string): S3Client {
+export function motoS3Client(endpoint: string, retries?: { maxAttempts: number }): S3Client {
   return new S3Client({
     endpoint,
     region: MOTO_ENV.AWS_REGION,
@@ -114,5 +114,7 @@ export function motoS3Client(endpoint: string): S3Client {
     credentials: { accessKeyId: MOTO_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: MOTO_ENV.AWS_SECRET_ACCESS_KEY },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // Through a fault proxy: the SDK's standard retries, as production has them.
+    ...(retries ? { retryMode: 'standard', maxAttempts: retries.maxAttempts } : {}),
   });
 }

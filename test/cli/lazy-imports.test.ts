@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliArgs, compiled } from '../support/cli.js';
+import { loadedModules, writeModuleRecorder } from '../support/module-recorder.js';
 
 /**
  * The cloud clients load only in the commands that use them: a real CLI process, with a
@@ -20,23 +21,7 @@ let dir = '';
 let hook = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'btg-lazy-'));
-  hook = join(dir, 'record-modules.mjs');
-  await writeFile(
-    hook,
-    `import { register } from 'node:module';
-import { writeSync } from 'node:fs';
-const { port1, port2 } = new MessageChannel();
-const seen = [];
-port1.on('message', (url) => seen.push(url));
-port1.unref();
-process.on('exit', () => writeSync(2, '\\nLOADED ' + JSON.stringify(seen) + '\\n'));
-register('data:text/javascript,' + encodeURIComponent(\`
-let port;
-export function initialize(data) { port = data.port; }
-export async function load(url, context, next) { port.postMessage(url); return next(url, context); }
-\`), { data: { port: port2 }, transferList: [port2] });
-`,
-  );
+  hook = await writeModuleRecorder(dir);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -46,8 +31,7 @@ function loadedBy(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
   });
-  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED ')) ?? 'LOADED []';
-  return JSON.parse(line.slice('LOADED '.length)) as string[];
+  return loadedModules(r.stderr);
 }
 
 const cloud = (urls: string[]) =>

@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliArgs, compiled } from '../support/cli.js';
+import { loadedModules, writeModuleRecorder } from '../support/module-recorder.js';
 
 /**
  * A no-op `plan` / `apply` skips validation and rendering entirely: a real CLI process, with
@@ -29,23 +30,7 @@ let target = '';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'btg-noop-imports-'));
-  hook = join(dir, 'record-modules.mjs');
-  await writeFile(
-    hook,
-    `import { register } from 'node:module';
-import { writeSync } from 'node:fs';
-const { port1, port2 } = new MessageChannel();
-const seen = [];
-port1.on('message', (url) => seen.push(url));
-port1.unref();
-process.on('exit', () => writeSync(2, '\\nLOADED ' + JSON.stringify(seen) + '\\n'));
-register('data:text/javascript,' + encodeURIComponent(\`
-let port;
-export function initialize(data) { port = data.port; }
-export async function load(url, context, next) { port.postMessage(url); return next(url, context); }
-\`), { data: { port: port2 }, transferList: [port2] });
-`,
-  );
+  hook = await writeModuleRecorder(dir);
   repo = join(dir, 'repo');
   target = join(dir, 'dags');
   await cp(join(root, 'examples'), repo, { recursive: true });
@@ -64,8 +49,7 @@ function run(args: string[]): { code: number | null; stdout: string; loaded: str
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', HOME: dir },
   });
-  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED ')) ?? 'LOADED []';
-  return { code: r.status, stdout: r.stdout, loaded: JSON.parse(line.slice('LOADED '.length)) as string[] };
+  return { code: r.status, stdout: r.stdout, loaded: loadedModules(r.stderr) };
 }
 
 const renderWork = (urls: string[]) =>

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandRuns, loadConfigRepo } from '../../src/config/index.js';
 import type { BacktestSpec } from '../../src/config/types.js';
 import { composeResults } from '../../src/controller/compose-results.js';
-import type { ResultsGitHubPort } from '../../src/controller/results-follower.js';
 import { connectMwaa } from '../../src/mwaa/mwaa-connection.js';
 import { renderRepo, resultsS3Uri, runEnvironment } from '../../src/render/index.js';
 import { RESULTS_MARKER } from '../../src/results/render-markdown.js';
@@ -20,6 +19,7 @@ import { airflowEnv } from '../support/airflow.js';
 import { MOTO_ENV, type MotoServer, motoS3Client } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
 import { projectRoot, venvBin } from '../support/python.js';
+import { RecordingResultsGitHub } from '../support/recording-results-github.js';
 import { runBacktestctl } from '../support/run-cli.js';
 import { independentDsr, type SharpeSample } from './independent-dsr.js';
 
@@ -58,39 +58,6 @@ const samples: Record<number, SharpeSample> = {
   0: { sharpe: 0.8, n: 252, skew: -0.3, kurtosis: 4 },
   1: { sharpe: 1.6, n: 252, skew: -0.5, kurtosis: 5 },
 };
-
-class MemoryGitHub implements ResultsGitHubPort {
-  comments = new Map<number, string>();
-  statuses: string[] = [];
-  async pullsForCommit() {
-    return [
-      {
-        number: 4,
-        state: 'closed' as const,
-        merged: true,
-        headSha: 'h',
-        headRef: 'pair',
-        baseRef: 'main',
-        fromFork: false,
-        title: 'pair',
-        htmlUrl: '',
-        author: 'bob',
-      },
-    ];
-  }
-  async upsertMarkedComment(_pr: number, _marker: string, body: string, knownId?: number | null) {
-    const id = knownId ?? 1000 + this.comments.size;
-    this.comments.set(id, body);
-    return { outcome: knownId ? ('updated' as const) : ('created' as const), id };
-  }
-  async commentOnPull(_pr: number, body: string) {
-    this.comments.set(2000 + this.comments.size, body);
-  }
-  async setStatus(_sha: string, context: string, state: string, description: string) {
-    this.statuses.push(`${context} ${state} ${description}`);
-    return true;
-  }
-}
 
 let moto: MotoServer;
 let s3: S3Client;
@@ -139,7 +106,7 @@ describe('following a sweep on MWAA with Airflow 3', () => {
     // Syncs the DAG folder from S3 and lets the fake's parsing pass serialize the DAG.
     expect((await connection.airflow.listDags()).map((d) => d.dag_id)).toContain(DAG);
 
-    const github = new MemoryGitHub();
+    const github = new RecordingResultsGitHub({ number: 4, headRef: 'pair', author: 'bob' });
     const results = composeResults({
       config: {
         results: { follow: true, max_requests_per_loop: 20, max_reads_per_loop: 1000, follow_hours: 72 },

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandRuns, loadConfigRepo } from '../../src/config/index.js';
 import type { BacktestSpec } from '../../src/config/types.js';
 import { composeResults } from '../../src/controller/compose-results.js';
-import type { ResultsGitHubPort } from '../../src/controller/results-follower.js';
 import { connectMwaa } from '../../src/mwaa/mwaa-connection.js';
 import { renderRepo, resultsS3Uri, runEnvironment } from '../../src/render/index.js';
 import { RESULTS_MARKER } from '../../src/results/render-markdown.js';
@@ -18,6 +17,7 @@ import { openTarget } from '../../src/targets/open-target.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
 import { projectRoot, venvBin } from '../support/python.js';
+import { RecordingResultsGitHub } from '../support/recording-results-github.js';
 import { runBacktestctl } from '../support/run-cli.js';
 import { independentDsr, type SharpeSample } from './independent-dsr.js';
 
@@ -51,39 +51,6 @@ const sample = (i: number): SharpeSample => ({
 let moto: MotoServer;
 let s3: S3Client;
 let fake: MwaaFake;
-
-class MemoryGitHub implements ResultsGitHubPort {
-  comments = new Map<number, string>();
-  statuses: string[] = [];
-  async pullsForCommit() {
-    return [
-      {
-        number: 3,
-        state: 'closed' as const,
-        merged: true,
-        headSha: 'h',
-        headRef: 'grid',
-        baseRef: 'main',
-        fromFork: false,
-        title: 'grid',
-        htmlUrl: '',
-        author: 'alice',
-      },
-    ];
-  }
-  async upsertMarkedComment(_pr: number, _marker: string, body: string, knownId?: number | null) {
-    const id = knownId ?? 1000 + this.comments.size;
-    this.comments.set(id, body);
-    return { outcome: knownId ? ('updated' as const) : ('created' as const), id };
-  }
-  async commentOnPull(_pr: number, body: string) {
-    this.comments.set(2000 + this.comments.size, body);
-  }
-  async setStatus(_sha: string, context: string, state: string, description: string) {
-    this.statuses.push(`${context} ${state} ${description}`);
-    return true;
-  }
-}
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -170,7 +137,7 @@ describe('following a merged sweep through the MWAA CLI endpoint', () => {
       );
     }
 
-    const github = new MemoryGitHub();
+    const github = new RecordingResultsGitHub({ number: 3, headRef: 'grid', author: 'alice' });
     const results = composeResults({
       config: {
         results: { follow: true, max_requests_per_loop: 20, max_reads_per_loop: 1000, follow_hours: 72 },

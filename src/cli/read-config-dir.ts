@@ -20,8 +20,9 @@ const PARALLEL_READS = 32;
  * decodeConfigBytes), which loadConfigRepo reports as `invalid-encoding`. Symbolic links are not followed: a
  * link could point outside the repository and echo other files into PR comments.
  */
-export async function readConfigDir(dir: string): Promise<Map<string, string>> {
-  const paths = await listConfigFiles(dir);
+export async function readConfigDir(dir: string, listed?: readonly string[]): Promise<Map<string, string>> {
+  // `listed`: listConfigFiles(dir) when the caller already has it (no second walk of the folder).
+  const paths = listed ?? (await listConfigFiles(dir));
   const limit = pLimit(PARALLEL_READS);
   const texts = await Promise.all(paths.map((path) => limit(() => readBounded(join(dir, path)))));
   // Keyed in sorted path order, whatever order the reads finished in.

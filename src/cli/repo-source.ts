@@ -36,9 +36,9 @@ export async function readRepoSource(
   childEnv: Record<string, string>,
   displayDir: string,
 ): Promise<RepoSource> {
-  const readInputs = async (): Promise<RepoInputs> => {
+  const readInputs = async (listed: readonly string[] | null): Promise<RepoInputs> => {
     const [files, commits] = await Promise.all([
-      readConfigDir(dir).catch((err: Error) => {
+      readConfigDir(dir, listed ?? undefined).catch((err: Error) => {
         throw new UsageError(
           `cannot read the config repository ${displayDir}: ${err.message}`,
           'pass the repo root with --repo DIR',
@@ -59,12 +59,12 @@ export async function readRepoSource(
       form: 'git',
       digest: (settings) => gitSourceDigest({ ...settings, git: snapshot }),
       inputs: () => {
-        read ??= readInputs();
+        read ??= readInputs(listed);
         return read;
       },
     };
   }
-  const inputs = await readInputs();
+  const inputs = await readInputs(listed);
   return {
     form: 'files',
     digest: (settings) => renderDigest({ ...settings, ...inputs }),

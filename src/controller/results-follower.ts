@@ -268,12 +268,13 @@ export class ResultsFollower {
     if (!github || !pull) return;
     const follows = state.follows.filter((f) => f.pr === pr && f.run_id !== null);
     const summaries: ResultsSummary[] = [];
-    const csv: Record<string, string> = {};
+    // A Map: a DAG id may be `constructor` or `__proto__`, which an object literal would answer for.
+    const csv = new Map<string, string>();
     for (const f of follows) {
       const spec = await this.deps.specAt(f.commit, f.dag_id);
       if (!spec) continue;
       summaries.push(this.summarize(spec, f));
-      if (f.csv) csv[f.dag_id] = f.csv;
+      if (f.csv) csv.set(f.dag_id, f.csv);
     }
     if (summaries.length === 0) return;
     const allDone = follows.every((f) => f.done) && state.follows.every((f) => f.pr !== pr || f.done);

@@ -15,7 +15,7 @@ export interface ResultsCommentInput {
   /** GitHub login of the PR author, mentioned once all runs are done (null: no mention). */
   mention?: string | null;
   /** Where the full table lives as CSV, per DAG id. */
-  csvLocations?: Readonly<Record<string, string>>;
+  csvLocations?: ReadonlyMap<string, string>;
   limit?: number;
 }
 
@@ -42,7 +42,7 @@ function compose(input: ResultsCommentInput, maxRows: number, sections: boolean)
   const allDone = summaries.length > 0 && summaries.every((s) => s.complete);
   if (allDone && input.mention) lines.push('', `@${input.mention} all runs are done.`);
   if (sections) {
-    for (const s of summaries) lines.push('', ...dagSection(s, maxRows, input.csvLocations?.[s.dagId]));
+    for (const s of summaries) lines.push('', ...dagSection(s, maxRows, input.csvLocations?.get(s.dagId)));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -112,7 +112,7 @@ describe('results comment', () => {
     const body = renderResultsComment({
       summaries: [summary()],
       mention: 'alice',
-      csvLocations: { momentum_grid: 's3://b/results.csv' },
+      csvLocations: new Map([['momentum_grid', 's3://b/results.csv']]),
     });
     expect(
       body.startsWith(
@@ -126,6 +126,27 @@ describe('results comment', () => {
     );
     expect(body).toMatch(/<details><summary>All 6 ranked runs, by sharpe<\/summary>/);
     expect(body.indexOf('<details>')).toBeGreaterThan(body.indexOf('Runs without results'));
+  });
+
+  it('names no CSV for DAG ids named like Object.prototype members that have none', () => {
+    const csvLines = (dagId: string, csv: Map<string, string>) => {
+      const s = summarizeResults({
+        dagId,
+        dagRunId: null,
+        trials: 9,
+        report: DEFAULT_REPORT,
+        runs: gridRuns(),
+      });
+      return renderResultsComment({ summaries: [s], csvLocations: csv })
+        .split('\n')
+        .filter((l) => l.includes('CSV') || l.includes('native code'));
+    };
+    const ordinary = csvLines('grid', new Map([['grid', 's3://b/r.csv']]));
+    expect(ordinary.length).toBe(1);
+    for (const dagId of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(csvLines(dagId, new Map([['other', 's3://b/o.csv']]))).toEqual([]);
+      expect(csvLines(dagId, new Map([[dagId, 's3://b/r.csv']]))).toEqual(ordinary);
+    }
   });
 
   it('mentions nobody while runs are pending', () => {

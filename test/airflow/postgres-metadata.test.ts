@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigRepo } from '../../src/config/index.js';
 import { renderDag } from '../../src/render/index.js';
 import { airflowEnv } from '../support/airflow.js';
+import { startAirflowCli } from '../support/airflow-cli.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { AIRFLOW_VENVS, venvBin } from '../support/python.js';
 import { buildSpec } from './spec-builder.js';
@@ -43,43 +44,61 @@ describe.each(AIRFLOW_VENVS)('DAG strings in a PostgreSQL metadata DB ($label)',
   beforeAll(async () => {
     pg = await startPostgres();
     root = await mkdtemp(join(tmpdir(), `pg-dags-${venv}-`));
-    const env = (folder: string) =>
+    // Each DAG in a folder of its own, saved by a `dags reserialize` of its own (one refused
+    // DAG fails its whole command). All commands run through one warm CLI (Airflow imported
+    // once, a process forked per command) on one environment, so each names its DAG's folder:
+    // Airflow 2 with `--subdir`, Airflow 3 (no `--subdir`) with `--bundle-name`, one local
+    // bundle per folder.
+    const bundles = Object.keys(TEXTS).map((dagId) => ({
+      name: dagId,
+      classpath: 'airflow.dag_processing.bundles.local.LocalDagBundle',
+      kwargs: { path: join(root, dagId), refresh_interval: 0 },
+    }));
+    const cli = startAirflowCli(
+      venv,
       airflowEnv(root, {
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: pg.url,
-        AIRFLOW__CORE__DAGS_FOLDER: folder,
-      });
-    await run(venvBin(venv, 'airflow'), ['db', 'migrate'], { env: env(root), timeout: 600_000 });
-    for (const [dagId, text] of Object.entries(TEXTS)) {
-      const folder = join(root, dagId);
-      await mkdir(folder);
-      const spec = buildSpec({
-        dag_id: dagId,
-        description: text.description,
-        strategies: [{ parameters: { initial_capital: 1000000, note: text.value } }],
-      });
-      await writeFile(join(folder, `${dagId}.py`), renderDag(spec));
-      const result = await run(venvBin(venv, 'airflow'), ['dags', 'reserialize'], {
-        env: env(folder),
-        timeout: 600_000,
-      }).then(
-        (r) => ({ code: 0, stderr: r.stderr }),
-        (err: { code?: number; stderr?: string }) => ({ code: err.code ?? 1, stderr: err.stderr ?? '' }),
-      );
-      const { stdout } = await run(
-        venvBin(venv, 'python'),
-        [
-          '-c',
-          'import sys, psycopg2\n' +
-            'c = psycopg2.connect(host="127.0.0.1", port=int(sys.argv[1]), user="airflow", dbname="airflow").cursor()\n' +
-            'c.execute("select count(*) from dag where dag_id = %s", (sys.argv[2],))\n' +
-            'print(c.fetchone()[0])',
-          String(pg.port),
-          dagId,
-        ],
-        { env: env(folder) },
-      );
-      saved.set(dagId, { ...result, stored: stdout.trim() === '1' });
+        AIRFLOW__CORE__DAGS_FOLDER: root,
+        AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST: JSON.stringify(bundles),
+      }),
+    );
+    try {
+      const migrate = await cli.run(['db', 'migrate']);
+      expect(migrate.code, migrate.stderr.slice(-1500)).toBe(0);
+      for (const [dagId, text] of Object.entries(TEXTS)) {
+        const folder = join(root, dagId);
+        await mkdir(folder);
+        const spec = buildSpec({
+          dag_id: dagId,
+          description: text.description,
+          strategies: [{ parameters: { initial_capital: 1000000, note: text.value } }],
+        });
+        await writeFile(join(folder, `${dagId}.py`), renderDag(spec));
+        const which = venv === 'airflow2' ? ['--subdir', folder] : ['--bundle-name', dagId];
+        const { code, stderr } = await cli.run(['dags', 'reserialize', ...which]);
+        saved.set(dagId, { code, stderr, stored: false });
+      }
+    } finally {
+      await cli.stop();
     }
+    // Which DAGs have a row, read straight from PostgreSQL once all were saved (a later
+    // reserialize never removes an earlier DAG's row).
+    const { stdout } = await run(
+      venvBin(venv, 'python'),
+      [
+        '-c',
+        'import json, sys, psycopg2\n' +
+          'c = psycopg2.connect(host="127.0.0.1", port=int(sys.argv[1]), user="airflow", dbname="airflow").cursor()\n' +
+          'c.execute("select dag_id from dag")\n' +
+          'print(json.dumps(sorted(r[0] for r in c.fetchall())))',
+        String(pg.port),
+      ],
+      { env: airflowEnv(root) },
+    );
+    const rows = JSON.parse(stdout) as string[];
+    for (const [dagId, result] of saved) result.stored = rows.includes(dagId);
+    // Only the four DAGs: each command saved its own folder's DAG, nothing else.
+    expect(rows.filter((id) => !(id in TEXTS))).toEqual([]);
   }, 900_000);
 
   afterAll(async () => {
@@ -90,6 +109,8 @@ describe.each(AIRFLOW_VENVS)('DAG strings in a PostgreSQL metadata DB ($label)',
   it.each(Object.keys(TEXTS))('%s: stored exactly when its strings are storable', (dagId) => {
     const result = saved.get(dagId);
     expect(result?.stored, result?.stderr.slice(-1500)).toBe(TEXTS[dagId]?.storable);
+    // ...and the command that saved it says so: it fails exactly when the DAG was refused.
+    expect(result?.code === 0, result?.stderr.slice(-1500)).toBe(TEXTS[dagId]?.storable);
   });
 
   it('the database, not the DagBag, refuses NUL (the failure this rule prevents)', () => {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AirflowRun, startAirflowCli } from '../airflow-cli.js';
 import { projectRoot, type VenvName, venvBin } from '../python.js';
+import { buildOnce } from './build-once.js';
 
 export type { AirflowRun };
 
@@ -76,25 +77,25 @@ function airflowEnv(home: string): NodeJS.ProcessEnv {
 
 /**
  * A SQLite metadata DB that `airflow db migrate` built for this venv, cached under .cache/ by
- * the venv's lock hash; copy it instead of migrating (tens of seconds) in every test.
+ * the venv's lock hash; copy it instead of migrating (tens of seconds) in every test. Built
+ * once per machine: test files that miss it at once (a clean clone) wait for the one that
+ * migrates (buildOnce's lock) instead of each migrating.
  */
 export async function migratedDbTemplate(venv: VenvName): Promise<string> {
   // Keyed by the venv's lock hash: a rebuilt venv (another Airflow) gets a fresh template.
   const lockFile = join(projectRoot, '.cache', 'venvs', venv, '.lock-sha256');
   const lock = existsSync(lockFile) ? readFileSync(lockFile, 'utf8').trim().slice(0, 12) : 'unlocked';
-  const dir = join(projectRoot, '.cache', 'mwaa-fake', `${venv}-${lock}`);
-  const db = join(dir, 'airflow.db');
-  if (existsSync(db)) return db;
-  const work = mkdtempSync(join(tmpdir(), 'mwaa-fake-template-'));
-  const res = await runAirflow(venv, ['db', 'migrate'], airflowEnv(work));
-  if (res.code !== 0) throw new Error(`airflow db migrate failed: ${res.stderr.slice(-2000)}`);
-  mkdirSync(dir, { recursive: true });
-  // Rename is atomic, so two test files building the template at once both end up with a whole DB.
-  const staged = join(dir, `airflow.db.${process.pid}`);
-  copyFileSync(join(work, 'airflow.db'), staged);
-  renameSync(staged, db);
-  rmSync(work, { recursive: true, force: true });
-  return db;
+  const db = join(projectRoot, '.cache', 'mwaa-fake', `${venv}-${lock}`, 'airflow.db');
+  return buildOnce(db, async (staged) => {
+    const work = mkdtempSync(join(tmpdir(), 'mwaa-fake-template-'));
+    try {
+      const res = await runAirflow(venv, ['db', 'migrate'], airflowEnv(work));
+      if (res.code !== 0) throw new Error(`airflow db migrate failed: ${res.stderr.slice(-2000)}`);
+      copyFileSync(join(work, 'airflow.db'), staged);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
 }
 
 /** scheduler_pass.py's exit code when the pass itself failed (before any CLI command). */

@@ -62,6 +62,15 @@ describe.each(AIRFLOW_VENVS)('failing Batch jobs in $label', ({ venv }) => {
     });
   });
 
+  it("waited on every Batch job through the provider's polling, under the test clock", () => {
+    // BatchClientHook.wait_for_job sleeps at least three times per job (before polling for
+    // RUNNING, before polling for completion, between status checks), each a random 1-10 s
+    // (or a back-off) that e2e/batch-clock/sitecustomize.py shortened and logged.
+    expect(result.jobs.length).toBeGreaterThan(0);
+    expect(result.batchSleeps.length).toBeGreaterThanOrEqual(3 * result.jobs.length);
+    expect(result.batchSleeps.filter((s) => s >= 1).length).toBeGreaterThanOrEqual(2 * result.jobs.length);
+  });
+
   it("leaves each failed run's Batch job id and task-log URL in run-status.json, which the report reads", async () => {
     const store = new S3ResultsStore(motoS3Client(moto.endpoint), BUCKET);
     const prefix = dagRunPrefix(spec.dag_id, result.runId);

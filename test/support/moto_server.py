@@ -10,13 +10,24 @@ including shards the other writer's root (the one that stays) still names: the m
 damaged ("naming a shard that does not exist") by the test server, not by the protocol.
 
 Here every key-level write (PUT and DELETE of an object) runs under one lock, as AWS S3
-behaves; reads are not serialized. Usage: python moto_server.py -H 127.0.0.1 -p PORT
+behaves; reads are not serialized.
+
+Two changes cut moto's CPU per request (the test run sends it thousands) and nothing it
+answers: moto 5.1 finds the service of every request by listing its own package folder and
+stat-ing each entry, twice per request (~25% of its CPU); the list cannot change while the
+server runs, so it is computed once. Werkzeug's line per request on stderr is off
+(warnings and errors still go there). And answers go out with TCP_NODELAY: werkzeug writes
+the headers and the body separately, and Nagle's algorithm held the body back. Usage: python moto_server.py -H 127.0.0.1 -p PORT
 """
 
+import functools
+import logging
 import threading
 
+from moto import backends
 from moto.s3.responses import S3Response
 from moto.server import main
+from werkzeug.serving import WSGIRequestHandler
 
 _writes = threading.Lock()
 
@@ -31,6 +42,11 @@ def _serialized(method):
 
 S3Response._key_response_put = _serialized(S3Response._key_response_put)
 S3Response._key_response_delete = _serialized(S3Response._key_response_delete)
+
+_moto_modules = backends.list_of_moto_modules
+backends.list_of_moto_modules = functools.cache(lambda: tuple(_moto_modules()))
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+WSGIRequestHandler.disable_nagle_algorithm = True
 
 if __name__ == "__main__":
     main()

@@ -30,14 +30,41 @@ trap report_duration EXIT
 
 phase_start setup
 [ -d node_modules ] || npm ci
-bash scripts/setup-python.sh
-bash scripts/setup-postgres.sh
-bash scripts/setup-tools.sh
-node22=""
+# The setup scripts run at once: each writes only its own part (.cache/uv and .cache/venvs;
+# the system's PostgreSQL package; .cache/bin and .cache/tool-venvs; .cache/node22) and is a
+# no-op when that is in place, so on a clean clone the downloads and builds overlap. Each
+# one's output goes to its own log, printed in a fixed order once all are done; the run stops
+# if one failed. Node 22 is optional: without it the unit tests run under the machine's Node.
+setups=(python postgres tools)
 if [ "$#" -eq 0 ] && [ "$(node -p 'process.versions.node.split(".")[0]')" != 22 ]; then
-  node22="$(bash scripts/setup-node22.sh)" || node22=""
+  setups+=(node22)
 fi
+setup_logs=$(mktemp -d)
+declare -A setup_pid=()
+for s in "${setups[@]}"; do
+  if [ "$s" = node22 ]; then # prints the binary's path on stdout
+    bash scripts/setup-node22.sh >"$setup_logs/node22.path" 2>"$setup_logs/node22.log" &
+  else
+    bash "scripts/setup-$s.sh" >"$setup_logs/$s.log" 2>&1 &
+  fi
+  setup_pid[$s]=$!
+done
+node22="" setup_failed=""
+for s in "${setups[@]}"; do
+  rc=0
+  wait "${setup_pid[$s]}" || rc=$?
+  cat "$setup_logs/$s.log"
+  if [ "$s" = node22 ]; then
+    if [ "$rc" = 0 ]; then node22="$(cat "$setup_logs/node22.path")"
+    else echo "setup-node22 failed (exit $rc): the unit tests run under Node $(node --version)"; fi
+  elif [ "$rc" != 0 ]; then
+    echo "setup-$s failed (exit $rc), its output above"
+    setup_failed+=" $s"
+  fi
+done
+rm -rf "$setup_logs"
 phase_end setup
+[ -z "$setup_failed" ] || { echo "setup failed:$setup_failed"; exit 1; }
 
 mkdir -p .cache
 logs=$(mktemp -d)

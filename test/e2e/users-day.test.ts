@@ -362,27 +362,19 @@ describe("a researcher's day", () => {
             },
           );
         }
-        const home = join(mwaa.dagsFolder, '..');
-        await python(
-          [
-            join(projectRoot, 'test/results/set_run_states.py'),
-            'momentum_grid',
-            runId,
-            JSON.stringify({
-              __rows__: { runs: 9 },
-              before: { '-1': 'success' },
-              backtest: states,
-              after: { '-1': 'success' },
-            }),
-            'failed',
-          ],
-          {
-            AIRFLOW_HOME: home,
-            AIRFLOW__CORE__DAGS_FOLDER: mwaa.dagsFolder,
-            AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
-            AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${join(home, 'airflow.db')}`,
-          },
-        );
+        // In the environment's own interpreter (the fake's warm Airflow), on its metadata DB.
+        const played = await mwaa.runPython(join(projectRoot, 'test/results/set_run_states.py'), [
+          'momentum_grid',
+          runId,
+          JSON.stringify({
+            __rows__: { runs: 9 },
+            before: { '-1': 'success' },
+            backtest: states,
+            after: { '-1': 'success' },
+          }),
+          'failed',
+        ]);
+        expect(played, played.stderr).toMatchObject({ code: 0, stdout: 'ok\n' });
         const results = await eventually(
           'the results comment with every run done',
           () =>

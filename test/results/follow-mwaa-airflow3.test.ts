@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,6 @@ import { parseEnv } from '../../src/shared/env.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { openTarget } from '../../src/targets/open-target.js';
 import { BUCKET, QUEUE, startMotoBatch } from '../airflow/e2e/dags-test.js';
-import { airflowEnv } from '../support/airflow.js';
 import { MOTO_ENV, type MotoServer, motoS3Client } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
 import { projectRoot, venvBin } from '../support/python.js';
@@ -146,22 +145,15 @@ describe('following a sweep on MWAA with Airflow 3', () => {
 
     // The DAG run, for real, in the environment's metadata DB: Airflow 3 runs every task.
     // No logical date: the run is then "after" the deploy, as a triggered run would be.
-    const home = dirname(fake.dagsFolder);
-    await run(venvBin('airflow3', 'airflow'), ['dags', 'test', DAG], {
-      env: airflowEnv(home, {
-        ...MOTO_ENV,
-        AIRFLOW__CORE__DAGS_FOLDER: fake.dagsFolder,
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${join(home, 'airflow.db')}`,
-        AIRFLOW_CONN_AWS_DEFAULT: JSON.stringify({
-          conn_type: 'aws',
-          extra: { endpoint_url: moto.endpoint, region_name: MOTO_ENV.AWS_REGION },
-        }),
+    // Run by the environment's own Airflow (the fake's warm CLI: no second Airflow start),
+    // with the AWS connection to moto's Batch. It exits non-zero because a task failed; the
+    // states tell the rest.
+    await fake.runAirflow(['dags', 'test', DAG], {
+      ...MOTO_ENV,
+      AIRFLOW_CONN_AWS_DEFAULT: JSON.stringify({
+        conn_type: 'aws',
+        extra: { endpoint_url: moto.endpoint, region_name: MOTO_ENV.AWS_REGION },
       }),
-      maxBuffer: 64 << 20,
-      timeout: 480_000,
-    }).catch((err: { code?: unknown }) => {
-      // Exits non-zero because a task failed; the states tell the rest.
-      if (typeof err.code !== 'number') throw err;
     });
 
     // The jobs' part: each value run writes its metrics with the real helper.

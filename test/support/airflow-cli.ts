@@ -21,7 +21,16 @@ export interface AirflowRun {
  * them). `test/support/airflow-cli.test.ts` checks that outputs equal a cold `airflow` run.
  */
 export interface AirflowCli {
-  run(args: readonly string[], opts?: { cwd?: string; passFolder?: string }): Promise<AirflowRun>;
+  /**
+   * `airflow ARGS`; with `script`, `python SCRIPT ARGS` instead (a helper that works on
+   * Airflow's models, run in the same warm interpreter: no Python start, no Airflow import).
+   * `env` adds variables read when used (connections, AWS credentials), not configuration:
+   * the server read that at import.
+   */
+  run(
+    args: readonly string[],
+    opts?: { cwd?: string; passFolder?: string; script?: string; env?: Record<string, string> },
+  ): Promise<AirflowRun>;
   stop(): Promise<void>;
 }
 
@@ -90,7 +99,7 @@ export function startAirflowCli(venv: VenvName, env: NodeJS.ProcessEnv): Airflow
       const code = await new Promise<number>((resolve) => {
         pending.set(id, resolve);
         child.stdin?.write(
-          `${JSON.stringify({ id, argv: args, cwd: opts.cwd, stdout, stderr, pass_folder: opts.passFolder })}\n`,
+          `${JSON.stringify({ id, argv: args, cwd: opts.cwd, stdout, stderr, pass_folder: opts.passFolder, script: opts.script, env: opts.env })}\n`,
         );
       });
       if (code === -1) throw failed ?? new Error('the Airflow CLI server exited');

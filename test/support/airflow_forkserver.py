@@ -9,7 +9,10 @@ environment). argv[1] = the path of the venv's `airflow` script (the CLI's argv[
 
 Protocol, one JSON object per line. Request on stdin:
   {"id": 1, "argv": ["dags", "list"], "cwd": "/dir", "stdout": "/file", "stderr": "/file",
-   "pass_folder": "/dags" (optional: scheduler_pass.py's pass over that folder first)}
+   "pass_folder": "/dags" (optional: scheduler_pass.py's pass over that folder first),
+   "script": "/x.py" (optional: runs `python /x.py ARGV` instead of `airflow ARGV`),
+   "env": {"NAME": "value"} (optional: set in the command's environment; only variables read
+   when used, such as a connection or AWS credentials: Airflow's configuration was read at import)}
 Answer on stdout, when the child exited: {"id": 1, "code": 0}.
 stdout and stderr of the command are written to the files the request names. Whatever the
 import printed on stderr (deprecation warnings) is written first to every command's stderr,
@@ -71,9 +74,15 @@ def run_child(req):
         os.dup2(out, 1)
         os.dup2(err, 2)
         os.write(2, PREAMBLE)
+        # Variables read when used (a connection, AWS credentials), not at import.
+        os.environ.update(req.get("env") or {})
         if req.get("pass_folder"):
             # scheduler_pass.py does the pass, then runs `airflow ARGV` itself.
             script, sys.argv = SCHEDULER_PASS, [SCHEDULER_PASS, req["pass_folder"], *req["argv"]]
+        elif req.get("script"):
+            # `python SCRIPT ARGV`: the script's folder first on sys.path, as python puts it.
+            script, sys.argv = req["script"], [req["script"], *req["argv"]]
+            sys.path[0] = os.path.dirname(os.path.abspath(script))
         else:
             # The venv's `airflow` console script itself, as __main__.
             script, sys.argv = AIRFLOW_SCRIPT, [AIRFLOW_SCRIPT, *req["argv"]]

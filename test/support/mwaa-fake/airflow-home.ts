@@ -15,13 +15,15 @@ export interface AirflowHome {
   /** The environment every command runs with (AIRFLOW_HOME, the SQLite DB, the DAG folder). */
   env: NodeJS.ProcessEnv;
   /** `airflow ARGS`, through the warm CLI (test/support/airflow-cli.ts). */
-  run(args: readonly string[]): Promise<AirflowRun>;
+  run(args: readonly string[], opts?: { env?: Record<string, string> }): Promise<AirflowRun>;
   /**
    * One scheduler parsing pass over the DAG folder (serialize DAGs, record import errors),
    * then `airflow ARGS`. On Airflow 2 both run in one Python process (one interpreter start
    * and Airflow import instead of two). Throws when the pass fails.
    */
   runAfterSchedulerPass(args: readonly string[]): Promise<AirflowRun>;
+  /** `python SCRIPT ARGS` in this environment, through the warm CLI's interpreter. */
+  runScript(script: string, args: readonly string[]): Promise<AirflowRun>;
   /** Stops the warm CLI and deletes the home. */
   remove(): Promise<void>;
 }
@@ -43,7 +45,8 @@ export async function createAirflowHome(venv: VenvName = 'airflow2'): Promise<Ai
     home,
     dagsFolder,
     env,
-    run: (args) => cli.run(args),
+    run: (args, opts) => cli.run(args, opts),
+    runScript: (script, args) => cli.run(args, { script }),
     async runAfterSchedulerPass(args) {
       if (venv === 'airflow2') {
         // scheduler_pass.py, then `airflow ARGS`, in one forked child.

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { MOTO_ENV, motoS3Client } from '../moto.js';
 import type { VenvName } from '../python.js';
+import type { AirflowRun } from './airflow-home.js';
 import { createAirflowHome } from './airflow-home.js';
 import { isAllowListed, splitCommandLine } from './allow-list.js';
 import { S3FolderSync } from './s3-sync.js';
@@ -45,6 +46,17 @@ export interface MwaaFake {
   deny(action: IamAction): void;
   allow(action: IamAction): void;
   stats: { tokensIssued: number; cliCalls: string[]; rejected: string[]; expiredTokenHits: number };
+  /**
+   * The environment's own side (a test playing its scheduler or executor): `python SCRIPT
+   * ARGS` with the environment's Airflow, configuration and metadata DB, in the warm CLI's
+   * interpreter, queued with the CLI commands (one at a time on the SQLite DB).
+   */
+  runPython(script: string, args: readonly string[]): Promise<AirflowRun>;
+  /**
+   * Likewise `airflow ARGS` (e.g. `dags test`: the environment running a DAG), with `env`
+   * added (connections, AWS credentials). Not a CLI call: not in `stats.cliCalls`.
+   */
+  runAirflow(args: readonly string[], env?: Record<string, string>): Promise<AirflowRun>;
   stop(): Promise<void>;
 }
 
@@ -84,8 +96,16 @@ export async function startMwaaFake(options: MwaaFakeOptions): Promise<MwaaFake>
     },
   });
 
+  function queued<T>(task: () => Promise<T>): Promise<T> {
+    const run = queue.then(task);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
   async function runCli(args: string[]) {
-    if (!syncPaused && (await folderSync.sync())) dbStale = true;
+    // Only a change to a file the scheduler parses needs a parsing pass (not the controller's
+    // state JSON, rewritten next to the DAGs on every results poll).
+    if (!syncPaused && (await folderSync.sync()).parsedChanged) dbStale = true;
     // MWAA's scheduler keeps the metadata DB in step with the DAG folder; emulate one pass.
     if (dbStale && args[0] === 'dags') {
       const out = await home.runAfterSchedulerPass(args);
@@ -135,9 +155,7 @@ export async function startMwaaFake(options: MwaaFakeOptions): Promise<MwaaFake>
         );
       }
       stats.cliCalls.push(body);
-      const run = queue.then(() => runCli(args));
-      queue = run.catch(() => undefined);
-      const out = await run;
+      const out = await queued(() => runCli(args));
       return json(res, 200, {
         stdout: Buffer.from(out.stdout).toString('base64'),
         stderr: Buffer.from(out.stderr).toString('base64'),
@@ -172,6 +190,8 @@ export async function startMwaaFake(options: MwaaFakeOptions): Promise<MwaaFake>
     deny: (action) => denied.add(action),
     allow: (action) => denied.delete(action),
     stats,
+    runPython: (script, args) => queued(() => home.runScript(script, args)),
+    runAirflow: (args, env) => queued(() => home.run(args, { env })),
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue;

@@ -8,6 +8,8 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
  */
 export class S3FolderSync {
   private readonly etags = new Map<string, string>();
+  /** Synced files the DAG processor parses (see `parsed`). */
+  private readonly parsedKeys = new Set<string>();
 
   constructor(
     private readonly s3: S3Client,
@@ -16,10 +18,16 @@ export class S3FolderSync {
     private readonly folder: string,
   ) {}
 
-  /** Returns true when the folder changed. */
-  async sync(): Promise<boolean> {
+  /**
+   * Whether the folder changed, and whether a file Airflow's DAG processor parses changed
+   * (a `.py` file, a zip archive, `.airflowignore`): only then can a parsing pass find anything
+   * new. Other files (the controller's manifest and state JSON next to the DAGs) are copied all
+   * the same.
+   */
+  async sync(): Promise<{ changed: boolean; parsedChanged: boolean }> {
     const remote = await this.listRemote();
     let changed = false;
+    let parsedChanged = false;
     for (const [key, etag] of remote) {
       if (this.etags.get(key) === etag) continue;
       const obj = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
@@ -29,14 +37,20 @@ export class S3FolderSync {
       writeFileSync(path, body);
       this.etags.set(key, etag);
       changed = true;
+      const isParsed = parsed(key, body);
+      if (isParsed || this.parsedKeys.has(key)) parsedChanged = true;
+      if (isParsed) this.parsedKeys.add(key);
+      else this.parsedKeys.delete(key);
     }
     for (const local of listFiles(this.folder)) {
       if (remote.has(local)) continue;
       rmSync(join(this.folder, ...local.split('/')), { force: true });
       this.etags.delete(local);
       changed = true;
+      // A synced file we know; one written into the folder by other means, by its name.
+      if (this.parsedKeys.delete(local) || parsed(local, null)) parsedChanged = true;
     }
-    return changed;
+    return { changed, parsedChanged };
   }
 
   private objectKey(key: string): string {
@@ -59,6 +73,18 @@ export class S3FolderSync {
     } while (token);
     return found;
   }
+}
+
+/**
+ * Files Airflow's DAG processor reads when it lists the DAG folder: Python files, zip
+ * archives (by content, whatever their name) and the ignore file. For a vanished file whose
+ * content is unknown, anything that is not plainly data counts.
+ */
+function parsed(key: string, body: Uint8Array | null): boolean {
+  const name = key.split('/').at(-1) ?? '';
+  if (name.endsWith('.py') || name === '.airflowignore') return true;
+  if (body === null) return !/\.(json|ya?ml|md|txt|csv)$/.test(name);
+  return body[0] === 0x50 && body[1] === 0x4b && body[2] === 0x03 && body[3] === 0x04; // PK\3\4
 }
 
 function listFiles(root: string): string[] {

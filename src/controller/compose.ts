@@ -25,8 +25,9 @@ export interface ComposeOptions {
   /** The logger's live secret set: short-lived tokens obtained later are added to it. */
   secrets?: Set<string>;
   /**
-   * GitHub client pacing, for tests against the local GitHub server (`spaceWrites: false`
-   * drops the 1 s / 3 s spacing of writes GitHub asks for). Default: GitHub's pacing.
+   * GitHub client pacing, for in-process tests against the local GitHub server (`spaceWrites:
+   * false` drops the 1 s / 3 s spacing of writes GitHub asks for; a config file sets it with
+   * `github.space_writes`). Overrides the config. Default: the config's pacing.
    */
   githubPacing?: Pick<GitHubClientOptions, 'spaceWrites' | 'retryBaseMs' | 'retryAfterUnitMs'>;
 }
@@ -215,6 +216,7 @@ function connect(
     repository: github.repository,
     baseUrl: github.base_url,
     auth,
+    spaceWrites: github.space_writes,
     ...pacing,
     log: {
       debug: (m) => holder.current.debug(m),

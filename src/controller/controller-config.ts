@@ -59,6 +59,13 @@ export const GitHubSection = z.strictObject({
   webhook_secret: z.string().min(16, 'must be at least 16 characters').optional(),
   validate_pull_requests: z.boolean().default(true),
   report_deploys: z.boolean().default(true),
+  /**
+   * Space API writes 1 s apart and notifying writes (comments, statuses) 3 s apart, as GitHub
+   * asks to stay clear of its secondary rate limits. `false` sends them as fast as they come:
+   * for a GitHub Enterprise Server whose admin turned secondary rate limits off (and for
+   * tests against a local server).
+   */
+  space_writes: z.boolean().default(true),
 });
 
 export const PruneSection = z.strictObject({

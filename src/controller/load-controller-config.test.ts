@@ -135,6 +135,19 @@ describe('controller config', () => {
     expect(config.github?.auth.app).toEqual({ appId: '1', installationId: '2', privateKey: PEM });
   });
 
+  it('spaces GitHub writes unless github.space_writes is false', () => {
+    const github = (extra: string) =>
+      parseControllerConfig(`repo: { url: x }\ntarget: ./d\ngithub: { repository: a/b${extra} }\n`, {
+        file: FILE,
+        env: { githubToken: 'ghp_envtoken' },
+      }).github;
+    expect(github('')?.space_writes).toBe(true);
+    expect(github(', space_writes: false')?.space_writes).toBe(false);
+    expect(
+      problems('repo: { url: x }\ntarget: ./d\ngithub: { repository: a/b, space_writes: "no" }\n'),
+    ).toEqual(['github.space_writes: Invalid input: expected boolean, received string']);
+  });
+
   it('rejects a short webhook secret from the environment', () => {
     expect(problems('repo: { url: x }\ntarget: ./d\n', { webhookSecret: 'short-secret' })).toEqual([
       'webhook secret (BACKTEST_GITOPS_WEBHOOK_SECRET): must be at least 16 characters',

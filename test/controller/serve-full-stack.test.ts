@@ -52,7 +52,7 @@ beforeAll(async () => {
       `repo: { url: ${JSON.stringify(gitHttp.url)} }`,
       'target: mwaa://research-prod',
       'mwaa: { verify: true, wait_seconds: 180 }',
-      `github: { repository: ${github.owner}/${github.repo}, base_url: ${JSON.stringify(github.baseUrl)} }`,
+      `github: { repository: ${github.owner}/${github.repo}, base_url: ${JSON.stringify(github.baseUrl)}, space_writes: false }`,
       'schedule: "*/3 * * * * *"',
       'cache_dir: ./cache',
       'http: { port: 0, host: 127.0.0.1 }',

@@ -39,7 +39,7 @@ async function startReplica(name: string): Promise<ServeProcess> {
     [
       `repo: { url: ${JSON.stringify(remote.bareDir)} }`,
       `target: s3://${BUCKET}/dags`,
-      `github: { repository: ${github.owner}/${github.repo}, base_url: ${JSON.stringify(github.baseUrl)} }`,
+      `github: { repository: ${github.owner}/${github.repo}, base_url: ${JSON.stringify(github.baseUrl)}, space_writes: false }`,
       'schedule: "* * * * * *"',
       `leader_lease_seconds: ${LEASE_SECONDS}`,
       `cache_dir: ./cache-${name}`,

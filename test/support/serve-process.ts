@@ -142,7 +142,8 @@ export function writeTestControllerConfig(dir: string, config: TestControllerCon
     `target: ${JSON.stringify(config.target)}`,
     ...(config.github
       ? [
-          `github: { repository: ${config.github.owner}/${config.github.repo}, base_url: ${JSON.stringify(config.github.baseUrl)} }`,
+          // The local server has no secondary rate limits: no 1 s / 3 s spacing of writes.
+          `github: { repository: ${config.github.owner}/${config.github.repo}, base_url: ${JSON.stringify(config.github.baseUrl)}, space_writes: false }`,
         ]
       : []),
     `schedule: ${JSON.stringify(config.schedule)}`,

@@ -57,9 +57,8 @@ def mapped_arguments(task):
     snapshot = callable_.__globals__["runs_snapshot"]()
     args = [snapshot if hasattr(a, "iter_references") else a for a in source.op_args]
     part = task.partial_kwargs["part"]
-    return [row[part] for row in callable_(*args) if part < len(row)], [
-        row for row in callable_(*args) if part >= len(row)
-    ]
+    rows = callable_(*args)
+    return [row[part] for row in rows if part < len(row)], [row for row in rows if part >= len(row)]
 
 
 def padding_skips(task, row):
@@ -76,10 +75,23 @@ def padding_skips(task, row):
 
 
 def serialized(dag):
-    """The JSON the scheduler stores for the DAG (what every re-parse re-serializes)."""
+    """The JSON the scheduler stores for the DAG (what every re-parse re-serializes), and why
+    it could not be read back as the scheduler reads it (None when it round-trips).
+
+    The DAG is serialized once (the costly part of the probe); the round trip goes through
+    the JSON text, as the stored DAG does.
+    """
     from airflow.serialization.serialized_objects import SerializedDAG
 
-    return json.dumps(SerializedDAG.to_dict(dag), sort_keys=True)
+    try:
+        text = json.dumps(SerializedDAG.to_dict(dag), sort_keys=True)
+    except Exception as err:  # reported to the test, which fails on it
+        return None, "%s: %s" % (type(err).__name__, err)
+    try:
+        SerializedDAG.from_dict(json.loads(text))
+        return text, None
+    except Exception as err:  # reported to the test, which fails on it
+        return text, "%s: %s" % (type(err).__name__, err)
 
 
 def schedule_of(dag):
@@ -87,17 +99,6 @@ def schedule_of(dag):
     if hasattr(dag, "schedule"):
         return dag.schedule
     return dag.schedule_interval
-
-
-def serialization_error(dag):
-    """The scheduler stores DAGs serialized; a DAG that cannot be serialized never runs."""
-    from airflow.serialization.serialized_objects import SerializedDAG
-
-    try:
-        SerializedDAG.from_dict(SerializedDAG.to_dict(dag))
-        return None
-    except Exception as err:  # reported to the test, which fails on it
-        return "%s: %s" % (type(err).__name__, err)
 
 
 def main():
@@ -114,6 +115,7 @@ def main():
         "dags": {},
     }
     for dag_id, dag in sorted(bag.dags.items()):
+        text, error = serialized(dag)
         report["dags"][dag_id] = {
             "fileloc": dag.fileloc,
             "description": dag.description,
@@ -124,10 +126,10 @@ def main():
             "catchup": dag.catchup,
             "max_active_runs": dag.max_active_runs,
             "tasks": {t.task_id: describe_task(t) for t in dag.tasks},
-            "serialization_error": serialization_error(dag),
-            "serialized_bytes": len(serialized(dag).encode()),
+            "serialization_error": error,
+            "serialized_bytes": len(text.encode()) if text is not None else -1,
             # How many run environments the stored DAG holds (none: they are made at run time).
-            "serialized_runs": serialized(dag).count("BACKTEST_RUN_INDEX"),
+            "serialized_runs": text.count("BACKTEST_RUN_INDEX") if text is not None else -1,
         }
     with open(output, "w") as fh:
         json.dump(report, fh)

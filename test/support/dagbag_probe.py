@@ -53,12 +53,22 @@ def mapped_arguments(task):
     pick this part's run from each row as the operator does.
     """
     ((source, _),) = task.expand_input.value["run_row"].iter_references()
-    callable_ = source.python_callable
-    snapshot = callable_.__globals__["runs_snapshot"]()
-    args = [snapshot if hasattr(a, "iter_references") else a for a in source.op_args]
     part = task.partial_kwargs["part"]
-    rows = callable_(*args)
+    rows = run_rows(source)
     return [row[part] for row in rows if part < len(row)], [row for row in rows if part >= len(row)]
+
+
+_ROWS = {}
+
+
+def run_rows(source):
+    """The rows a DAG's `runs` task returns, computed once per DAG (every part maps over them)."""
+    if id(source) not in _ROWS:
+        callable_ = source.python_callable
+        snapshot = callable_.__globals__["runs_snapshot"]()
+        args = [snapshot if hasattr(a, "iter_references") else a for a in source.op_args]
+        _ROWS[id(source)] = (source, callable_(*args))  # the task kept alive: its id stays its own
+    return _ROWS[id(source)][1]
 
 
 def padding_skips(task, row):

@@ -16,6 +16,7 @@ import { connectMwaa } from '../../src/mwaa/mwaa-connection.js';
 import { resultsS3Uri, runEnvironment } from '../../src/render/index.js';
 import { parseEnv } from '../../src/shared/env.js';
 import { independentDsr, type SharpeSample } from '../results/independent-dsr.js';
+import { runJobs } from '../results/jobs.js';
 import { manifestAt } from '../s3/helpers.js';
 import { DemoNarrator } from '../support/demo-narrator.js';
 import {
@@ -27,7 +28,7 @@ import {
 } from '../support/github-server/index.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
-import { projectRoot, venvBin } from '../support/python.js';
+import { projectRoot } from '../support/python.js';
 import { type ServeProcess, startServe } from '../support/serve-process.js';
 
 /**
@@ -140,19 +141,6 @@ async function bucketSummary(): Promise<Array<{ name: string; bytes: number; abo
 
 function mwaaConnection() {
   return connectMwaa(ENV_NAME, parseEnv({ ...MOTO_ENV, BACKTEST_GITOPS_MWAA_ENDPOINT: mwaa.endpoint }));
-}
-
-/** Runs a Python file or snippet with the Airflow 2 venv. */
-async function python(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { execFile } = await import('node:child_process');
-  await new Promise<void>((resolve, reject) =>
-    execFile(
-      venvBin('airflow2', 'python'),
-      args,
-      { env: { PATH: process.env.PATH ?? '', ...env } },
-      (err, _o, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve()),
-    ),
-  );
 }
 
 /** The latest status of a context on a commit (statusesFor lists newest first, like GitHub). */
@@ -344,24 +332,27 @@ describe("a researcher's day", () => {
         );
         // The jobs first, then the scheduler: a Batch task succeeds only after its job wrote
         // metrics.json and exited, and the controller polls meanwhile (it reads a run once).
-        for (const r of runs) {
-          if (r.index === FAILED_RUN) continue;
-          const s = sample(r.index);
-          await python(
-            [
-              '-c',
-              `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}, "total_return": ${r.index / 100}, "trades": ${40 + r.index}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
-            ],
-            {
-              PYTHONPATH: join(projectRoot, 'src/render/templates'),
-              PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
-              ...MOTO_ENV,
-              AWS_ENDPOINT_URL: moto.endpoint,
-              ...Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value])),
-              RESULTS_S3_URI: resultsS3Uri(RESULTS_BUCKET, 'momentum_grid', runId, r.strategy, r.index),
-            },
-          );
-        }
+        // Each job its own process with its own environment (test/results/jobs.ts).
+        await runJobs(
+          'airflow2',
+          runs
+            .filter((r) => r.index !== FAILED_RUN)
+            .map((r) => {
+              const s = sample(r.index);
+              return {
+                code: `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}, "total_return": ${r.index / 100}, "trades": ${40 + r.index}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
+                env: {
+                  PATH: process.env.PATH ?? '',
+                  PYTHONPATH: join(projectRoot, 'src/render/templates'),
+                  PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
+                  ...MOTO_ENV,
+                  AWS_ENDPOINT_URL: moto.endpoint,
+                  ...Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value])),
+                  RESULTS_S3_URI: resultsS3Uri(RESULTS_BUCKET, 'momentum_grid', runId, r.strategy, r.index),
+                },
+              };
+            }),
+        );
         // In the environment's own interpreter (the fake's warm Airflow), on its metadata DB.
         const played = await mwaa.runPython(join(projectRoot, 'test/results/set_run_states.py'), [
           'momentum_grid',

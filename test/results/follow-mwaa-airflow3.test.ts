@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandRuns, loadConfigRepo } from '../../src/config/index.js';
@@ -17,10 +15,11 @@ import { openTarget } from '../../src/targets/open-target.js';
 import { BUCKET, QUEUE, startMotoBatch } from '../airflow/e2e/dags-test.js';
 import { MOTO_ENV, type MotoServer, motoS3Client } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
-import { projectRoot, venvBin } from '../support/python.js';
+import { projectRoot } from '../support/python.js';
 import { RecordingResultsGitHub } from '../support/recording-results-github.js';
 import { runBacktestctl } from '../support/run-cli.js';
 import { independentDsr, type SharpeSample } from './independent-dsr.js';
+import { runJobs } from './jobs.js';
 
 /**
  * The results follower on an MWAA environment running Airflow 3: the DAG run is a real one
@@ -31,7 +30,6 @@ import { independentDsr, type SharpeSample } from './independent-dsr.js';
  * callback leaves run-status.json in that strategy's bucket. One Airflow run serves every
  * assertion.
  */
-const run = promisify(execFile);
 const DAG = 'pair_af3';
 const BROKEN_BUCKET = 'broken-results';
 const CONFIG = `dag_id: ${DAG}
@@ -159,28 +157,27 @@ describe('following a sweep on MWAA with Airflow 3', () => {
     // The jobs' part: each value run writes its metrics with the real helper.
     const listed = await connection.cli.run(['dags', 'list-runs', DAG, '-o', 'json']);
     runId = JSON.parse(listed.stdout.slice(listed.stdout.indexOf('[')))[0].run_id as string;
-    for (const r of expandRuns(spec).filter((x) => x.strategy === 'value')) {
-      const s = samples[r.index] as SharpeSample;
-      const jobEnv = Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value]));
-      await run(
-        venvBin('airflow3', 'python'),
-        [
-          '-c',
-          `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
-        ],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            PYTHONPATH: join(projectRoot, 'src/render/templates'),
-            PYTHONDONTWRITEBYTECODE: '1',
-            ...MOTO_ENV,
-            AWS_ENDPOINT_URL: moto.endpoint,
-            ...jobEnv,
-            RESULTS_S3_URI: resultsS3Uri(BUCKET, DAG, runId, r.strategy, r.index),
-          },
-        },
-      );
-    }
+    await runJobs(
+      'airflow3',
+      expandRuns(spec)
+        .filter((x) => x.strategy === 'value')
+        .map((r) => {
+          const s = samples[r.index] as SharpeSample;
+          const jobEnv = Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value]));
+          return {
+            code: `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
+            env: {
+              PATH: process.env.PATH ?? '',
+              PYTHONPATH: join(projectRoot, 'src/render/templates'),
+              PYTHONDONTWRITEBYTECODE: '1',
+              ...MOTO_ENV,
+              AWS_ENDPOINT_URL: moto.endpoint,
+              ...jobEnv,
+              RESULTS_S3_URI: resultsS3Uri(BUCKET, DAG, runId, r.strategy, r.index),
+            },
+          };
+        }),
+    );
 
     const callsBefore = fake.stats.cliCalls.length;
     await results.poll(ctx);

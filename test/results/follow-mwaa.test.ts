@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandRuns, loadConfigRepo } from '../../src/config/index.js';
@@ -16,10 +14,11 @@ import { createLogger } from '../../src/shared/logger.js';
 import { openTarget } from '../../src/targets/open-target.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
-import { projectRoot, venvBin } from '../support/python.js';
+import { projectRoot } from '../support/python.js';
 import { RecordingResultsGitHub } from '../support/recording-results-github.js';
 import { runBacktestctl } from '../support/run-cli.js';
 import { independentDsr, type SharpeSample } from './independent-dsr.js';
+import { runJobs } from './jobs.js';
 
 /**
  * The results follower on the real parts: Airflow 2.11's CLI behind the MWAA fake's CLI
@@ -27,7 +26,6 @@ import { independentDsr, type SharpeSample } from './independent-dsr.js';
  * scheduler and executor for one sweep), the real write_metrics helper writing each run's
  * metrics.json to moto S3, the state object next to the manifest in the moto DAG bucket.
  */
-const run = promisify(execFile);
 const CONFIG = `strategy_class: LongShortEquityStrategy
 start_date: 2022-01-01
 end_date: 2022-12-31
@@ -87,55 +85,42 @@ describe('following a merged sweep through the MWAA CLI endpoint', () => {
     const states = Object.fromEntries(
       expandRuns(spec).map((r) => [String(r.index), r.index === FAILED ? 'failed' : 'success']),
     );
-    const home = dirname(fake.dagsFolder);
-    await run(
-      venvBin('airflow2', 'python'),
-      [
-        join(projectRoot, 'test/results/set_run_states.py'),
-        'grid',
-        runId,
-        JSON.stringify({
-          __rows__: { runs: 9 },
-          before: { '-1': 'success' },
-          backtest: states,
-          after: { '-1': 'success' },
+    // In the environment's own interpreter (the fake's warm Airflow), on its metadata DB.
+    const played = await fake.runPython(join(projectRoot, 'test/results/set_run_states.py'), [
+      'grid',
+      runId,
+      JSON.stringify({
+        __rows__: { runs: 9 },
+        before: { '-1': 'success' },
+        backtest: states,
+        after: { '-1': 'success' },
+      }),
+      'failed',
+    ]);
+    expect(played, played.stderr).toMatchObject({ code: 0, stdout: 'ok\n' });
+    // The jobs' part: each run that succeeded writes its metrics with the real helper, each job
+    // its own process with its own environment.
+    await runJobs(
+      'airflow2',
+      expandRuns(spec)
+        .filter((r) => r.index !== FAILED)
+        .map((r) => {
+          const s = sample(r.index);
+          const jobEnv = Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value]));
+          return {
+            code: `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}, "total_return": ${r.index / 100}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
+            env: {
+              PATH: process.env.PATH ?? '',
+              PYTHONPATH: join(projectRoot, 'src/render/templates'),
+              PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
+              ...MOTO_ENV,
+              AWS_ENDPOINT_URL: moto.endpoint,
+              ...jobEnv,
+              RESULTS_S3_URI: resultsS3Uri('results', 'grid', runId, r.strategy, r.index),
+            },
+          };
         }),
-        'failed',
-      ],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          AIRFLOW_HOME: home,
-          AIRFLOW__CORE__DAGS_FOLDER: fake.dagsFolder,
-          AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
-          AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${join(home, 'airflow.db')}`,
-        },
-      },
     );
-    // The jobs' part: each run that succeeded writes its metrics with the real helper.
-    for (const r of expandRuns(spec)) {
-      if (r.index === FAILED) continue;
-      const s = sample(r.index);
-      const jobEnv = Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value]));
-      await run(
-        venvBin('airflow2', 'python'),
-        [
-          '-c',
-          `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}, "total_return": ${r.index / 100}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
-        ],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            PYTHONPATH: join(projectRoot, 'src/render/templates'),
-            PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
-            ...MOTO_ENV,
-            AWS_ENDPOINT_URL: moto.endpoint,
-            ...jobEnv,
-            RESULTS_S3_URI: resultsS3Uri('results', 'grid', runId, r.strategy, r.index),
-          },
-        },
-      );
-    }
 
     const github = new RecordingResultsGitHub({ number: 3, headRef: 'grid', author: 'alice' });
     const results = composeResults({

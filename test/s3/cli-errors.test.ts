@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliArgs } from '../support/cli.js';
+import { shortCliArgs } from '../support/cli.js';
 import { type MotoServer, startMoto } from '../support/moto.js';
 import { projectRoot } from '../support/python.js';
 
@@ -56,8 +56,11 @@ function cli(
     ...env,
   };
   return new Promise((resolve) => {
-    execFile(process.execPath, cliArgs(...args), { cwd: projectRoot, env: clean }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      shortCliArgs(...args),
+      { cwd: projectRoot, env: clean },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }

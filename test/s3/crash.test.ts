@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
-import { compiled } from '../support/cli.js';
+import { compiled, SHORT_RUN_FLAGS } from '../support/cli.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { projectRoot } from '../support/python.js';
@@ -40,11 +40,15 @@ function runChild(
 ): Promise<{ code: number | null; signal: string | null; child: ChildProcess }> {
   // The fixture compiled for this run (test/support/cli-build.ts), started by node itself: the
   // pid we kill is the one applying.
-  const child = spawn(process.execPath, [compiled('test/s3/fixtures/apply-child.ts'), desiredPath, target], {
-    cwd: projectRoot,
-    env: { ...process.env, ...MOTO_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_MAX_ATTEMPTS: '1' },
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    [...SHORT_RUN_FLAGS, compiled('test/s3/fixtures/apply-child.ts'), desiredPath, target],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, ...MOTO_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_MAX_ATTEMPTS: '1' },
+      stdio: 'ignore',
+    },
+  );
   kill.attach(child);
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, child })));
 }

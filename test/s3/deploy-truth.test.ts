@@ -3,7 +3,7 @@ import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CopyObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliArgs } from '../support/cli.js';
+import { shortCliArgs } from '../support/cli.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { projectRoot } from '../support/python.js';
@@ -72,7 +72,7 @@ function apply(tree: string, prefix: string, opts: { viaProxy?: boolean; extra?:
 function applyProcess(tree: string, prefix: string): Promise<{ code: number | null; signal: string | null }> {
   const child = spawn(
     process.execPath,
-    cliArgs('apply', '--repo', tree, '--target', target(prefix), '--yes', '--no-verify'),
+    shortCliArgs('apply', '--repo', tree, '--target', target(prefix), '--yes', '--no-verify'),
     {
       cwd: projectRoot,
       env: { ...process.env, ...MOTO_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_MAX_ATTEMPTS: '1' },

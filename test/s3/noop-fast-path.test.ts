@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliArgs } from '../support/cli.js';
+import { shortCliArgs } from '../support/cli.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { projectRoot } from '../support/python.js';
@@ -46,7 +46,7 @@ function apply(): Promise<{
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      cliArgs('apply', '--repo', repo, '--target', target, '--yes'),
+      shortCliArgs('apply', '--repo', repo, '--target', target, '--yes'),
       {
         cwd: projectRoot,
         env: { ...process.env, ...MOTO_ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_PROFILE: '' },

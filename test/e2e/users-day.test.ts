@@ -16,7 +16,7 @@ import { connectMwaa } from '../../src/mwaa/mwaa-connection.js';
 import { resultsS3Uri, runEnvironment } from '../../src/render/index.js';
 import { parseEnv } from '../../src/shared/env.js';
 import { independentDsr, type SharpeSample } from '../results/independent-dsr.js';
-import { runJobs } from '../results/jobs.js';
+import { batchJobEnv, runJobs } from '../results/jobs.js';
 import { manifestAt } from '../s3/helpers.js';
 import { DemoNarrator } from '../support/demo-narrator.js';
 import {
@@ -341,15 +341,10 @@ describe("a researcher's day", () => {
               const s = sample(r.index);
               return {
                 code: `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}, "total_return": ${r.index / 100}, "trades": ${40 + r.index}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
-                env: {
-                  PATH: process.env.PATH ?? '',
-                  PYTHONPATH: join(projectRoot, 'src/render/templates'),
-                  PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
-                  ...MOTO_ENV,
-                  AWS_ENDPOINT_URL: moto.endpoint,
+                env: batchJobEnv(moto.endpoint, {
                   ...Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value])),
                   RESULTS_S3_URI: resultsS3Uri(RESULTS_BUCKET, 'momentum_grid', runId, r.strategy, r.index),
-                },
+                }),
               };
             }),
         );

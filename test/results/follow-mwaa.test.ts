@@ -18,7 +18,7 @@ import { projectRoot } from '../support/python.js';
 import { RecordingResultsGitHub } from '../support/recording-results-github.js';
 import { runBacktestctl } from '../support/run-cli.js';
 import { independentDsr, type SharpeSample } from './independent-dsr.js';
-import { runJobs } from './jobs.js';
+import { batchJobEnv, runJobs } from './jobs.js';
 
 /**
  * The results follower on the real parts: Airflow 2.11's CLI behind the MWAA fake's CLI
@@ -109,15 +109,10 @@ describe('following a merged sweep through the MWAA CLI endpoint', () => {
           const jobEnv = Object.fromEntries(runEnvironment(r, spec).map((e) => [e.name, e.value]));
           return {
             code: `from backtest_gitops_support.metrics import write_metrics\nwrite_metrics({"sharpe": ${s.sharpe}, "total_return": ${r.index / 100}}, n_observations=${s.n}, skew=${s.skew}, kurtosis=${s.kurtosis})`,
-            env: {
-              PATH: process.env.PATH ?? '',
-              PYTHONPATH: join(projectRoot, 'src/render/templates'),
-              PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
-              ...MOTO_ENV,
-              AWS_ENDPOINT_URL: moto.endpoint,
+            env: batchJobEnv(moto.endpoint, {
               ...jobEnv,
               RESULTS_S3_URI: resultsS3Uri('results', 'grid', runId, r.strategy, r.index),
-            },
+            }),
           };
         }),
     );

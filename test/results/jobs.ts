@@ -1,6 +1,22 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { MOTO_ENV } from '../support/moto.js';
 import { projectRoot, type VenvName, venvBin } from '../support/python.js';
+
+/**
+ * The environment a played Batch job runs with: what the job image has (the support package
+ * on the Python path, boto3 pointed at moto) plus the job's own variables (`vars`).
+ */
+export function batchJobEnv(s3Endpoint: string, vars: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    PYTHONPATH: join(projectRoot, 'src/render/templates'),
+    PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
+    ...MOTO_ENV,
+    AWS_ENDPOINT_URL: s3Endpoint,
+    ...vars,
+  };
+}
 
 /** One Batch job a test plays: Python code run as __main__ with exactly this environment. */
 export interface PlayedJob {

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   CreateBucketCommand,
@@ -13,8 +12,9 @@ import { metricsJsonSchema, parseMetricsFile } from '../../src/results/metrics-f
 import { discoverResults } from '../../src/results/read-results.js';
 import { S3ResultsStore } from '../../src/results/s3-results-store.js';
 import { DEFAULT_REPORT } from '../../src/results/types.js';
-import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
-import { projectRoot, venvBin } from '../support/python.js';
+import { type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
+import { venvBin } from '../support/python.js';
+import { batchJobEnv } from './jobs.js';
 
 const run = promisify(execFile);
 const BUCKET = 'results';
@@ -26,12 +26,7 @@ let s3: S3Client;
 /** Runs Python in the Airflow venv (what a Batch job image would have: boto3) with the support package on its path. */
 async function python(code: string, env: Record<string, string> = {}) {
   return run(venvBin('airflow2', 'python'), ['-c', code], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PYTHONPATH: join(projectRoot, 'src/render/templates'),
-      PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ in the source tree
-      ...MOTO_ENV,
-      AWS_ENDPOINT_URL: moto.endpoint,
+    env: batchJobEnv(moto.endpoint, {
       RESULTS_S3_URI: URI,
       BACKTEST_DAG_ID: 'grid',
       BACKTEST_STRATEGY: 'grid',
@@ -40,7 +35,7 @@ async function python(code: string, env: Record<string, string> = {}) {
       BACKTEST_COMMIT: 'a'.repeat(40),
       AWS_BATCH_JOB_ID: 'job-123',
       ...env,
-    },
+    }),
   });
 }
 

@@ -46,8 +46,9 @@ export class MwaaDagStore implements DagStore {
   get(key: string): Promise<string | null> {
     return this.s3.get(key);
   }
-  // Content and version in one GET: apply's conflict path needs both.
-  read(key: string): Promise<{ content: string; version: string } | null> {
+  // Content, version and the sha256 our put recorded, in one GET: apply's conflict path needs
+  // all three (the S3 store's answer is passed on whole).
+  read(key: string): Promise<{ content: string; version: string; deployedSha256?: string } | null> {
     return this.s3.read ? this.s3.read(key) : fallbackRead(this.s3, key);
   }
   collectGarbage(): Promise<number> {

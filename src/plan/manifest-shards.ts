@@ -121,8 +121,13 @@ export function shardNameOf(key: string): string | null {
  * a write still under way and are left alone.
  */
 export function isGarbageShard(name: string, committed: ManifestRoot): boolean {
-  const gen = Number(SHARD_NAME.exec(name)?.[1] ?? Number.NaN);
+  const gen = shardGeneration(name);
   return Number.isFinite(gen) && gen <= committed.generation && !committed.shards.includes(name);
+}
+
+/** The generation a shard was written for (the number its name starts with); NaN if not a shard name. */
+export function shardGeneration(name: string): number {
+  return Number(SHARD_NAME.exec(name)?.[1] ?? Number.NaN);
 }
 
 /** Which of `n` shards holds `key` (n a power of two). */

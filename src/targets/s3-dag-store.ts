@@ -23,6 +23,7 @@ import {
   parseShard,
   SHARD_PREFIX,
   serializeRoot,
+  shardGeneration,
   shardKey,
   shardNameOf,
 } from '../plan/manifest-shards.js';
@@ -173,7 +174,8 @@ export class S3DagStore implements DagStore {
     const key = this.objectKey(MANIFEST_KEY);
     const base = expectedVersion === null ? null : await this.rootAt(expectedVersion);
     const resolved = await this.resolveStandIns(manifest, base);
-    const { root, writes } = layoutManifest(resolved.manifest, base, base?.generation ?? 0, resolved.unread);
+    const generation = base?.generation ?? (await this.highestShardGeneration());
+    const { root, writes } = layoutManifest(resolved.manifest, base, generation, resolved.unread);
     const limit = pLimit(this.opts.concurrency ?? 16);
     // The digest rides on the same PUT as object metadata: it can never describe another
     // version of the manifest, and a write with something pending carries none.
@@ -218,7 +220,9 @@ export class S3DagStore implements DagStore {
   async collectGarbage(): Promise<number> {
     const committed = this.lastRoot;
     if (!committed) return 0;
-    const names = new Set(this.garbage);
+    // Noted by an earlier LIST against the root of that time: judged again against the root
+    // committed now, so a shard a newer root names is never deleted, whatever happened between.
+    const names = new Set([...this.garbage].filter((n) => isGarbageShard(n, committed)));
     this.garbage.clear();
     if (this.sweepDue) {
       this.sweepDue = false;
@@ -557,6 +561,30 @@ export class S3DagStore implements DagStore {
       );
     } catch (err) {
       throw this.fail(err, key, 's3:PutObject');
+    }
+  }
+
+  /**
+   * The generation a root written with no root before it continues from: the first write, or
+   * one over a manifest someone deleted by hand, whose shards may still be in the bucket.
+   * Generations must only grow (a shard of generation <= G that root G does not name is
+   * garbage), so a new root starts above every shard listed; another process still holding
+   * the deleted root then never takes the new root's shards for garbage. One LIST, only on
+   * such a write; when it fails (no s3:ListBucket) it starts at 1, and collectGarbage's check
+   * against the committed root still keeps every shard that root names.
+   */
+  private async highestShardGeneration(): Promise<number> {
+    try {
+      let highest = 0;
+      for (const key of (await this.listEtags(SHARD_PREFIX)).keys()) {
+        const name = shardNameOf(key);
+        if (name !== null) highest = Math.max(highest, shardGeneration(name));
+      }
+      return highest;
+    } catch (err) {
+      // No s3:ListBucket, or the LIST failed: start at 1, as before this check existed.
+      if (err instanceof TargetError) return 0;
+      throw err;
     }
   }
 

@@ -1,8 +1,16 @@
 import { gzipSync } from 'node:zlib';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_KEY, serializeManifest } from '../../src/plan/manifest.js';
-import { bucketByShard, keySetHash, shardKey, shardOf, shardText } from '../../src/plan/manifest-shards.js';
+import {
+  bucketByShard,
+  keySetHash,
+  SHARD_PREFIX,
+  shardGeneration,
+  shardKey,
+  shardOf,
+  shardText,
+} from '../../src/plan/manifest-shards.js';
 import type { DesiredFile, Manifest, ManifestEntry } from '../../src/plan/types.js';
 import { ManifestConflictError } from '../../src/shared/errors.js';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
@@ -427,5 +435,56 @@ describe('sharded manifest on S3', () => {
     expect(proxy.counts(mark)).toEqual({ 'DELETE shard': 1 });
     shards = await shardsAt(direct, BUCKET, prefix);
     expect(shards.stored).toEqual(shards.named);
+  });
+
+  it('a root written over a manifest deleted by hand continues above the generations of the shards it left', async () => {
+    const prefix = 'deleted-root';
+    await sync(store(prefix), dagSet(names(150), 1), { commit: 'c1' });
+    await sync(store(prefix), dagSet(names(150), 2), { commit: 'c2' });
+    const kept = (await store(prefix).readManifest())?.manifest as Manifest;
+    // Only the root is deleted: its shards stay in the bucket.
+    const left = (await shardsAt(direct, BUCKET, prefix)).stored;
+    expect(left.length).toBeGreaterThan(0);
+    await direct.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${MANIFEST_KEY}` }));
+
+    await store(prefix).writeManifest(kept, null);
+    const after = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));
+    // Generations only grow: every shard the new root names is newer than every shard left,
+    // so nothing judges them by an older root's generation.
+    expect(after.generation).toBe(Math.max(...left.map(shardGeneration)) + 1);
+    for (const n of after.shards as string[]) expect(shardGeneration(n)).toBe(after.generation);
+    expect((await store(prefix).readManifest())?.manifest.entries).toEqual(kept.entries);
+  });
+
+  it('garbage a LIST noted against an older root is judged again before deletion: a shard a newer root names stays', async () => {
+    const prefix = 'deleted-bookkeeping';
+    const v1 = dagSet(names(150), 1);
+    await sync(store(prefix), v1, { commit: 'c1' });
+    await sync(store(prefix), dagSet(names(150), 2), { commit: 'c2' });
+    const kept = (await store(prefix).readManifest())?.manifest as Manifest;
+    // A long-lived process (the controller) holds the root of that time (generation 4: two writes per apply).
+    const stale = store(prefix);
+    await stale.readManifest();
+    // Someone deletes the whole bookkeeping folder; another process writes a fresh root, which
+    // (nothing listed) starts again at generation 1.
+    for (const n of (await shardsAt(direct, BUCKET, prefix)).stored)
+      await direct.send(
+        new DeleteObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${SHARD_PREFIX}${n}.json.gz` }),
+      );
+    await direct.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${MANIFEST_KEY}` }));
+    await store(prefix).writeManifest(kept, null);
+    const fresh = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));
+    expect(fresh.generation).toBe(1);
+    // The stale process's drift check LISTs: judged against its generation-4 root, the new
+    // root's generation-1 shards look like garbage.
+    await stale.stat(kept.entries.map((e) => e.key));
+    // Its next apply reads the new root, changes one DAG (the other shards are reused as
+    // they are) and sweeps: the shards the committed root names must survive.
+    const v3 = dagSet(names(150), 2).map((f, i) => (i === 7 ? dagFile(names(150)[7] as string, 3) : f));
+    expect((await sync(stale, v3, { commit: 'c3' })).ok).toBe(true);
+    const shards = await shardsAt(direct, BUCKET, prefix);
+    expect(shards.named.some((n) => shardGeneration(n) === 1)).toBe(true); // reused, so at risk
+    expect(shards.stored).toEqual(shards.named);
+    await expectConverged(direct, BUCKET, prefix, store(prefix), v3);
   });
 });

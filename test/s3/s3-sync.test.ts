@@ -73,8 +73,10 @@ describe('apply to S3: costs', () => {
     const v1 = dagSet(names(20));
     let mark = proxy.log.length;
     await sync(s, v1);
-    // first deploy: read (404), announce, 20 creates, the one shard of 20 entries, the root
+    // first deploy: read (404), one LIST of the shard folder (a first root starts above any
+    // shard a deleted manifest left), announce, 20 creates, the one shard of 20 entries, the root
     expect(proxy.counts(mark)).toEqual({
+      'GET bucket': 1,
       'GET manifest': 1,
       'PUT manifest': 2,
       'PUT object': 20,
@@ -135,11 +137,17 @@ describe('apply to S3: safety', () => {
 
     const touched = proxy.log.slice(mark).filter((r) => r.bucket === BUCKET && unowned.has(r.key));
     expect(touched).toEqual([]);
-    // One LIST page (512 objects), the drift check's; no other bucket-level request.
+    // The first write's LIST of our shard folder only, then one LIST page (512 objects), the
+    // drift check's; no other bucket-level request.
     const lists = proxy.log.slice(mark).filter((r) => r.kind === 'bucket');
-    expect(
-      lists.map((r) => [r.method, r.query.includes('list-type=2'), r.query.includes('prefix=shared%2F')]),
-    ).toEqual([['GET', true, true]]);
+    expect(lists.map((r) => [r.method, r.query.includes('list-type=2'), r.query])).toEqual([
+      [
+        'GET',
+        true,
+        expect.stringContaining(`prefix=${encodeURIComponent('shared/.backtest-gitops/manifest-shards/')}`),
+      ],
+      ['GET', true, expect.stringContaining('prefix=shared%2F')],
+    ]);
     const after = await listBucket(direct, BUCKET, 'shared/');
     for (const [key, etag] of unowned) expect(after.get(key)).toBe(etag);
     await expectConverged(direct, BUCKET, 'shared', s, dagSet(names(12), 2), new Set(unowned.keys()));

@@ -16,7 +16,7 @@ import { connectMwaa } from '../../src/mwaa/mwaa-connection.js';
 import { resultsS3Uri, runEnvironment } from '../../src/render/index.js';
 import { parseEnv } from '../../src/shared/env.js';
 import { independentDsr, type SharpeSample } from '../results/independent-dsr.js';
-import { batchJobEnv, runJobs } from '../results/jobs.js';
+import { batchJobEnv, playRunStates, runJobs } from '../results/jobs.js';
 import { manifestAt } from '../s3/helpers.js';
 import { DemoNarrator } from '../support/demo-narrator.js';
 import {
@@ -28,7 +28,6 @@ import {
 } from '../support/github-server/index.js';
 import { MOTO_ENV, type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
 import { type MwaaFake, startMwaaFake } from '../support/mwaa-fake/index.js';
-import { projectRoot } from '../support/python.js';
 import { type ServeProcess, startServe } from '../support/serve-process.js';
 
 /**
@@ -348,19 +347,7 @@ describe("a researcher's day", () => {
               };
             }),
         );
-        // In the environment's own interpreter (the fake's warm Airflow), on its metadata DB.
-        const played = await mwaa.runPython(join(projectRoot, 'test/results/set_run_states.py'), [
-          'momentum_grid',
-          runId,
-          JSON.stringify({
-            __rows__: { runs: 9 },
-            before: { '-1': 'success' },
-            backtest: states,
-            after: { '-1': 'success' },
-          }),
-          'failed',
-        ]);
-        expect(played, played.stderr).toMatchObject({ code: 0, stdout: 'ok\n' });
+        await playRunStates(mwaa, 'momentum_grid', runId, { runs: 9, backtest: states, runState: 'failed' });
         const results = await eventually(
           'the results comment with every run done',
           () =>

@@ -18,7 +18,7 @@ import { projectRoot } from '../support/python.js';
 import { RecordingResultsGitHub } from '../support/recording-results-github.js';
 import { runBacktestctl } from '../support/run-cli.js';
 import { independentDsr, type SharpeSample } from './independent-dsr.js';
-import { batchJobEnv, runJobs } from './jobs.js';
+import { batchJobEnv, playRunStates, runJobs } from './jobs.js';
 
 /**
  * The results follower on the real parts: Airflow 2.11's CLI behind the MWAA fake's CLI
@@ -85,19 +85,7 @@ describe('following a merged sweep through the MWAA CLI endpoint', () => {
     const states = Object.fromEntries(
       expandRuns(spec).map((r) => [String(r.index), r.index === FAILED ? 'failed' : 'success']),
     );
-    // In the environment's own interpreter (the fake's warm Airflow), on its metadata DB.
-    const played = await fake.runPython(join(projectRoot, 'test/results/set_run_states.py'), [
-      'grid',
-      runId,
-      JSON.stringify({
-        __rows__: { runs: 9 },
-        before: { '-1': 'success' },
-        backtest: states,
-        after: { '-1': 'success' },
-      }),
-      'failed',
-    ]);
-    expect(played, played.stderr).toMatchObject({ code: 0, stdout: 'ok\n' });
+    await playRunStates(fake, 'grid', runId, { runs: 9, backtest: states, runState: 'failed' });
     // The jobs' part: each run that succeeded writes its metrics with the real helper, each job
     // its own process with its own environment.
     await runJobs(

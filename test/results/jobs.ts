@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { MOTO_ENV } from '../support/moto.js';
+import type { MwaaFake } from '../support/mwaa-fake/index.js';
 import { projectRoot, type VenvName, venvBin } from '../support/python.js';
 
 /**
@@ -49,4 +51,30 @@ export function runJobs(venv: VenvName, jobs: readonly PlayedJob[]): Promise<voi
     );
     child.stdin.end(JSON.stringify({ preload: ['boto3', 'backtest_gitops_support.metrics'], jobs }));
   });
+}
+
+/**
+ * The scheduler and executor's part of a played sweep: the DAG run `runId` of `dagId` ends in
+ * `runState`, its before and after tasks succeed and each Batch task instance (map index → state
+ * in `backtest`) ends as given; written by test/results/set_run_states.py in the environment's
+ * own interpreter (the fake's warm Airflow), on its metadata DB.
+ */
+export async function playRunStates(
+  fake: Pick<MwaaFake, 'runPython'>,
+  dagId: string,
+  runId: string,
+  opts: { runs: number; backtest: Record<string, string>; runState: string },
+): Promise<void> {
+  const played = await fake.runPython(join(projectRoot, 'test/results/set_run_states.py'), [
+    dagId,
+    runId,
+    JSON.stringify({
+      __rows__: { runs: opts.runs },
+      before: { '-1': 'success' },
+      backtest: opts.backtest,
+      after: { '-1': 'success' },
+    }),
+    opts.runState,
+  ]);
+  expect(played, played.stderr).toMatchObject({ code: 0, stdout: 'ok\n' });
 }

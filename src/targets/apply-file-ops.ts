@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DesiredFile, PlannedFile } from '../plan/types.js';
+import type { DesiredFile, Manifest, PlannedFile } from '../plan/types.js';
 import { TargetError } from '../shared/errors.js';
 import type { FileOutcome } from './apply-result.js';
 import type { DagStore, PutCondition } from './dag-store.js';
@@ -18,6 +18,7 @@ export async function writeOne(
   adopt: boolean,
   commit: string,
   counters: { writes: number },
+  committed: CommittedManifest = new CommittedManifest(store),
 ): Promise<FileOutcome> {
   const d = desired.get(f.key);
   if (!d) throw new Error(`apply: no desired content for ${f.key}`);
@@ -46,7 +47,7 @@ export async function writeOne(
   if ((f.oursSha256 ?? []).includes(thereSha) || adopt) {
     return outcome(f, 'done', { version: await put({ mode: 'replace', etag: there.version }) });
   }
-  const other = await otherApply(store, f, there, thereSha, 'overwritten');
+  const other = await otherApply(committed, f, there, thereSha, 'overwritten');
   if (other) return other;
   return outcome(f, 'conflict', { error: notOursMessage(store, f, thereSha, 'overwritten') });
 }
@@ -59,6 +60,7 @@ export async function deleteOne(
   f: PlannedFile,
   store: DagStore,
   counters: { deletes: number },
+  committed: CommittedManifest = new CommittedManifest(store),
 ): Promise<FileOutcome> {
   if (f.found === null) return outcome(f, 'done'); // read back as missing before planning
   counters.deletes++;
@@ -72,7 +74,7 @@ export async function deleteOne(
   if (there === null) return outcome(f, 'done');
   const thereSha = sha256(there.content);
   if (!(f.oursSha256 ?? []).includes(thereSha)) {
-    const other = await otherApply(store, f, there, thereSha, 'deleted');
+    const other = await otherApply(committed, f, there, thereSha, 'deleted');
     if (other) return other;
     return outcome(f, 'conflict', { error: notOursMessage(store, f, thereSha, 'deleted') });
   }
@@ -86,12 +88,16 @@ export async function deleteOne(
  * planned from nor its announcements name), checked again before it is reported: another
  * apply may have written it (see otherApply), or the key changed since it was read.
  */
-export async function plannedConflict(f: PlannedFile, store: DagStore): Promise<FileOutcome> {
+export async function plannedConflict(
+  f: PlannedFile,
+  store: DagStore,
+  committed: CommittedManifest = new CommittedManifest(store),
+): Promise<FileOutcome> {
   const where = `${store.location}/${f.key}`;
   const there = await readObject(store, f.key);
   const thereSha = there && sha256(there.content);
   if (there && thereSha) {
-    const other = await otherApply(store, f, there, thereSha, 'touched');
+    const other = await otherApply(committed, f, there, thereSha, 'touched');
     if (other) return other;
   }
   if (thereSha !== (f.found?.sha256 ?? null)) {
@@ -115,14 +121,14 @@ export async function plannedConflict(f: PlannedFile, store: DagStore): Promise<
  * key, as on a manifest conflict. Only if that never settles is its message reported.
  */
 async function otherApply(
-  store: DagStore,
+  committed: CommittedManifest,
   f: PlannedFile,
   there: { deployedSha256?: string },
   thereSha: string,
   verb: string,
 ): Promise<FileOutcome | null> {
-  const where = `${store.location}/${f.key}`;
-  const now = (await store.readManifest())?.manifest;
+  const where = `${committed.store.location}/${f.key}`;
+  const now = await committed.read();
   const named =
     now !== undefined &&
     (now.entries.some((e) => e.key === f.key && e.sha256 === thereSha) ||
@@ -146,6 +152,42 @@ async function otherApply(
     });
   }
   return null;
+}
+
+/**
+ * The committed manifest as the conflict checks of one apply round see it. Each check must see
+ * the root as it is after the check's own read of the object (an announcement the object's
+ * writer made before writing it must not be missed), so every check asks the store again; but
+ * when the root's version (its ETag: content-addressed) is the one read last, the manifest read
+ * then is the committed one, and a HEAD (no body, nothing to parse) stands in for reading the
+ * root and its shards again. A bucket full of unowned files then costs one HEAD per conflict
+ * after the first, not a whole manifest read each. A store without HEAD reads every time.
+ */
+export class CommittedManifest {
+  private last: { version: string; manifest: Manifest } | null = null;
+  private reading: Promise<unknown> | null = null;
+
+  constructor(readonly store: DagStore) {}
+
+  async read(): Promise<Manifest | undefined> {
+    // A whole read under way started before this check's object read, so its answer may
+    // predate what this check must see; wait for it all the same (the conflicts of a round
+    // come in bursts), then check its version with a HEAD made now.
+    if (this.reading) await this.reading.catch(() => undefined);
+    if (this.last && this.store.headManifest) {
+      const head = await this.store.headManifest();
+      if (head !== null && head.version === this.last.version) return this.last.manifest;
+    }
+    const reading = this.store.readManifest();
+    this.reading = reading;
+    try {
+      const got = await reading;
+      this.last = got ? { version: got.version, manifest: got.manifest } : null;
+      return got?.manifest;
+    } finally {
+      if (this.reading === reading) this.reading = null;
+    }
+  }
 }
 
 function notOursMessage(store: DagStore, f: PlannedFile, thereSha: string, verb: string): string {

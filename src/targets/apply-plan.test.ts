@@ -116,6 +116,32 @@ describe('applyPlan on a local folder', () => {
     expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
   });
 
+  it('a folder full of unowned files costs one manifest read for all its conflicts, then a version check each', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `u${i}`);
+    for (const n of names) await writeFile(join(dir, `${n}.py`), `hand written ${n}`);
+    const calls = { readManifest: 0, headManifest: 0 };
+    const counted = new Proxy(store, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (prop === 'readManifest' || prop === 'headManifest') calls[prop]++;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const r = await sync(
+      counted,
+      names.map((n) => file(n)),
+    );
+    expect(r.conflicts.map((c) => c.key).sort()).toEqual(names.map((n) => `${n}.py`).sort());
+    for (const n of names) expect(await readFile(join(dir, `${n}.py`), 'utf8')).toBe(`hand written ${n}`);
+    // Each conflict still checks the committed root after reading its object (another apply
+    // may have announced the key), by a version check once the manifest has been read.
+    expect(calls.headManifest).toBeGreaterThanOrEqual(names.length - 1);
+    expect(calls.readManifest).toBeLessThanOrEqual(3); // the plan's read, the first check's
+  });
+
   it('refuses a mass delete without the flag', async () => {
     await sync(store, [file('a'), file('b'), file('c')]);
     await expect(sync(store, [file('a')])).rejects.toBeInstanceOf(SafetyError);

@@ -10,7 +10,7 @@ import type {
   SyncPlan,
 } from '../plan/types.js';
 import { TargetError } from '../shared/errors.js';
-import { deleteOne, outcome, plannedConflict, writeOne } from './apply-file-ops.js';
+import { CommittedManifest, deleteOne, outcome, plannedConflict, writeOne } from './apply-file-ops.js';
 import type { FileOutcome } from './apply-result.js';
 import type { DagStore } from './dag-store.js';
 
@@ -169,13 +169,15 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
     return o;
   };
 
+  // The conflict checks of this round share their reads of the committed manifest.
+  const committed = new CommittedManifest(store);
   const written = await Promise.all(
     writes.map((f) =>
-      limit(() => guarded(f, () => writeOne(f, desired, store, input.adopt, plan.commit, result))),
+      limit(() => guarded(f, () => writeOne(f, desired, store, input.adopt, plan.commit, result, committed))),
     ),
   );
   const removed = await Promise.all(
-    deletes.map((f) => limit(() => guarded(f, () => deleteOne(f, store, result)))),
+    deletes.map((f) => limit(() => guarded(f, () => deleteOne(f, store, result, committed)))),
   );
   if (input.signal?.aborted)
     result.fatal ??= new TargetError('apply was stopped', store.location, { code: 'aborted' });
@@ -187,7 +189,7 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
       .map((f) =>
         limit(async () => {
           try {
-            return await plannedConflict(f, store);
+            return await plannedConflict(f, store, committed);
           } catch (err) {
             if (!(err instanceof TargetError)) throw err;
             if (FATAL_CODES.has(err.code)) result.fatal ??= err;

@@ -173,6 +173,7 @@ export class CommittedManifest {
     // A whole read under way started before this check's object read, so its answer may
     // predate what this check must see; wait for it all the same (the conflicts of a round
     // come in bursts), then check its version with a HEAD made now.
+    // catch-all: the check that started that read gets its error; this one reads on its own below.
     if (this.reading) await this.reading.catch(() => undefined);
     if (this.last && this.store.headManifest) {
       const head = await this.store.headManifest();

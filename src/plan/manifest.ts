@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Manifest, ManifestEntry, ManifestOwner, PendingEntry } from './types.js';
+import type { DesiredFile, Manifest, ManifestEntry, ManifestOwner, PendingEntry } from './types.js';
 
 /** Where the manifest lives, relative to the target root. */
 export const MANIFEST_KEY = '.backtest-gitops/manifest.json';
@@ -59,6 +59,20 @@ export const ManifestSchema = z.object({
 });
 
 /** Parses manifest JSON text; returns the problem as a string when it is not a manifest we wrote. */
+/** The manifest entry recording desired file `d`, written at `commit` (its ETag when known). */
+export function manifestEntryFor(d: DesiredFile, etag: string | null, commit: string): ManifestEntry {
+  return {
+    key: d.key,
+    sha256: d.sha256,
+    size: Buffer.byteLength(d.content),
+    source: d.source,
+    dag_id: d.dag_id,
+    runs: d.runs,
+    commit,
+    etag,
+  };
+}
+
 export function parseManifest(text: string): { manifest: Manifest } | { problem: string } {
   let json: unknown;
   try {

@@ -1,5 +1,6 @@
 import { loadConfigRepo } from '../config/index.js';
 import type { ConfigIssue } from '../config/types.js';
+import { manifestEntryFor } from '../plan/manifest.js';
 import { planSync } from '../plan/plan-sync.js';
 import type { DesiredFile, Manifest } from '../plan/types.js';
 import { renderRepo } from '../render/index.js';
@@ -90,16 +91,7 @@ export function deployedFromCommit(
   // deployed": that would show every DAG of the PR as new.
   const desired = renderRepo(loaded.specs);
   const entries = desired
-    .map((d) => ({
-      key: d.key,
-      sha256: d.sha256,
-      size: Buffer.byteLength(d.content, 'utf8'),
-      source: d.source,
-      dag_id: d.dag_id,
-      runs: d.runs,
-      commit,
-      etag: null,
-    }))
+    .map((d) => manifestEntryFor(d, null, commit))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return {
     manifest: { version: 1, generator: opts.generator ?? 'backtest-gitops', commit, entries },

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { nextManifest } from '../plan/manifest.js';
+import { manifestEntryFor, nextManifest } from '../plan/manifest.js';
 import type {
   DesiredFile,
   Manifest,
@@ -202,13 +202,13 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
 
   const upsert: ManifestEntry[] = written
     .filter((o) => o.status === 'done')
-    .map((o) => entryFor(need(o), o.version ?? null, plan.commit));
+    .map((o) => manifestEntryFor(need(o), o.version ?? null, plan.commit));
   for (const f of records) {
     const found = f.found;
     if (!found) continue;
     const d = desired.get(f.key);
     const old = input.base.manifest?.entries.find((e) => e.key === f.key);
-    if (d && d.sha256 === found.sha256) upsert.push(entryFor(d, found.version, plan.commit));
+    if (d && d.sha256 === found.sha256) upsert.push(manifestEntryFor(d, found.version, plan.commit));
     else if (old) upsert.push({ ...old, sha256: found.sha256, etag: found.version });
   }
   // What is still unknown stays announced: a failed write or delete may have happened.
@@ -240,17 +240,4 @@ export async function applyRound(input: RoundInput): Promise<RoundResult> {
     if (!d) throw new Error(`apply: no desired content for ${f.key}`);
     return d;
   }
-}
-
-function entryFor(d: DesiredFile, etag: string | null, commit: string): ManifestEntry {
-  return {
-    key: d.key,
-    sha256: d.sha256,
-    size: Buffer.byteLength(d.content),
-    source: d.source,
-    dag_id: d.dag_id,
-    runs: d.runs,
-    commit,
-    etag,
-  };
 }

@@ -10,7 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { MANIFEST_KEY } from '../plan/manifest.js';
+import { MANIFEST_KEY, manifestEntryFor } from '../plan/manifest.js';
 import {
   assembleManifest,
   bucketByShard,
@@ -486,16 +486,7 @@ export class S3DagStore implements DagStore {
   /** Entries made up from desired files for a shard that was not downloaded. */
   private standInsFor(files: readonly DesiredFile[], origin: StandInOrigin, commit: string): ManifestEntry[] {
     return files.map((d) => {
-      const e: ManifestEntry = {
-        key: d.key,
-        sha256: d.sha256,
-        size: Buffer.byteLength(d.content),
-        source: d.source,
-        dag_id: d.dag_id,
-        runs: d.runs,
-        commit,
-        etag: null,
-      };
+      const e = manifestEntryFor(d, null, commit);
       this.standIns.set(e, origin);
       return e;
     });

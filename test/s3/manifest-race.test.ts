@@ -1,13 +1,12 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { planAgainstTarget } from '../../src/pipeline/prepare-sync.js';
 import type { DesiredFile } from '../../src/plan/types.js';
 import { TargetError } from '../../src/shared/errors.js';
 import { applyPlan } from '../../src/targets/apply-plan.js';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
-import { createBucket, dagFile, expectConverged, shardsAt, sync } from './helpers.js';
+import { dagFile, expectConverged, shardsAt, sync } from './helpers.js';
+import { useRacingBucket } from './racing-bucket.js';
 
 /**
  * Concurrent appliers on separate store instances against one sharded manifest, through a
@@ -17,26 +16,8 @@ import { createBucket, dagFile, expectConverged, shardsAt, sync } from './helper
  */
 
 const BUCKET = 'manifest-race';
-let moto: MotoServer;
-let proxy: FaultProxy;
-let direct: S3Client;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startFaultProxy({ upstream: moto.endpoint, seed: 7, delayMs: 4 });
-  direct = motoS3Client(moto.endpoint);
-  await createBucket(direct, BUCKET);
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await moto?.stop();
-});
-
-const proxied = () => motoS3Client(proxy.endpoint, { maxAttempts: 3 });
-
-// `endpoint` makes deletes read back the ETag first: moto ignores If-Match on DeleteObject.
-const store = (prefix: string) =>
-  new S3DagStore({ client: proxied(), bucket: BUCKET, prefix, endpoint: proxy.endpoint });
+const race = useRacingBucket(BUCKET, { seed: 7, delayMs: 4 });
+const store = (prefix: string) => race.store(prefix);
 /** 56 configs: 2 shards, so a write keeps one shard by name and replaces the other. */
 const COUNT = 56;
 const names = (n: number) => Array.from({ length: n }, (_, i) => `dag_${String(i).padStart(3, '0')}`);
@@ -61,7 +42,7 @@ describe('the sharded manifest under concurrent appliers', () => {
     );
     const corrupt: string[] = [];
     for (let round = 1; round <= 3; round++) {
-      const since = proxy.log.length;
+      const since = race.proxy.log.length;
       const wants = [0, 1].map((who) => desiredOf(who, round));
       const stores = wants.map(() => store(prefix));
       // Both plan against the same root before any applies: their announcements race.
@@ -104,23 +85,23 @@ describe('the sharded manifest under concurrent appliers', () => {
 
       // The race happened: root PUTs lost on a stale If-Match; and S3 let at most one root
       // PUT win per expected version (two winners would each delete shards the other names).
-      const rootPuts = proxy.log.slice(since).filter((r) => r.method === 'PUT' && r.kind === 'manifest');
+      const rootPuts = race.proxy.log.slice(since).filter((r) => r.method === 'PUT' && r.kind === 'manifest');
       expect(rootPuts.filter((r) => r.status === 412).length).toBeGreaterThan(0);
       // and the roots changed shards (written under new names, replaced ones deleted).
-      expect(proxy.counts(since)['PUT shard']).toBeGreaterThan(0);
-      expect(proxy.counts(since)['DELETE shard']).toBeGreaterThan(0);
+      expect(race.proxy.counts(since)['PUT shard']).toBeGreaterThan(0);
+      expect(race.proxy.counts(since)['DELETE shard']).toBeGreaterThan(0);
       const winners = new Map<string, number>();
       for (const r of rootPuts)
         if (r.status === 200 && r.ifMatch) winners.set(r.ifMatch, (winners.get(r.ifMatch) ?? 0) + 1);
       expect([...winners.values()].filter((n) => n > 1)).toEqual([]);
 
-      const { named, stored } = await shardsAt(direct, BUCKET, prefix);
+      const { named, stored } = await shardsAt(race.direct, BUCKET, prefix);
       expect(named.filter((n) => !stored.includes(n))).toEqual([]);
-      const check = new S3DagStore({ client: direct, bucket: BUCKET, prefix });
+      const check = new S3DagStore({ client: race.direct, bucket: BUCKET, prefix });
       const m = (await check.readManifest())?.manifest;
       const winner = [0, 1].find((who) => m?.entries.some((e) => e.key === `own_${who}_${round}_a.py`));
       expect(winner).toBeDefined();
-      await expectConverged(direct, BUCKET, prefix, check, wants[winner ?? 0] as DesiredFile[]);
+      await expectConverged(race.direct, BUCKET, prefix, check, wants[winner ?? 0] as DesiredFile[]);
     }
     expect(corrupt).toEqual([]);
   }, 60_000);
@@ -130,12 +111,12 @@ describe('the sharded manifest under concurrent appliers', () => {
     // itself needs a lock for it).
     const key = 'cas/root.json';
     for (let round = 0; round < 20; round++) {
-      const base = await direct.send(
+      const base = await race.direct.send(
         new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: `base ${round}` }),
       );
       const answers = await Promise.allSettled(
         Array.from({ length: 16 }, (_, i) =>
-          direct.send(
+          race.direct.send(
             new PutObjectCommand({
               Bucket: BUCKET,
               Key: key,

@@ -1,12 +1,11 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { planAgainstTarget } from '../../src/pipeline/prepare-sync.js';
 import type { DesiredFile } from '../../src/plan/types.js';
 import { applyPlan } from '../../src/targets/apply-plan.js';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
-import { createBucket, dagFile, expectConverged, listBucket, readObject, sha256, sync } from './helpers.js';
+import { dagFile, expectConverged, listBucket, readObject, sha256, sync } from './helpers.js';
+import { useRacingBucket } from './racing-bucket.js';
 
 /**
  * Three appliers on separate store instances, different renders sharing keys (each changes
@@ -20,26 +19,8 @@ import { createBucket, dagFile, expectConverged, listBucket, readObject, sha256,
 
 const BUCKET = 'three-appliers';
 const PREFIX = 'three';
-let moto: MotoServer;
-let proxy: FaultProxy;
-let direct: S3Client;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startFaultProxy({ upstream: moto.endpoint, seed: 11, delayMs: 6 });
-  direct = motoS3Client(moto.endpoint);
-  await createBucket(direct, BUCKET);
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await moto?.stop();
-});
-
-const proxied = () => motoS3Client(proxy.endpoint, { maxAttempts: 3 });
-
-// `endpoint` makes deletes read back the ETag first: moto ignores If-Match on DeleteObject.
-const store = () =>
-  new S3DagStore({ client: proxied(), bucket: BUCKET, prefix: PREFIX, endpoint: proxy.endpoint });
+const race = useRacingBucket(BUCKET, { seed: 11, delayMs: 6 });
+const store = () => race.store(PREFIX);
 const SHARED = 12;
 const names = (n: number) => Array.from({ length: n }, (_, i) => `shared_${String(i).padStart(2, '0')}`);
 
@@ -57,7 +38,7 @@ describe('three concurrent appliers sharing keys', () => {
     const unowned = new Map<string, string>();
     for (const k of ['hand_made.py', 'notes/readme.txt', 'zz_manual.py']) {
       const body = `# placed by hand: ${k}\n`;
-      await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}/${k}`, Body: body }));
+      await race.direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}/${k}`, Body: body }));
       unowned.set(`${PREFIX}/${k}`, sha256(body));
     }
     await sync(
@@ -69,7 +50,7 @@ describe('three concurrent appliers sharing keys', () => {
     let objectConflicts = 0;
     let rootConflicts = 0;
     for (let round = 1; round <= 5; round++) {
-      const since = proxy.log.length;
+      const since = race.proxy.log.length;
       const wants = [0, 1, 2].map((who) => desiredOf(who, round));
       const stores = wants.map(() => store());
       const plans = await Promise.all(
@@ -95,7 +76,7 @@ describe('three concurrent appliers sharing keys', () => {
         for (const f of [...r.conflicts, ...r.failed])
           failures.push(`round ${round} applier ${i}: ${f.error}`);
 
-      const log = proxy.log.slice(since);
+      const log = race.proxy.log.slice(since);
       rootConflicts += log.filter(
         (r) => r.method === 'PUT' && r.kind === 'manifest' && r.status === 412,
       ).length;
@@ -104,12 +85,12 @@ describe('three concurrent appliers sharing keys', () => {
       ).length;
 
       // The bucket is the committed root (whoever committed last: its whole render).
-      const check = new S3DagStore({ client: direct, bucket: BUCKET, prefix: PREFIX });
+      const check = new S3DagStore({ client: race.direct, bucket: BUCKET, prefix: PREFIX });
       const m = (await check.readManifest())?.manifest;
       const winner = [0, 1, 2].find((who) => m?.entries.some((e) => e.key === `own_${who}_${round}_a.py`));
       expect(winner, `round ${round}: the root names one applier's render`).toBeDefined();
       await expectConverged(
-        direct,
+        race.direct,
         BUCKET,
         PREFIX,
         check,
@@ -117,10 +98,10 @@ describe('three concurrent appliers sharing keys', () => {
         new Set(unowned.keys()),
       );
       // Objects nobody owns keep their bytes.
-      const listed = await listBucket(direct, BUCKET, `${PREFIX}/`);
+      const listed = await listBucket(race.direct, BUCKET, `${PREFIX}/`);
       for (const [k, sum] of unowned) {
         expect(listed.has(k), k).toBe(true);
-        expect(sha256(await readObject(direct, BUCKET, k)), k).toBe(sum);
+        expect(sha256(await readObject(race.direct, BUCKET, k)), k).toBe(sum);
       }
     }
     // Every key involved is owned, so any ownership or drift report is false.

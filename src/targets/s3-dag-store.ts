@@ -569,7 +569,10 @@ export class S3DagStore implements DagStore {
       let highest = 0;
       for (const key of (await this.listEtags(SHARD_PREFIX)).keys()) {
         const name = shardNameOf(key);
-        if (name !== null) highest = Math.max(highest, shardGeneration(name));
+        const gen = name === null ? 0 : shardGeneration(name);
+        // No real target nears 10^14 writes; an object named so (anyone who can write the
+        // bucket can name one) must not push generations to the 15 digits a name may hold.
+        if (gen < FORGED_GENERATION) highest = Math.max(highest, gen);
       }
       return highest;
     } catch (err) {
@@ -672,6 +675,9 @@ interface StandInOrigin extends ShardAt {
   keyHash: string;
   count: number;
 }
+
+/** Listed shard generations from here up are taken as forged (see highestShardGeneration). */
+const FORGED_GENERATION = 10 ** 14;
 
 /** Roots remembered by version (the last read and the writes after it). */
 const KEPT_ROOTS = 4;

@@ -446,6 +446,12 @@ describe('sharded manifest on S3', () => {
     const left = (await shardsAt(direct, BUCKET, prefix)).stored;
     expect(left.length).toBeGreaterThan(0);
     await direct.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${MANIFEST_KEY}` }));
+    // Someone who can write the bucket leaves a shard-like name at the 15-digit limit: it must
+    // not push the new root's generation past what a shard name can hold.
+    const forged = `${'9'.repeat(15)}-${'0'.repeat(16)}`;
+    await direct.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${shardKey(forged)}`, Body: 'not a shard' }),
+    );
 
     await store(prefix).writeManifest(kept, null);
     const after = JSON.parse(await readObject(direct, BUCKET, `${prefix}/${MANIFEST_KEY}`));

@@ -1,6 +1,12 @@
 import type { Manifest } from '../plan/types.js';
 import { UsageError } from '../shared/errors.js';
-import type { DagStore, ManifestReadHint, PutCondition, PutMeta } from '../targets/dag-store.js';
+import type {
+  DagStore,
+  ManifestReadHint,
+  PutCondition,
+  PutMeta,
+  StoredObject,
+} from '../targets/dag-store.js';
 import type { TargetContext, TargetResolver } from '../targets/open-target.js';
 import { s3Store } from '../targets/open-target.js';
 import { airflowMajor, type MwaaEnvironment } from './environment.js';
@@ -48,7 +54,7 @@ export class MwaaDagStore implements DagStore {
   }
   // Content, version and the sha256 our put recorded, in one GET: apply's conflict path needs
   // all three (the S3 store's answer is passed on whole).
-  read(key: string): Promise<{ content: string; version: string; deployedSha256?: string } | null> {
+  read(key: string): Promise<StoredObject | null> {
     return this.s3.read ? this.s3.read(key) : fallbackRead(this.s3, key);
   }
   collectGarbage(): Promise<number> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DesiredFile, Manifest, PlannedFile } from '../plan/types.js';
 import { TargetError } from '../shared/errors.js';
 import type { FileOutcome } from './apply-result.js';
-import type { DagStore, PutCondition } from './dag-store.js';
+import type { DagStore, PutCondition, StoredObject } from './dag-store.js';
 
 /**
  * One file's write or delete inside an apply round, including what to do when the store's
@@ -199,10 +199,7 @@ function notOursMessage(store: DagStore, f: PlannedFile, thereSha: string, verb:
         'restore or remove it by hand, or run apply --check-drift to overwrite it';
 }
 
-export async function readObject(
-  store: DagStore,
-  key: string,
-): Promise<{ content: string; version: string; deployedSha256?: string } | null> {
+export async function readObject(store: DagStore, key: string): Promise<StoredObject | null> {
   if (store.read) return store.read(key);
   const content = await store.get(key);
   if (content === null) return null;

@@ -59,7 +59,7 @@ export interface DagStore {
    * somebody else's file. Optional: without it apply falls back to `get` + `stat`.
    * `deployedSha256`: the sha256 our put recorded with the object (S3 metadata), if any.
    */
-  read?(key: string): Promise<{ content: string; version: string; deployedSha256?: string } | null>;
+  read?(key: string): Promise<StoredObject | null>;
 
   /**
    * Returns the version tag (ETag / sha256) of each requested key that exists; missing keys
@@ -84,6 +84,13 @@ export interface DagStore {
  */
 export interface ManifestReadHint {
   desired: readonly DesiredFile[];
+}
+
+/** A file as `read` returns it: content, version tag, and the sha256 our put recorded (if any). */
+export interface StoredObject {
+  content: string;
+  version: string;
+  deployedSha256?: string;
 }
 
 export interface PutMeta {

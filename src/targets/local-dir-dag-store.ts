@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { MANIFEST_KEY, parseManifest, serializeManifest } from '../plan/manifest.js';
 import type { Manifest } from '../plan/types.js';
 import { ManifestConflictError, TargetError } from '../shared/errors.js';
-import type { DagStore, PutCondition, PutMeta } from './dag-store.js';
+import type { DagStore, PutCondition, PutMeta, StoredObject } from './dag-store.js';
 import { withLockFile } from './local-lock.js';
 
 /** Sidecar next to the manifest holding the render digest (see headManifest). */
@@ -140,7 +140,7 @@ export class LocalDirDagStore implements DagStore {
     return (await this.read(key))?.content ?? null;
   }
 
-  async read(key: string): Promise<{ content: string; version: string } | null> {
+  async read(key: string): Promise<StoredObject | null> {
     const bytes = await readOrNull(this.path(key));
     return bytes === null ? null : { content: bytes.toString('utf8'), version: sha256(bytes) };
   }

@@ -29,7 +29,7 @@ import {
 } from '../plan/manifest-shards.js';
 import type { DesiredFile, Manifest, ManifestEntry } from '../plan/types.js';
 import { ManifestConflictError, TargetError } from '../shared/errors.js';
-import type { DagStore, ManifestReadHint, PutCondition, PutMeta } from './dag-store.js';
+import type { DagStore, ManifestReadHint, PutCondition, PutMeta, StoredObject } from './dag-store.js';
 import { isNotFound, isPreconditionFailed, translateS3Error } from './s3-errors.js';
 
 export interface S3DagStoreOptions {
@@ -299,7 +299,7 @@ export class S3DagStore implements DagStore {
     return (await this.read(key))?.content ?? null;
   }
 
-  async read(key: string): Promise<{ content: string; version: string; deployedSha256?: string } | null> {
+  async read(key: string): Promise<StoredObject | null> {
     const got = await this.readObject(key);
     if (!got) return null;
     const deployed = got.metadata?.sha256;

@@ -1,12 +1,11 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { planAgainstTarget } from '../../src/pipeline/prepare-sync.js';
 import type { DesiredFile } from '../../src/plan/types.js';
 import { TargetError } from '../../src/shared/errors.js';
 import { applyPlan } from '../../src/targets/apply-plan.js';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
 import { dagFile, expectConverged, shardsAt, sync } from './helpers.js';
-import { useRacingBucket } from './racing-bucket.js';
+import { planTogether, useRacingBucket } from './racing-bucket.js';
 
 /**
  * Concurrent appliers on separate store instances against one sharded manifest, through a
@@ -44,18 +43,8 @@ describe('the sharded manifest under concurrent appliers', () => {
     for (let round = 1; round <= 3; round++) {
       const since = race.proxy.log.length;
       const wants = [0, 1].map((who) => desiredOf(who, round));
-      const stores = wants.map(() => store(prefix));
       // Both plan against the same root before any applies: their announcements race.
-      const plans = await Promise.all(
-        wants.map((desired, i) =>
-          planAgainstTarget({
-            desired,
-            invalidSources: [],
-            store: stores[i] as S3DagStore,
-            commit: `c${round}`,
-          }),
-        ),
-      );
+      const { stores, plans } = await planTogether(() => store(prefix), wants, `c${round}`);
       let done = false;
       const reader = (async () => {
         // Fresh readers all through the round: none may find a root naming a missing shard.

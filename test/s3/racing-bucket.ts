@@ -1,5 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
+import { planAgainstTarget, type TargetPlan } from '../../src/pipeline/prepare-sync.js';
+import type { DesiredFile } from '../../src/plan/types.js';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type MotoServer, motoS3Client, startMoto } from '../support/moto.js';
@@ -50,4 +52,22 @@ export function useRacingBucket(
       });
     },
   };
+}
+
+/**
+ * One applier per desired set, each with its own fresh store from `store()`, all planned
+ * against the same root before any of them applies: their announcements then race.
+ */
+export async function planTogether(
+  store: () => S3DagStore,
+  wants: readonly DesiredFile[][],
+  commit: string,
+): Promise<{ stores: S3DagStore[]; plans: TargetPlan[] }> {
+  const stores = wants.map(() => store());
+  const plans = await Promise.all(
+    wants.map((desired, i) =>
+      planAgainstTarget({ desired, invalidSources: [], store: stores[i] as S3DagStore, commit }),
+    ),
+  );
+  return { stores, plans };
 }

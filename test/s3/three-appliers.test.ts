@@ -1,11 +1,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { planAgainstTarget } from '../../src/pipeline/prepare-sync.js';
 import type { DesiredFile } from '../../src/plan/types.js';
 import { applyPlan } from '../../src/targets/apply-plan.js';
 import { S3DagStore } from '../../src/targets/s3-dag-store.js';
 import { dagFile, expectConverged, listBucket, readObject, sha256, sync } from './helpers.js';
-import { useRacingBucket } from './racing-bucket.js';
+import { planTogether, useRacingBucket } from './racing-bucket.js';
 
 /**
  * Three appliers on separate store instances, different renders sharing keys (each changes
@@ -52,17 +51,7 @@ describe('three concurrent appliers sharing keys', () => {
     for (let round = 1; round <= 5; round++) {
       const since = race.proxy.log.length;
       const wants = [0, 1, 2].map((who) => desiredOf(who, round));
-      const stores = wants.map(() => store());
-      const plans = await Promise.all(
-        wants.map((desired, i) =>
-          planAgainstTarget({
-            desired,
-            invalidSources: [],
-            store: stores[i] as S3DagStore,
-            commit: `c${round}`,
-          }),
-        ),
-      );
+      const { stores, plans } = await planTogether(store, wants, `c${round}`);
       const results = await Promise.all(
         plans.map(({ plan }, i) =>
           applyPlan(plan, wants[i] as DesiredFile[], stores[i] as S3DagStore, {
